@@ -1,0 +1,214 @@
+"""``Backend``: the adapter contract every backend package implements."""
+
+from __future__ import annotations
+
+import abc
+from collections.abc import Iterator
+from datetime import datetime
+from typing import BinaryIO, ClassVar
+
+from ._capabilities import Capability, CapabilitySet
+from ._content import WriteContent
+from ._errors import CapabilityNotSupported, NotFound
+from ._models import FileInfo, FolderInfo
+from ._path import RemotePath
+
+__all__ = ["Backend"]
+
+
+class Backend(abc.ABC):
+    """The contract between ``Store`` and a storage system (specs/backend.md).
+
+    A backend implements the operations its ``capabilities`` declare. Operations it does not
+    declare keep the default implementation here, which raises ``CapabilityNotSupported``;
+    ``Store`` checks capabilities before delegating, so those defaults are a second line.
+
+    Paths given to a backend are canonical ``RemotePath`` text relative to the backend's own root
+    (``""`` is that root), already validated by ``Store``. Errors a backend raises carry that same
+    backend-relative path in ``path``; ``Store`` rewrites it to the store-relative path. Results
+    (``FileInfo.path``, folder paths) are backend-relative too.
+
+    Rules every backend follows (BACKEND-001 to BACKEND-012):
+
+    - raise only ``RemoteStoreError`` subclasses, with the lower-level exception as ``__cause__``;
+    - a failed call changes nothing (no partial file, no stray temporary object);
+    - one instance is safe to share between threads;
+    - ``close()`` is idempotent and releases every resource the backend holds;
+    - construction does no I/O and no network call; options are the keyword arguments of
+      ``__init__`` (the registry validates names against its signature) and ``SECRET_OPTIONS``
+      names those that must never be shown.
+
+    Backend types register under the entry-point group ``remote_store.backends``.
+    """
+
+    type_name: ClassVar[str] = "backend"
+    """The backend type name used in configuration (``"local"``, ``"s3"``, ...)."""
+
+    SECRET_OPTIONS: ClassVar[frozenset[str]] = frozenset()
+    """Options whose values are secrets: masked in every repr, log line and error."""
+
+    @property
+    @abc.abstractmethod
+    def capabilities(self) -> CapabilitySet:
+        """The capabilities this backend instance supports; constant for its lifetime."""
+
+    # -- queries that every backend answers -------------------------------------------------
+
+    @abc.abstractmethod
+    def is_file(self, path: str) -> bool:
+        """True if a file exists at ``path``; never raises ``NotFound``."""
+
+    @abc.abstractmethod
+    def is_folder(self, path: str) -> bool:
+        """True if ``path`` is a folder holding at least one entry, or is the root (``""``).
+
+        Backends with real folders (local) also report empty folders. Never raises ``NotFound``.
+        """
+
+    def exists(self, path: str) -> bool:
+        """True if ``path`` is a file or a folder; never raises ``NotFound``."""
+        return self.is_file(path) or self.is_folder(path)
+
+    # -- writes -----------------------------------------------------------------------------
+
+    def write(self, path: str, content: WriteContent, *, overwrite: bool = False) -> None:
+        """Write ``content`` to the file at ``path``, creating parent folders as needed.
+
+        Guarantees: memory stays bounded whatever the size of a streamed ``content``; with
+        ``overwrite=False`` the create is race-free (of concurrent creators exactly one wins); a
+        failed write leaves no partial file.
+
+        Raises:
+            AlreadyExists: ``overwrite=False`` and a file exists at ``path`` (unchanged).
+            InvalidPath: ``path`` is a folder, or a parent is a file.
+            CapabilityNotSupported: the backend does not declare ``WRITE``.
+        """
+        raise self._unsupported(Capability.WRITE, "write", path)
+
+    def write_atomic(self, path: str, content: WriteContent, *, overwrite: bool = False) -> None:
+        """Like ``write``, and readers see the old file or the whole new one, never a part.
+
+        Raises:
+            AlreadyExists: ``overwrite=False`` and a file exists at ``path`` (unchanged).
+            CapabilityNotSupported: the backend does not declare ``ATOMIC_WRITE``.
+        """
+        raise self._unsupported(Capability.ATOMIC_WRITE, "write_atomic", path)
+
+    # -- reads ------------------------------------------------------------------------------
+
+    def read(self, path: str) -> BinaryIO:
+        """Open the file at ``path`` for streaming reads; the caller closes the stream.
+
+        Raises:
+            NotFound: no file at ``path`` (a folder is not a file).
+            CapabilityNotSupported: the backend does not declare ``READ``.
+        """
+        raise self._unsupported(Capability.READ, "read", path)
+
+    def read_bytes(self, path: str) -> bytes:
+        """The whole content of the file at ``path``.
+
+        Raises:
+            NotFound: no file at ``path``.
+        """
+        with self.read(path) as stream:
+            return stream.read()
+
+    # -- deletes ----------------------------------------------------------------------------
+
+    def delete(self, path: str, *, missing_ok: bool = False) -> None:
+        """Delete the file at ``path``.
+
+        Raises:
+            NotFound: no file at ``path`` and ``missing_ok`` is false.
+            InvalidPath: ``path`` is a folder (use ``delete_folder``).
+        """
+        raise self._unsupported(Capability.DELETE, "delete", path)
+
+    def delete_folder(self, path: str, *, recursive: bool = False, missing_ok: bool = False) -> None:
+        """Delete the folder at ``path`` (and, with ``recursive=True``, everything below it).
+
+        Raises:
+            DirectoryNotEmpty: the folder has entries and ``recursive`` is false; nothing deleted.
+            NotFound: no folder at ``path`` and ``missing_ok`` is false.
+            InvalidPath: ``path`` is the root or a file.
+        """
+        raise self._unsupported(Capability.DELETE, "delete_folder", path)
+
+    # -- move and copy ----------------------------------------------------------------------
+
+    def move(self, src: str, dst: str, *, overwrite: bool = False) -> None:
+        """Move the file ``src`` to ``dst``; atomic only if ``ATOMIC_MOVE`` is declared.
+
+        Raises:
+            NotFound: no file at ``src``.
+            AlreadyExists: ``overwrite=False`` and a file exists at ``dst``; nothing changed.
+        """
+        raise self._unsupported(Capability.MOVE, "move", src)
+
+    def copy(self, src: str, dst: str, *, overwrite: bool = False) -> None:
+        """Copy the file ``src`` to ``dst``.
+
+        Raises:
+            NotFound: no file at ``src``.
+            AlreadyExists: ``overwrite=False`` and a file exists at ``dst``; nothing changed.
+        """
+        raise self._unsupported(Capability.COPY, "copy", src)
+
+    # -- listing and metadata ---------------------------------------------------------------
+
+    def list_files(self, path: str, *, recursive: bool = False) -> Iterator[FileInfo]:
+        """Lazily yield the files directly in folder ``path`` (all below it if ``recursive``).
+
+        Order is not guaranteed. A missing folder yields nothing. Paths are backend-relative.
+        """
+        raise self._unsupported(Capability.LIST, "list_files", path)
+
+    def list_folders(self, path: str) -> Iterator[str]:
+        """Lazily yield the backend-relative paths of the folders directly in folder ``path``."""
+        raise self._unsupported(Capability.LIST, "list_folders", path)
+
+    def get_file_info(self, path: str) -> FileInfo:
+        """Metadata of the file at ``path``.
+
+        Raises:
+            NotFound: no file at ``path``.
+        """
+        raise self._unsupported(Capability.METADATA, "get_file_info", path)
+
+    def get_folder_info(self, path: str) -> FolderInfo:
+        """File count, total size and newest modification time of everything below ``path``.
+
+        The default walks ``list_files(path, recursive=True)``.
+
+        Raises:
+            NotFound: ``path`` is not a folder.
+        """
+        if not self.is_folder(path):
+            raise NotFound("no such folder", path=path, operation="get_folder_info", backend=self.type_name)
+        count = 0
+        total = 0
+        newest: datetime | None = None
+        for info in self.list_files(path, recursive=True):
+            count += 1
+            total += info.size
+            if newest is None or info.modified_at > newest:
+                newest = info.modified_at
+        return FolderInfo(path=RemotePath(path), file_count=count, total_size=total, modified_at=newest)
+
+    # -- lifecycle --------------------------------------------------------------------------
+
+    def close(self) -> None:
+        """Release every resource the backend holds; idempotent. The default does nothing."""
+
+    def _unsupported(self, capability: Capability, operation: str, path: str | None) -> CapabilityNotSupported:
+        return CapabilityNotSupported(
+            f"backend {self.type_name!r} does not support {capability.value!r}",
+            capability=capability.value,
+            path=path,
+            operation=operation,
+            backend=self.type_name,
+        )
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} type={self.type_name!r}>"

@@ -1,0 +1,107 @@
+"""What a write accepts, and the helpers backends use to consume it with bounded memory."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterator
+from typing import BinaryIO, Protocol, Union, runtime_checkable
+
+from ._errors import InvalidContent
+
+__all__ = ["DEFAULT_CHUNK_SIZE", "Readable", "WriteContent", "check_content", "iter_chunks", "read_full"]
+
+DEFAULT_CHUNK_SIZE = 1024 * 1024
+"""Chunk size used when copying streams: large enough for throughput, small for memory."""
+
+
+@runtime_checkable
+class Readable(Protocol):
+    """Any object with a binary ``read(size)``: files, pipes, sockets' ``makefile("rb")``, ..."""
+
+    def read(self, size: int = -1, /) -> bytes | None: ...
+
+
+WriteContent = Union[bytes, bytearray, memoryview, BinaryIO, Readable]
+"""What ``write`` and ``write_atomic`` accept: a bytes-like object or a readable binary stream.
+
+Streams are read forward only, in chunks, until ``read`` returns ``b""``; they need not be
+seekable and may return fewer bytes than asked (pipes and sockets do). The stream is not closed.
+"""
+
+
+def check_content(content: object, path: str | None = None) -> None:
+    """Reject what cannot be written before any I/O.
+
+    Raises:
+        InvalidContent: for text streams, ``str`` and anything neither bytes-like nor readable.
+    """
+    if isinstance(content, (bytes, bytearray, memoryview)):
+        return
+    if isinstance(content, str):
+        raise InvalidContent("content must be bytes or a binary stream, not str; encode it first", path=path)
+    if isinstance(content, io.TextIOBase):
+        raise InvalidContent("content must be a binary stream, not a text stream", path=path)
+    if not callable(getattr(content, "read", None)):
+        raise InvalidContent(
+            f"content must be bytes-like or a readable binary stream, not {type(content).__name__}",
+            path=path,
+        )
+
+
+def _read_chunk(stream: Readable, size: int, path: str | None) -> bytes:
+    chunk = stream.read(size)
+    if chunk is None:
+        # A non-blocking stream with nothing ready: the contract is a blocking read.
+        raise InvalidContent("content stream is non-blocking (read returned None)", path=path)
+    if not isinstance(chunk, (bytes, bytearray, memoryview)):
+        raise InvalidContent(
+            f"content stream returned {type(chunk).__name__}, expected bytes", path=path
+        )
+    return bytes(chunk) if not isinstance(chunk, bytes) else chunk
+
+
+def iter_chunks(
+    content: WriteContent, chunk_size: int = DEFAULT_CHUNK_SIZE, path: str | None = None
+) -> Iterator[bytes | memoryview]:
+    """Yield the content in chunks of at most ``chunk_size`` bytes, never holding more than one.
+
+    Bytes-like content is sliced without copying. Streams are read until ``b""``; short reads are
+    passed on as they come.
+
+    Raises:
+        InvalidContent: if the content is not writable content (see ``check_content``) or a stream
+            yields something other than bytes.
+    """
+    check_content(content, path)
+    if isinstance(content, (bytes, bytearray, memoryview)):
+        view = memoryview(content).cast("B")
+        for start in range(0, len(view), chunk_size):
+            yield view[start : start + chunk_size]
+        return
+    while True:
+        chunk = _read_chunk(content, chunk_size, path)
+        if not chunk:
+            return
+        yield chunk
+
+
+def read_full(stream: Readable, size: int, path: str | None = None) -> bytes:
+    """Read exactly ``size`` bytes, or fewer only at end of stream, looping over short reads.
+
+    Backends use it to fill one part of a multipart upload from a pipe or socket.
+
+    Raises:
+        InvalidContent: if the stream yields something other than bytes.
+    """
+    first = _read_chunk(stream, size, path)
+    if len(first) == size or not first:
+        return first
+    parts = [first]
+    have = len(first)
+    while have < size:
+        chunk = _read_chunk(stream, size - have, path)
+        if not chunk:
+            break
+        parts.append(chunk)
+        have += len(chunk)
+    return b"".join(parts)

@@ -1,0 +1,55 @@
+"""Result types: ``FileInfo`` and ``FolderInfo``."""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import datetime
+
+from ._path import RemotePath
+
+__all__ = ["FileInfo", "FolderInfo"]
+
+
+@dataclasses.dataclass(frozen=True)
+class FileInfo:
+    """Metadata of one file, as ``get_file_info`` and ``list_files`` return it.
+
+    Attributes:
+        path: the store-relative path; it round-trips as input to every ``Store`` method.
+        name: the last segment of ``path``.
+        size: the size in bytes.
+        modified_at: the last modification time, timezone-aware (UTC where the backend knows no zone).
+        etag: an opaque version tag where the backend has one (S3's ETag), else ``None``.
+        checksum: a content checksum where the backend has one cheaply, else ``None``.
+        content_type: the MIME type where the backend stores one, else ``None``.
+    """
+
+    path: RemotePath
+    name: str
+    size: int
+    modified_at: datetime
+    etag: str | None = None
+    checksum: str | None = None
+    content_type: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.modified_at.tzinfo is None:
+            raise ValueError("FileInfo.modified_at must be timezone-aware")
+
+
+@dataclasses.dataclass(frozen=True)
+class FolderInfo:
+    """Summary of a folder and everything below it, as ``get_folder_info`` returns it.
+
+    Attributes:
+        path: the store-relative path of the folder.
+        file_count: the number of files below the folder, at any depth.
+        total_size: their total size in bytes.
+        modified_at: the newest modification time of those files, or ``None`` (empty folder, or
+            a backend that does not know).
+    """
+
+    path: RemotePath
+    file_count: int
+    total_size: int
+    modified_at: datetime | None = None

@@ -1,0 +1,405 @@
+"""``Store``: the typed, path-validating, capability-gated view of one folder of a backend."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Iterator
+from types import TracebackType
+from typing import BinaryIO, TypeVar
+
+from ._backend import Backend
+from ._capabilities import Capability, CapabilitySet
+from ._content import WriteContent, check_content
+from ._errors import CapabilityNotSupported, InvalidPath, RemoteStoreError, StoreClosed
+from ._models import FileInfo, FolderInfo
+from ._oserror import map_os_error
+from ._path import PathLike, RemotePath
+
+__all__ = ["Store"]
+
+T = TypeVar("T")
+
+
+class Store:
+    """One folder (``root_path``) of a ``Backend``, with validated paths and declared capabilities.
+
+    Every path argument is a store-relative ``str`` or ``RemotePath`` (specs/paths.md); ``""`` is
+    the store's root. Every path in a result or an error is store-relative and round-trips as input.
+    ``Store`` adds no I/O of its own: it validates, checks capabilities, delegates, and translates
+    paths (STORE-001 to STORE-030 in specs/store.md).
+
+    Thread safety: a ``Store`` is as thread-safe as its backend, and every backend in this project
+    is safe to share between threads.
+
+    Args:
+        backend: the backend to delegate to.
+        root_path: the folder of the backend this store is scoped to (``""`` for the whole backend).
+        owns_backend: whether ``close()`` closes the backend too. A ``Registry`` shares one backend
+            between stores and passes ``False``.
+
+    Raises:
+        InvalidPath: if ``root_path`` breaks a path rule.
+    """
+
+    def __init__(self, backend: Backend, root_path: PathLike = "", *, owns_backend: bool = True) -> None:
+        self._backend = backend
+        self._root = RemotePath(root_path)
+        self._prefix = str(self._root)
+        self._owns_backend = owns_backend
+        self._closed = False
+
+    # -- properties -------------------------------------------------------------------------
+
+    @property
+    def backend(self) -> Backend:
+        """The backend this store delegates to."""
+        return self._backend
+
+    @property
+    def root_path(self) -> RemotePath:
+        """The folder of the backend this store is scoped to."""
+        return self._root
+
+    @property
+    def capabilities(self) -> CapabilitySet:
+        """The capabilities the backend declares."""
+        return self._backend.capabilities
+
+    def supports(self, capability: Capability) -> bool:
+        """True if the backend declares ``capability``."""
+        return capability in self._backend.capabilities
+
+    # -- writes -----------------------------------------------------------------------------
+
+    def write(self, path: PathLike, content: WriteContent, *, overwrite: bool = False) -> None:
+        """Write ``content`` (bytes-like or a readable binary stream) to the file at ``path``.
+
+        Parent folders are created as needed. Streams are read forward in chunks and need not be
+        seekable; memory stays bounded. With ``overwrite=False`` the create is race-free.
+
+        Raises:
+            AlreadyExists: ``overwrite=False`` and a file exists at ``path``; it is left unchanged.
+            InvalidPath: ``path`` is invalid, empty, or names a folder.
+            InvalidContent: ``content`` is neither bytes-like nor a binary stream.
+            CapabilityNotSupported: the backend does not declare ``WRITE``.
+        """
+        target = self._file_path(path, "write")
+        self._require(Capability.WRITE, "write", target)
+        check_content(content, str(RemotePath(path)))
+        self._call("write", lambda: self._backend.write(target, content, overwrite=overwrite))
+
+    def write_atomic(self, path: PathLike, content: WriteContent, *, overwrite: bool = False) -> None:
+        """Like ``write``, and readers see either the old file or the whole new one, never a part.
+
+        Raises:
+            AlreadyExists: ``overwrite=False`` and a file exists at ``path``; it is left unchanged.
+            InvalidPath: ``path`` is invalid, empty, or names a folder.
+            InvalidContent: ``content`` is neither bytes-like nor a binary stream.
+            CapabilityNotSupported: the backend does not declare ``ATOMIC_WRITE``.
+        """
+        target = self._file_path(path, "write_atomic")
+        self._require(Capability.ATOMIC_WRITE, "write_atomic", target)
+        check_content(content, str(RemotePath(path)))
+        self._call("write_atomic", lambda: self._backend.write_atomic(target, content, overwrite=overwrite))
+
+    # -- reads ------------------------------------------------------------------------------
+
+    def read(self, path: PathLike) -> BinaryIO:
+        """Open the file at ``path`` for streaming reads.
+
+        The result is a binary file object and a context manager; ``read(n)`` streams. Close it
+        (or use ``with``) to release the file handle or connection.
+
+        Raises:
+            NotFound: no file at ``path``.
+            InvalidPath: ``path`` is invalid or empty.
+            CapabilityNotSupported: the backend does not declare ``READ``.
+        """
+        target = self._file_path(path, "read")
+        self._require(Capability.READ, "read", target)
+        return self._call("read", lambda: self._backend.read(target))
+
+    def read_bytes(self, path: PathLike) -> bytes:
+        """The whole content of the file at ``path``.
+
+        Raises:
+            NotFound: no file at ``path``.
+            InvalidPath: ``path`` is invalid or empty.
+            CapabilityNotSupported: the backend does not declare ``READ``.
+        """
+        target = self._file_path(path, "read_bytes")
+        self._require(Capability.READ, "read_bytes", target)
+        return self._call("read_bytes", lambda: self._backend.read_bytes(target))
+
+    # -- queries ----------------------------------------------------------------------------
+
+    def exists(self, path: PathLike = "") -> bool:
+        """True if ``path`` is a file or a folder; ``""`` (the root) always exists.
+
+        Raises:
+            InvalidPath: ``path`` is invalid (a missing path is ``False``, never ``NotFound``).
+        """
+        target = self._any_path(path, "exists")
+        return self._call("exists", lambda: self._backend.exists(target))
+
+    def is_file(self, path: PathLike) -> bool:
+        """True if a file exists at ``path``.
+
+        Raises:
+            InvalidPath: ``path`` is invalid (a missing path is ``False``).
+        """
+        target = self._any_path(path, "is_file")
+        if target == self._prefix:
+            return False
+        return self._call("is_file", lambda: self._backend.is_file(target))
+
+    def is_folder(self, path: PathLike = "") -> bool:
+        """True if ``path`` is a folder; ``""`` (the root) is always a folder.
+
+        Raises:
+            InvalidPath: ``path`` is invalid (a missing path is ``False``).
+        """
+        target = self._any_path(path, "is_folder")
+        return self._call("is_folder", lambda: self._backend.is_folder(target))
+
+    # -- deletes ----------------------------------------------------------------------------
+
+    def delete(self, path: PathLike, *, missing_ok: bool = False) -> None:
+        """Delete the file at ``path``.
+
+        Raises:
+            NotFound: no file at ``path`` and ``missing_ok`` is false.
+            InvalidPath: ``path`` is invalid, empty, or a folder.
+            CapabilityNotSupported: the backend does not declare ``DELETE``.
+        """
+        target = self._file_path(path, "delete")
+        self._require(Capability.DELETE, "delete", target)
+        self._call("delete", lambda: self._backend.delete(target, missing_ok=missing_ok))
+
+    def delete_folder(self, path: PathLike, *, recursive: bool = False, missing_ok: bool = False) -> None:
+        """Delete the folder at ``path``; with ``recursive=True`` everything below it too.
+
+        Raises:
+            DirectoryNotEmpty: the folder is not empty and ``recursive`` is false; nothing deleted.
+            NotFound: no folder at ``path`` and ``missing_ok`` is false.
+            InvalidPath: ``path`` is invalid, the store root (``""``), or a file.
+            CapabilityNotSupported: the backend does not declare ``DELETE``.
+        """
+        target = self._any_path(path, "delete_folder")
+        if target == self._prefix:
+            raise InvalidPath("refusing to delete the store root", path="", operation="delete_folder")
+        self._require(Capability.DELETE, "delete_folder", target)
+        self._call(
+            "delete_folder",
+            lambda: self._backend.delete_folder(target, recursive=recursive, missing_ok=missing_ok),
+        )
+
+    # -- move and copy ----------------------------------------------------------------------
+
+    def move(self, src: PathLike, dst: PathLike, *, overwrite: bool = False) -> None:
+        """Move the file ``src`` to ``dst``. Atomic only where ``ATOMIC_MOVE`` is declared.
+
+        Raises:
+            NotFound: no file at ``src``.
+            AlreadyExists: ``overwrite=False`` and a file exists at ``dst``; nothing changed.
+            InvalidPath: a path is invalid or empty, or ``src`` and ``dst`` are the same.
+            CapabilityNotSupported: the backend does not declare ``MOVE``.
+        """
+        source, target = self._pair(src, dst, "move")
+        self._require(Capability.MOVE, "move", source)
+        self._call("move", lambda: self._backend.move(source, target, overwrite=overwrite))
+
+    def copy(self, src: PathLike, dst: PathLike, *, overwrite: bool = False) -> None:
+        """Copy the file ``src`` to ``dst``.
+
+        Raises:
+            NotFound: no file at ``src``.
+            AlreadyExists: ``overwrite=False`` and a file exists at ``dst``; nothing changed.
+            InvalidPath: a path is invalid or empty, or ``src`` and ``dst`` are the same.
+            CapabilityNotSupported: the backend does not declare ``COPY``.
+        """
+        source, target = self._pair(src, dst, "copy")
+        self._require(Capability.COPY, "copy", source)
+        self._call("copy", lambda: self._backend.copy(source, target, overwrite=overwrite))
+
+    # -- listing and metadata ---------------------------------------------------------------
+
+    def list_files(self, path: PathLike = "", *, recursive: bool = False) -> Iterator[FileInfo]:
+        """Lazily yield ``FileInfo`` for the files in folder ``path`` (all below it if ``recursive``).
+
+        Order is not guaranteed. A missing folder yields nothing. Paths are store-relative.
+
+        Raises:
+            InvalidPath: ``path`` is invalid (raised at the call, not at the first ``next``).
+            CapabilityNotSupported: the backend does not declare ``LIST`` (raised at the call).
+        """
+        target = self._any_path(path, "list_files")
+        self._require(Capability.LIST, "list_files", target)
+        self._check_open("list_files")
+        return self._iterate("list_files", self._backend.list_files(target, recursive=recursive), self._file_info)
+
+    def list_folders(self, path: PathLike = "") -> Iterator[str]:
+        """Lazily yield the store-relative paths of the folders directly in folder ``path``.
+
+        Raises:
+            InvalidPath: ``path`` is invalid (raised at the call).
+            CapabilityNotSupported: the backend does not declare ``LIST`` (raised at the call).
+        """
+        target = self._any_path(path, "list_folders")
+        self._require(Capability.LIST, "list_folders", target)
+        self._check_open("list_folders")
+        return self._iterate("list_folders", self._backend.list_folders(target), self._relative)
+
+    def get_file_info(self, path: PathLike) -> FileInfo:
+        """Metadata of the file at ``path``.
+
+        Raises:
+            NotFound: no file at ``path``.
+            InvalidPath: ``path`` is invalid or empty.
+            CapabilityNotSupported: the backend does not declare ``METADATA``.
+        """
+        target = self._file_path(path, "get_file_info")
+        self._require(Capability.METADATA, "get_file_info", target)
+        return self._file_info(self._call("get_file_info", lambda: self._backend.get_file_info(target)))
+
+    def get_folder_info(self, path: PathLike = "") -> FolderInfo:
+        """File count, total size and newest modification time of everything below folder ``path``.
+
+        Raises:
+            NotFound: ``path`` is not a folder.
+            InvalidPath: ``path`` is invalid.
+            CapabilityNotSupported: the backend does not declare ``METADATA``.
+        """
+        target = self._any_path(path, "get_folder_info")
+        self._require(Capability.METADATA, "get_folder_info", target)
+        info = self._call("get_folder_info", lambda: self._backend.get_folder_info(target))
+        return dataclasses.replace(info, path=RemotePath(self._relative(str(info.path))))
+
+    # -- lifecycle --------------------------------------------------------------------------
+
+    def close(self) -> None:
+        """Close the store (and the backend, if the store owns it); idempotent.
+
+        Any later call raises ``StoreClosed``.
+        """
+        if self._closed:
+            return
+        self._closed = True
+        if self._owns_backend:
+            self._backend.close()
+
+    @property
+    def closed(self) -> bool:
+        """True once ``close()`` has been called."""
+        return self._closed
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"Store(backend={self._backend!r}, root_path={self._prefix!r})"
+
+    # -- internals --------------------------------------------------------------------------
+
+    def _any_path(self, path: PathLike, operation: str) -> str:
+        try:
+            relative = RemotePath(path)
+        except InvalidPath as error:
+            error.operation = operation
+            raise
+        if not self._prefix:
+            return str(relative)
+        if relative.is_root:
+            return self._prefix
+        return f"{self._prefix}/{relative}"
+
+    def _file_path(self, path: PathLike, operation: str) -> str:
+        target = self._any_path(path, operation)
+        if target == self._prefix:
+            raise InvalidPath("a file path must not be empty", path=str(path), operation=operation)
+        return target
+
+    def _pair(self, src: PathLike, dst: PathLike, operation: str) -> tuple[str, str]:
+        source = self._file_path(src, operation)
+        target = self._file_path(dst, operation)
+        if source == target:
+            raise InvalidPath("source and destination are the same file", path=str(dst), operation=operation)
+        return source, target
+
+    def _require(self, capability: Capability, operation: str, target: str) -> None:
+        if capability not in self._backend.capabilities:
+            raise CapabilityNotSupported(
+                f"backend {self._backend.type_name!r} does not support {capability.value!r}",
+                capability=capability.value,
+                path=self._relative(target),
+                operation=operation,
+                backend=self._backend.type_name,
+            )
+
+    def _check_open(self, operation: str) -> None:
+        if self._closed:
+            raise StoreClosed("store is closed", operation=operation, backend=self._backend.type_name)
+
+    def _relative(self, backend_path: str) -> str:
+        prefix = self._prefix
+        if not prefix:
+            return backend_path
+        if backend_path == prefix:
+            return ""
+        if backend_path.startswith(prefix + "/"):
+            return backend_path[len(prefix) + 1 :]
+        return backend_path
+
+    def _file_info(self, info: FileInfo) -> FileInfo:
+        if not self._prefix:
+            return info
+        return dataclasses.replace(info, path=RemotePath(self._relative(str(info.path))))
+
+    def _call(self, operation: str, action: Callable[[], T]) -> T:
+        self._check_open(operation)
+        try:
+            return action()
+        except RemoteStoreError as error:
+            self._translate(error, operation)
+            raise
+        except OSError as error:
+            raise self._translate(
+                map_os_error(error, path=None, operation=operation, backend=self._backend.type_name),
+                operation,
+            ) from error
+
+    def _iterate(self, operation: str, source: Iterator[T], convert: Callable[[T], T]) -> Iterator[T]:
+        try:
+            for item in source:
+                yield convert(item)
+        except RemoteStoreError as error:
+            self._translate(error, operation)
+            raise
+        except OSError as error:
+            raise self._translate(
+                map_os_error(error, path=None, operation=operation, backend=self._backend.type_name),
+                operation,
+            ) from error
+        finally:
+            close = getattr(source, "close", None)
+            if close is not None:
+                close()
+
+    def _translate(self, error: RemoteStoreError, operation: str) -> RemoteStoreError:
+        if error.path is not None:
+            error.path = self._relative(error.path)
+        if error.operation is None:
+            error.operation = operation
+        if error.backend is None:
+            error.backend = self._backend.type_name
+        return error
+
+

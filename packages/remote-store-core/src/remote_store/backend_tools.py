@@ -1,0 +1,23 @@
+"""Helpers for backend authors: consuming write content and mapping OS errors.
+
+Application code does not need this module; ``Backend`` implementations do. Everything here is
+part of the public, versioned API of ``remote-store-core``.
+"""
+
+from ._content import DEFAULT_CHUNK_SIZE, Readable, check_content, iter_chunks, read_full
+from ._oserror import map_os_error
+from ._registry import ENTRY_POINT_GROUP
+from ._secrets import MASK, is_secret_option, masked_options
+
+__all__ = [
+    "DEFAULT_CHUNK_SIZE",
+    "ENTRY_POINT_GROUP",
+    "MASK",
+    "Readable",
+    "check_content",
+    "is_secret_option",
+    "iter_chunks",
+    "map_os_error",
+    "masked_options",
+    "read_full",
+]
