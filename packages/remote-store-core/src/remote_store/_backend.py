@@ -183,7 +183,10 @@ class Backend(abc.ABC):
 
         Raises:
             NotFound: ``path`` is not a folder.
+            CapabilityNotSupported: the backend does not declare ``METADATA``.
         """
+        if Capability.METADATA not in self.capabilities:
+            raise self._unsupported(Capability.METADATA, "get_folder_info", path)
         if not self.is_folder(path):
             raise NotFound("no such folder", path=path, operation="get_folder_info", backend=self.type_name)
         count = 0

@@ -18,7 +18,8 @@ DEFAULT_CHUNK_SIZE = 1024 * 1024
 class Readable(Protocol):
     """Any object with a binary ``read(size)``: files, pipes, sockets' ``makefile("rb")``, ..."""
 
-    def read(self, size: int = -1, /) -> bytes | None: ...
+    def read(self, size: int = -1, /) -> bytes | None:
+        """Up to ``size`` bytes (fewer is fine), ``b""`` at the end; ``None`` is rejected."""
 
 
 WriteContent = Union[bytes, bytearray, memoryview, BinaryIO, Readable]
@@ -74,7 +75,10 @@ def iter_chunks(
     """
     check_content(content, path)
     if isinstance(content, (bytes, bytearray, memoryview)):
-        view = memoryview(content).cast("B")
+        view = memoryview(content)
+        if not view.c_contiguous:
+            view = memoryview(view.tobytes())
+        view = view.cast("B")
         for start in range(0, len(view), chunk_size):
             yield view[start : start + chunk_size]
         return

@@ -39,18 +39,37 @@ _BY_ERRNO: dict[int, tuple[type[RemoteStoreError], str]] = {
     errno.ETIMEDOUT: (BackendUnavailable, "timed out"),
 }
 
+# For an errno that is unset (``FileNotFoundError(path)`` raised by library code) or not above.
+# The str() of such an error is often just the path, which a message must not embed.
+_BY_CLASS: tuple[tuple[type[OSError], type[RemoteStoreError], str], ...] = (
+    (FileNotFoundError, NotFound, "no such file or folder"),
+    (NotADirectoryError, NotFound, "a parent of the path is a file, not a folder"),
+    (FileExistsError, AlreadyExists, "already exists"),
+    (PermissionError, PermissionDenied, "permission denied"),
+    (IsADirectoryError, InvalidPath, "path is a folder, not a file"),
+    (ConnectionError, BackendUnavailable, "connection failed"),
+    (TimeoutError, BackendUnavailable, "timed out"),
+)
+
 
 def map_os_error(
     error: OSError, *, path: str | None, operation: str, backend: str | None = None
 ) -> RemoteStoreError:
     """Return the remote-store error for ``error``; the caller raises it ``from error``.
 
-    Every errno maps to a subclass of ``RemoteStoreError`` (unknown ones to ``RemoteStoreError``
-    itself, with the OS message), so no raw ``OSError`` needs to reach the user.
+    Every errno maps to a subclass of ``RemoteStoreError``; an errno that is unset or unknown maps by
+    the builtin class (``FileNotFoundError`` to ``NotFound``, ``ConnectionError`` to
+    ``BackendUnavailable``, ...), else to ``RemoteStoreError`` itself with the OS message, so no raw
+    ``OSError`` needs to reach the user.
     """
     if isinstance(error, RemoteStoreError):
         return error
     kind, message = _BY_ERRNO.get(error.errno or -1, (RemoteStoreError, ""))
+    if kind is RemoteStoreError:
+        for builtin, ours, text in _BY_CLASS:
+            if isinstance(error, builtin):
+                kind, message = ours, error.strerror or text
+                break
     if not message:
         message = error.strerror or str(error) or type(error).__name__
     return kind(message, path=path, operation=operation, backend=backend)

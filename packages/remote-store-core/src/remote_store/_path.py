@@ -16,7 +16,7 @@ _CONTROL = frozenset(chr(c) for c in (*range(0x00, 0x20), *range(0x7F, 0xA0)))
 class RemotePath:
     """A validated path relative to a store's root, ``/``-separated.
 
-    Invariants (specs/paths.md, PATH-001 to PATH-010), checked when the object is built:
+    Invariants (specs/paths.md, PATH-001 to PATH-011), checked when the object is built:
 
     - segments are separated by ``/``; the empty string is the root (``RemotePath("")``);
     - no leading ``/`` (PATH-002): paths are relative to the store, never absolute;

@@ -26,7 +26,7 @@ ENTRY_POINT_GROUP = "remote_store.backends"
 
 logger = logging.getLogger("remote_store")
 
-_ENV_REFERENCE = re.compile(r"\$\$|\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
+_ENV_REFERENCE = re.compile(r"\$\$\{|\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 
 
 class Registry:
@@ -173,7 +173,10 @@ class Registry:
             for key, value in config.options.items()
         }
         _check_options(backend_class, options, where)
-        logger.debug("building backend %r of type %r with options %r", name, config.type, masked_options(options, secrets))
+        # Logged as configured (references unresolved): an environment value may be a secret under
+        # an option name that does not look like one, e.g. a password inside a URL.
+        shown = masked_options(config.options, secrets)
+        logger.debug("building backend %r of type %r with options %r", name, config.type, shown)
         try:
             return backend_class(**options)
         except ConfigError as error:
@@ -217,7 +220,7 @@ class Registry:
         def replace(match: re.Match[str]) -> str:
             variable = match.group(1)
             if variable is None:
-                return "$"
+                return "${"
             if variable not in environ:
                 raise ConfigError(f"{where}: environment variable {variable!r} is not set")
             return environ[variable]

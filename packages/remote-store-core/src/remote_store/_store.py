@@ -10,7 +10,14 @@ from typing import BinaryIO, TypeVar
 from ._backend import Backend
 from ._capabilities import Capability, CapabilitySet
 from ._content import WriteContent, check_content
-from ._errors import CapabilityNotSupported, InvalidPath, RemoteStoreError, StoreClosed
+from ._errors import (
+    CapabilityNotSupported,
+    InvalidContent,
+    InvalidPath,
+    NotFound,
+    RemoteStoreError,
+    StoreClosed,
+)
 from ._models import FileInfo, FolderInfo
 from ._oserror import map_os_error
 from ._path import PathLike, RemotePath
@@ -85,7 +92,7 @@ class Store:
         """
         target = self._file_path(path, "write")
         self._require(Capability.WRITE, "write", target)
-        check_content(content, str(RemotePath(path)))
+        self._check_content(content, path, "write")
         self._call("write", lambda: self._backend.write(target, content, overwrite=overwrite))
 
     def write_atomic(self, path: PathLike, content: WriteContent, *, overwrite: bool = False) -> None:
@@ -99,7 +106,7 @@ class Store:
         """
         target = self._file_path(path, "write_atomic")
         self._require(Capability.ATOMIC_WRITE, "write_atomic", target)
-        check_content(content, str(RemotePath(path)))
+        self._check_content(content, path, "write_atomic")
         self._call("write_atomic", lambda: self._backend.write_atomic(target, content, overwrite=overwrite))
 
     # -- reads ------------------------------------------------------------------------------
@@ -140,6 +147,9 @@ class Store:
             InvalidPath: ``path`` is invalid (a missing path is ``False``, never ``NotFound``).
         """
         target = self._any_path(path, "exists")
+        if target == self._prefix:
+            self._check_open("exists")
+            return True
         return self._call("exists", lambda: self._backend.exists(target))
 
     def is_file(self, path: PathLike) -> bool:
@@ -150,6 +160,7 @@ class Store:
         """
         target = self._any_path(path, "is_file")
         if target == self._prefix:
+            self._check_open("is_file")
             return False
         return self._call("is_file", lambda: self._backend.is_file(target))
 
@@ -160,6 +171,10 @@ class Store:
             InvalidPath: ``path`` is invalid (a missing path is ``False``).
         """
         target = self._any_path(path, "is_folder")
+        if target == self._prefix:
+            # The store root is a folder by definition, even before anything is written to it.
+            self._check_open("is_folder")
+            return True
         return self._call("is_folder", lambda: self._backend.is_folder(target))
 
     # -- deletes ----------------------------------------------------------------------------
@@ -236,7 +251,8 @@ class Store:
         target = self._any_path(path, "list_files")
         self._require(Capability.LIST, "list_files", target)
         self._check_open("list_files")
-        return self._iterate("list_files", self._backend.list_files(target, recursive=recursive), self._file_info)
+        source = self._call("list_files", lambda: self._backend.list_files(target, recursive=recursive))
+        return self._iterate("list_files", source, self._file_info)
 
     def list_folders(self, path: PathLike = "") -> Iterator[str]:
         """Lazily yield the store-relative paths of the folders directly in folder ``path``.
@@ -248,7 +264,8 @@ class Store:
         target = self._any_path(path, "list_folders")
         self._require(Capability.LIST, "list_folders", target)
         self._check_open("list_folders")
-        return self._iterate("list_folders", self._backend.list_folders(target), self._relative)
+        source = self._call("list_folders", lambda: self._backend.list_folders(target))
+        return self._iterate("list_folders", source, self._relative)
 
     def get_file_info(self, path: PathLike) -> FileInfo:
         """Metadata of the file at ``path``.
@@ -272,7 +289,13 @@ class Store:
         """
         target = self._any_path(path, "get_folder_info")
         self._require(Capability.METADATA, "get_folder_info", target)
-        info = self._call("get_folder_info", lambda: self._backend.get_folder_info(target))
+        try:
+            info = self._call("get_folder_info", lambda: self._backend.get_folder_info(target))
+        except NotFound:
+            if target != self._prefix:
+                raise
+            # The store root always exists; before any write it is simply empty.
+            return FolderInfo(path=RemotePath(""), file_count=0, total_size=0, modified_at=None)
         return dataclasses.replace(info, path=RemotePath(self._relative(str(info.path))))
 
     # -- lifecycle --------------------------------------------------------------------------
@@ -326,6 +349,13 @@ class Store:
         if target == self._prefix:
             raise InvalidPath("a file path must not be empty", path=str(path), operation=operation)
         return target
+
+    def _check_content(self, content: WriteContent, path: PathLike, operation: str) -> None:
+        try:
+            check_content(content, str(RemotePath(path)))
+        except InvalidContent as error:
+            error.operation = operation
+            raise
 
     def _pair(self, src: PathLike, dst: PathLike, operation: str) -> tuple[str, str]:
         source = self._file_path(src, operation)
@@ -396,8 +426,9 @@ class Store:
     def _translate(self, error: RemoteStoreError, operation: str) -> RemoteStoreError:
         if error.path is not None:
             error.path = self._relative(error.path)
-        if error.operation is None:
-            error.operation = operation
+        # The caller called this Store method; a backend may have named an internal step instead
+        # (Backend.read_bytes delegates to read), so the Store's name wins (STORE-028).
+        error.operation = operation
         if error.backend is None:
             error.backend = self._backend.type_name
         return error
