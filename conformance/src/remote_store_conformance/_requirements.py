@@ -1,0 +1,195 @@
+"""``Requirements``: what the backend under test can do, as the suite's tests select by it."""
+
+from __future__ import annotations
+
+import copy
+from typing import TypeVar
+
+from remote_store import Backend, Capability, CapabilitySet
+
+__all__ = ["Need", "Requirements"]
+
+Need = Capability | str
+"""What a test can require: a ``Capability`` or the name of a boolean ``Requirements`` property."""
+
+_R = TypeVar("_R", bound="Requirements")
+
+
+class Requirements:
+    """What the backend under test supports, one documented property per capability or behaviour.
+
+    In the manner of SQLAlchemy's requirements classes: the suite asks these properties, never the
+    backend, which tests to run. The ``can_*`` properties default to the capabilities the backend
+    declares; the behaviour properties default to the strict expectation (``True``). A backend
+    author declares a known deviation by subclassing and overriding a property (or assigning a
+    class attribute), and returns an instance from the ``conformance_requirements`` fixture::
+
+        class S3Requirements(Requirements):
+            real_empty_folders = False  # S3 has no folders, only key prefixes
+
+    The plugin binds the instance to the backend under test (``bind``) before any test asks it.
+    """
+
+    def __init__(self) -> None:
+        self._capabilities: CapabilitySet | None = None
+
+    def bind(self: _R, backend: Backend) -> _R:
+        """A copy of these requirements bound to ``backend``'s declared capabilities."""
+        bound = copy.copy(self)
+        bound._capabilities = backend.capabilities
+        return bound
+
+    @property
+    def capabilities(self) -> CapabilitySet:
+        """The capabilities the backend declares.
+
+        Raises:
+            RuntimeError: the requirements are not bound to a backend yet (see ``bind``).
+        """
+        if self._capabilities is None:
+            raise RuntimeError("Requirements are not bound to a backend; use requirements.bind(backend)")
+        return self._capabilities
+
+    def declares(self, capability: Capability) -> bool:
+        """True if the backend declares ``capability``.
+
+        Raises:
+            RuntimeError: the requirements are not bound to a backend yet.
+        """
+        return capability in self.capabilities
+
+    def has(self, need: Need) -> bool:
+        """True if ``need`` (a ``Capability`` or a property name) holds for this backend.
+
+        Raises:
+            AttributeError: ``need`` is a string that names no boolean property of this class.
+            RuntimeError: the requirements are not bound to a backend yet.
+        """
+        if isinstance(need, Capability):
+            return self.declares(need)
+        value = getattr(self, need)
+        if not isinstance(value, bool):
+            raise AttributeError(f"Requirements.{need} is not a boolean requirement")
+        return value
+
+    def describe(self, need: Need) -> str:
+        """A short phrase naming ``need``, as skip reasons show it."""
+        if isinstance(need, Capability):
+            return f"capability {need.value!r}"
+        return f"Requirements.{need}"
+
+    # -- capabilities: default to what the backend declares --------------------------------
+
+    @property
+    def can_read(self) -> bool:
+        """``read`` and ``read_bytes`` work (``Capability.READ``)."""
+        return self.declares(Capability.READ)
+
+    @property
+    def can_write(self) -> bool:
+        """``write`` works (``Capability.WRITE``)."""
+        return self.declares(Capability.WRITE)
+
+    @property
+    def can_atomic_write(self) -> bool:
+        """``write_atomic`` works: readers see the old or the whole new file (``Capability.ATOMIC_WRITE``)."""
+        return self.declares(Capability.ATOMIC_WRITE)
+
+    @property
+    def can_delete(self) -> bool:
+        """``delete`` and ``delete_folder`` work (``Capability.DELETE``)."""
+        return self.declares(Capability.DELETE)
+
+    @property
+    def can_list(self) -> bool:
+        """``list_files`` and ``list_folders`` work (``Capability.LIST``)."""
+        return self.declares(Capability.LIST)
+
+    @property
+    def can_move(self) -> bool:
+        """``move`` works (``Capability.MOVE``)."""
+        return self.declares(Capability.MOVE)
+
+    @property
+    def can_atomic_move(self) -> bool:
+        """``move`` replaces its destination in one atomic step (``Capability.ATOMIC_MOVE``)."""
+        return self.declares(Capability.ATOMIC_MOVE)
+
+    @property
+    def can_copy(self) -> bool:
+        """``copy`` works (``Capability.COPY``)."""
+        return self.declares(Capability.COPY)
+
+    @property
+    def can_metadata(self) -> bool:
+        """``get_file_info`` and ``get_folder_info`` work (``Capability.METADATA``)."""
+        return self.declares(Capability.METADATA)
+
+    # -- behaviours: default to the strict expectation --------------------------------------
+
+    @property
+    def real_empty_folders(self) -> bool:
+        """Folders exist on their own: one stays after its last file is deleted or moved away.
+
+        True for file systems (local, memory). Object stores (S3, Azure blobs) have only key
+        prefixes, so a folder vanishes with its last file: declare ``False`` there, and the suite
+        checks that instead (STORE-016).
+        """
+        return True
+
+    @property
+    def file_folder_conflicts_rejected(self) -> bool:
+        """Writing a file where a folder is, or below a file, raises ``InvalidPath`` (STORE-007).
+
+        True for file systems. An object store can hold key ``a`` and key ``a/b`` side by side and
+        cannot refuse that without extra round trips per write: declare ``False`` there.
+        """
+        return True
+
+    @property
+    def unicode_paths(self) -> bool:
+        """Names with non-ASCII letters, emoji, spaces and punctuation are stored verbatim (STORE-024)."""
+        return True
+
+    @property
+    def large_listings(self) -> bool:
+        """Listing a folder of more than 1,000 entries is tested (STORE-023); it writes ~1,100 files."""
+        return True
+
+    @property
+    def large_files(self) -> bool:
+        """Streaming files of 16 MiB and more is tested (STREAM-004, STREAM-010)."""
+        return True
+
+    @property
+    def thread_safe(self) -> bool:
+        """One backend instance may be used from several threads at once (BACKEND-007).
+
+        Every backend of this project is; the concurrency tests are skipped when ``False``.
+        """
+        return True
+
+    @property
+    def race_free_create(self) -> bool:
+        """Of concurrent ``write(..., overwrite=False)`` calls to one new path, one wins (ATOMIC-004)."""
+        return self.can_write
+
+    @property
+    def entry_point_registered(self) -> bool:
+        """The backend class is registered under the ``remote_store.backends`` entry points (BACKEND-010).
+
+        Declare ``False`` for a backend class that exists only in tests.
+        """
+        return True
+
+    @property
+    def modified_at_tolerance(self) -> float:
+        """Seconds ``FileInfo.modified_at`` may differ from the local clock at write time (STORE-025).
+
+        Raise it for a server whose clock is known to drift or whose times are coarse.
+        """
+        return 60.0
+
+    def __repr__(self) -> str:
+        bound = "unbound" if self._capabilities is None else repr(self._capabilities)
+        return f"<{type(self).__name__} {bound}>"

@@ -1,0 +1,117 @@
+"""The pytest plugin: markers, the suite's fixtures and selection by capability.
+
+Loaded automatically through the ``pytest11`` entry point once ``remote-store-conformance`` is
+installed (or explicitly with ``-p remote_store_conformance.plugin``). It provides:
+
+- the ``spec`` marker and the selection markers (``requires``/``requires_not``);
+- ``conformance_backend``: a placeholder that fails, naming the fixture the backend's tests must
+  define; ``conformance_requirements``: ``Requirements()`` unless the backend's tests override it;
+- ``requirements``, ``store`` and ``nested_store``, built from those two;
+- an autouse fixture that skips a marked test whose needs the backend does not meet.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+# Before the suite is imported by a backend's test module: its asserts then explain themselves.
+pytest.register_assert_rewrite("remote_store_conformance.suite", "remote_store_conformance._support")
+
+from remote_store import Backend, Store  # noqa: E402
+
+from ._markers import REQUIRES, REQUIRES_NOT, skip_reason  # noqa: E402
+from ._requirements import Requirements  # noqa: E402
+
+__all__ = [
+    "NESTED_ROOT",
+    "conformance_backend",
+    "conformance_requirements",
+    "conformance_selection",
+    "nested_store",
+    "pytest_configure",
+    "requirements",
+    "store",
+]
+
+NESTED_ROOT = "nested/inner root"
+"""The ``root_path`` of ``nested_store``: two levels deep, with a space, to exercise translation."""
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Register the markers the suite uses, so ``--strict-markers`` accepts them (CONF-001)."""
+    config.addinivalue_line("markers", "spec(*ids): the specs/ requirement IDs this test verifies")
+    config.addinivalue_line(
+        "markers",
+        f"{REQUIRES}(*needs): run only if the backend has every Capability or Requirements property",
+    )
+    config.addinivalue_line(
+        "markers",
+        f"{REQUIRES_NOT}(*needs): run only if the backend has none of the Capabilities or properties",
+    )
+
+
+@pytest.fixture
+def conformance_backend() -> Backend:
+    """The backend under test: the backend's own ``conftest.py`` MUST override this fixture.
+
+    Raises:
+        pytest.fail.Exception: always; this placeholder only explains what is missing.
+    """
+    pytest.fail(
+        "remote-store-conformance: define a fixture named 'conformance_backend' in your conftest.py "
+        "that yields a fresh, empty instance of the backend under test (and closes it afterwards)",
+        pytrace=False,
+    )
+
+
+@pytest.fixture
+def conformance_requirements() -> Requirements:
+    """The backend's ``Requirements``; override it to return a subclass declaring deviations."""
+    return Requirements()
+
+
+@pytest.fixture
+def requirements(conformance_requirements: Requirements, conformance_backend: Backend) -> Requirements:
+    """``conformance_requirements`` bound to the capabilities ``conformance_backend`` declares.
+
+    Raises:
+        pytest.fail.Exception: ``conformance_requirements`` is not a ``Requirements`` instance.
+    """
+    if not isinstance(conformance_requirements, Requirements):
+        pytest.fail(
+            "the 'conformance_requirements' fixture must return an instance of "
+            f"remote_store_conformance.Requirements, not {type(conformance_requirements).__name__}",
+            pytrace=False,
+        )
+    return conformance_requirements.bind(conformance_backend)
+
+
+@pytest.fixture
+def store(conformance_backend: Backend) -> Iterator[Store]:
+    """A ``Store`` over the whole ``conformance_backend``; it does not own (close) the backend."""
+    with Store(conformance_backend, owns_backend=False) as view:
+        yield view
+
+
+@pytest.fixture
+def nested_store(conformance_backend: Backend) -> Iterator[Store]:
+    """A ``Store`` over ``conformance_backend`` scoped to ``NESTED_ROOT``; it does not own the backend."""
+    with Store(conformance_backend, NESTED_ROOT, owns_backend=False) as view:
+        yield view
+
+
+@pytest.fixture(autouse=True)
+def conformance_selection(request: pytest.FixtureRequest) -> None:
+    """Skip a test marked with needs the backend does not meet, naming the need (CONF-005).
+
+    Unmarked tests (every test outside the suite) pass through without touching any fixture.
+    """
+    node = request.node
+    if node.get_closest_marker(REQUIRES) is None and node.get_closest_marker(REQUIRES_NOT) is None:
+        return
+    bound: Requirements = request.getfixturevalue("requirements")
+    reason = skip_reason(bound, node)
+    if reason is not None:
+        pytest.skip(reason)

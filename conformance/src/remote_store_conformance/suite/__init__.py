@@ -1,0 +1,60 @@
+"""The conformance suite: every test class, one module per area, for a backend's star import.
+
+A backend's ``tests/test_conformance.py`` runs the whole suite with::
+
+    from remote_store_conformance.suite import *  # noqa: F401,F403
+
+and one area with ``pytest -k TestListing`` (classes are named ``Test<Area>...`` after their
+module). The suite's own fixtures are exported too, so that they are bound in the importing module
+and a ``store`` fixture of the backend's ``conftest.py`` cannot replace them (CONF-003).
+"""
+
+from ..plugin import conformance_selection, nested_store, requirements, store
+from .test_atomic import TestAtomic, TestAtomicConcurrent
+from .test_capabilities import TestCapabilities, TestCapabilitiesUndeclared
+from .test_close import TestClose
+from .test_concurrency import TestConcurrency
+from .test_contract import TestContract, TestContractPaths
+from .test_delete import TestDelete, TestDeleteEmptyFolders, TestDeleteFolder
+from .test_errors import TestErrors, TestErrorsFromTheBackend
+from .test_listing import TestListing, TestListingLarge, TestListingNames
+from .test_metadata import TestMetadata
+from .test_move_copy import TestMoveCopy, TestMoveCopyErrors
+from .test_queries import TestQueries
+from .test_read import TestRead
+from .test_root_path import TestRootPath
+from .test_streaming import TestStreaming, TestStreamingLarge
+from .test_write import TestWrite, TestWriteInvalid
+
+__all__ = [
+    "TestAtomic",
+    "TestAtomicConcurrent",
+    "TestCapabilities",
+    "TestCapabilitiesUndeclared",
+    "TestClose",
+    "TestConcurrency",
+    "TestContract",
+    "TestContractPaths",
+    "TestDelete",
+    "TestDeleteEmptyFolders",
+    "TestDeleteFolder",
+    "TestErrors",
+    "TestErrorsFromTheBackend",
+    "TestListing",
+    "TestListingLarge",
+    "TestListingNames",
+    "TestMetadata",
+    "TestMoveCopy",
+    "TestMoveCopyErrors",
+    "TestQueries",
+    "TestRead",
+    "TestRootPath",
+    "TestStreaming",
+    "TestStreamingLarge",
+    "TestWrite",
+    "TestWriteInvalid",
+    "conformance_selection",
+    "nested_store",
+    "requirements",
+    "store",
+]

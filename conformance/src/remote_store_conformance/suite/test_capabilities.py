@@ -1,0 +1,124 @@
+"""Capabilities: what the backend declares, what it implements, and how undeclared ones are refused."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from remote_store import Backend, Capability, CapabilityNotSupported, CapabilitySet, Store
+
+from .._markers import requires_not
+from .._support import GATED, RecordingBackend, snapshot
+
+__all__ = ["TestCapabilities", "TestCapabilitiesUndeclared"]
+
+PROBE = "probe/file.txt"
+OTHER = "probe/other.txt"
+NEW = "probe/new.txt"
+
+# How to call each gated operation on a Store and on a Backend (whose paths are the same here).
+CALLS: dict[str, Callable[[Any], Any]] = {
+    "read": lambda target: target.read(PROBE).close(),
+    "read_bytes": lambda target: target.read_bytes(PROBE),
+    "write": lambda target: target.write(NEW, b"new", overwrite=True),
+    "write_atomic": lambda target: target.write_atomic(NEW, b"new", overwrite=True),
+    "delete": lambda target: target.delete(PROBE),
+    "delete_folder": lambda target: target.delete_folder("probe", recursive=True),
+    "list_files": lambda target: list(target.list_files("probe", recursive=True)),
+    "list_folders": lambda target: list(target.list_folders("")),
+    "move": lambda target: target.move(PROBE, NEW, overwrite=True),
+    "copy": lambda target: target.copy(PROBE, NEW, overwrite=True),
+    "get_file_info": lambda target: target.get_file_info(PROBE),
+    "get_folder_info": lambda target: target.get_folder_info("probe"),
+}
+
+ALL_GATED = [pytest.param(capability, id=capability.value) for capability in GATED]
+UNDECLARED = [
+    pytest.param(capability, marks=requires_not(capability), id=capability.value) for capability in GATED
+]
+
+
+def _populate(store: Store) -> None:
+    if store.supports(Capability.WRITE):
+        store.write(PROBE, b"probe")
+        store.write(OTHER, b"other")
+
+
+class TestCapabilities:
+    @pytest.mark.spec("BACKEND-002")
+    def test_declared_capabilities(self, conformance_backend: Backend) -> None:
+        declared = conformance_backend.capabilities
+        assert isinstance(declared, CapabilitySet)
+        assert conformance_backend.capabilities == declared
+        if Capability.ATOMIC_MOVE in declared:
+            assert Capability.MOVE in declared, "ATOMIC_MOVE refines MOVE, which is not declared"
+        if Capability.ATOMIC_WRITE in declared:
+            assert Capability.WRITE in declared, "ATOMIC_WRITE refines WRITE, which is not declared"
+
+    @pytest.mark.spec("STORE-001")
+    def test_store_reports_the_backend_capabilities(self, store: Store, conformance_backend: Backend) -> None:
+        assert store.capabilities == conformance_backend.capabilities
+        for capability in Capability:
+            assert store.supports(capability) == (capability in conformance_backend.capabilities)
+
+    @pytest.mark.spec("BACKEND-012")
+    def test_declared_capabilities_are_implemented(self, conformance_backend: Backend) -> None:
+        backend_class = type(conformance_backend)
+        for capability, operations in GATED.items():
+            if capability not in conformance_backend.capabilities:
+                continue
+            for operation in operations:
+                if operation in ("read_bytes", "get_folder_info"):
+                    continue  # the Backend defaults build on read and list_files
+                assert getattr(backend_class, operation) is not getattr(Backend, operation), (
+                    f"{capability.value!r} is declared, {backend_class.__name__}.{operation} not implemented"
+                )
+
+    @pytest.mark.spec("STORE-027")
+    @pytest.mark.parametrize("capability", ALL_GATED)
+    def test_store_refuses_before_calling_the_backend(
+        self, conformance_backend: Backend, capability: Capability
+    ) -> None:
+        recorder = RecordingBackend(conformance_backend, without=[capability])
+        view = Store(recorder, owns_backend=False)
+        for operation in GATED[capability]:
+            with pytest.raises(CapabilityNotSupported) as caught:
+                CALLS[operation](view)
+            assert caught.value.capability == capability.value
+            assert caught.value.operation == operation
+            assert caught.value.backend == conformance_backend.type_name
+            assert caught.value.path in (PROBE, NEW, "probe", "")
+        assert recorder.calls == [], f"the backend was called: {recorder.calls}"
+
+    @pytest.mark.spec("STORE-027")
+    def test_queries_are_never_gated(self, conformance_backend: Backend) -> None:
+        recorder = RecordingBackend(conformance_backend, without=list(Capability))
+        view = Store(recorder, owns_backend=False)
+        assert view.exists("") is True
+        assert view.is_folder("") is True
+        assert view.is_file("") is False
+        assert view.exists("no/such/file.txt") is False
+        assert view.is_file("no/such/file.txt") is False
+        assert view.is_folder("no/such") is False
+
+
+class TestCapabilitiesUndeclared:
+    @pytest.mark.spec("BACKEND-004", "STORE-027", "CONF-006")
+    @pytest.mark.parametrize("capability", UNDECLARED)
+    def test_undeclared_capability_is_refused(
+        self, store: Store, conformance_backend: Backend, capability: Capability
+    ) -> None:
+        _populate(store)
+        probes = (PROBE, OTHER, NEW, "probe")
+        before = snapshot(store, *probes)
+        for operation in GATED[capability]:
+            with pytest.raises(CapabilityNotSupported) as caught:
+                CALLS[operation](store)
+            assert caught.value.capability == capability.value
+            assert caught.value.operation == operation
+            with pytest.raises(CapabilityNotSupported) as direct:
+                CALLS[operation](conformance_backend)
+            assert direct.value.capability == capability.value
+        assert snapshot(store, *probes) == before

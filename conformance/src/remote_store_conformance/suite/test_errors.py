@@ -1,0 +1,165 @@
+"""Error fidelity: the right class, the store-relative path, the operation, and nothing changed."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from remote_store import (
+    AlreadyExists,
+    Backend,
+    Capability,
+    DirectoryNotEmpty,
+    NotFound,
+    RemoteStoreError,
+    Store,
+)
+
+from .._markers import requires
+from .._support import snapshot, write_tree
+
+__all__ = ["TestErrors", "TestErrorsFromTheBackend"]
+
+TREE = {
+    "dir-7q/file-3k.txt": b"existing",
+    "dir-7q/sub-9w/inner-2m.txt": b"inner",
+    "other-5z.txt": b"other",
+}
+
+# (operation, arguments, expected error, path at fault, capabilities needed)
+CASES: list[
+    tuple[str, tuple[Any, ...], dict[str, Any], type[RemoteStoreError], str, tuple[Capability, ...]]
+] = [
+    ("read", ("missing-4f/none-8x.txt",), {}, NotFound, "missing-4f/none-8x.txt", (Capability.READ,)),
+    ("read_bytes", ("dir-7q/none-1y.txt",), {}, NotFound, "dir-7q/none-1y.txt", (Capability.READ,)),
+    ("write", ("dir-7q/file-3k.txt", b"new"), {}, AlreadyExists, "dir-7q/file-3k.txt", ()),
+    ("delete", ("dir-7q/none-1y.txt",), {}, NotFound, "dir-7q/none-1y.txt", (Capability.DELETE,)),
+    ("delete_folder", ("missing-4f",), {}, NotFound, "missing-4f", (Capability.DELETE,)),
+    ("delete_folder", ("dir-7q",), {}, DirectoryNotEmpty, "dir-7q", (Capability.DELETE,)),
+    (
+        "move",
+        ("missing-4f/none-8x.txt", "moved-6v.txt"),
+        {},
+        NotFound,
+        "missing-4f/none-8x.txt",
+        (Capability.MOVE,),
+    ),
+    (
+        "move",
+        ("other-5z.txt", "dir-7q/file-3k.txt"),
+        {},
+        AlreadyExists,
+        "dir-7q/file-3k.txt",
+        (Capability.MOVE,),
+    ),
+    (
+        "copy",
+        ("missing-4f/none-8x.txt", "copied-6v.txt"),
+        {},
+        NotFound,
+        "missing-4f/none-8x.txt",
+        (Capability.COPY,),
+    ),
+    (
+        "copy",
+        ("other-5z.txt", "dir-7q/file-3k.txt"),
+        {},
+        AlreadyExists,
+        "dir-7q/file-3k.txt",
+        (Capability.COPY,),
+    ),
+    ("get_file_info", ("dir-7q/none-1y.txt",), {}, NotFound, "dir-7q/none-1y.txt", (Capability.METADATA,)),
+    ("get_folder_info", ("missing-4f",), {}, NotFound, "missing-4f", (Capability.METADATA,)),
+]
+"""Failing calls whose error must name the path at fault; paths are distinctive to spot in messages."""
+
+PARAMS = [
+    pytest.param(
+        operation, args, kwargs, error, path, marks=requires(*needs), id=f"{operation}-{error.__name__}"
+    )
+    for operation, args, kwargs, error, path, needs in CASES
+]
+
+
+def _call(target: Store | Backend, operation: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
+    method: Callable[..., Any] = getattr(target, operation)
+    result = method(*args, **kwargs)
+    if hasattr(result, "close"):
+        result.close()
+
+
+@requires(Capability.WRITE)
+@pytest.mark.parametrize(("operation", "args", "kwargs", "error", "path"), PARAMS)
+class TestErrors:
+    @pytest.mark.spec("STORE-028")
+    def test_error_names_the_store_path_and_changes_nothing(
+        self,
+        store: Store,
+        operation: str,
+        args: tuple[Any, ...],
+        kwargs: dict[str, Any],
+        error: type[RemoteStoreError],
+        path: str,
+    ) -> None:
+        write_tree(store, TREE)
+        probes = (*TREE, *(arg for arg in args if isinstance(arg, str)))
+        before = snapshot(store, *probes)
+        with pytest.raises(error) as caught:
+            _call(store, operation, args, kwargs)
+        assert isinstance(caught.value, RemoteStoreError)
+        assert caught.value.path == path
+        assert caught.value.operation == operation
+        assert caught.value.backend == store.backend.type_name
+        assert snapshot(store, *probes) == before
+
+    @pytest.mark.spec("STORE-028", "STORE-030")
+    def test_error_through_a_nested_store_is_store_relative(
+        self,
+        nested_store: Store,
+        operation: str,
+        args: tuple[Any, ...],
+        kwargs: dict[str, Any],
+        error: type[RemoteStoreError],
+        path: str,
+    ) -> None:
+        write_tree(nested_store, TREE)
+        probes = (*TREE, *(arg for arg in args if isinstance(arg, str)))
+        before = snapshot(nested_store, *probes)
+        with pytest.raises(error) as caught:
+            _call(nested_store, operation, args, kwargs)
+        assert caught.value.path == path
+        assert str(nested_store.root_path) not in caught.value.message
+        assert snapshot(nested_store, *probes) == before
+
+    @pytest.mark.spec("BACKEND-005")
+    def test_backend_error_carries_the_backend_path(
+        self,
+        conformance_backend: Backend,
+        store: Store,
+        operation: str,
+        args: tuple[Any, ...],
+        kwargs: dict[str, Any],
+        error: type[RemoteStoreError],
+        path: str,
+    ) -> None:
+        write_tree(store, TREE)
+        with pytest.raises(error) as caught:
+            _call(conformance_backend, operation, args, kwargs)
+        assert caught.value.path == path
+        assert caught.value.operation is not None
+        assert caught.value.backend == conformance_backend.type_name
+        assert path not in caught.value.message, "the message repeats the path; str(error) appends it"
+
+
+@requires(Capability.WRITE)
+class TestErrorsFromTheBackend:
+    @pytest.mark.spec("BACKEND-005", "BACKEND-003")
+    def test_nested_backend_paths_in_errors(self, conformance_backend: Backend, nested_store: Store) -> None:
+        nested_store.write("file.txt", b"x")
+        backend_path = f"{nested_store.root_path}/file.txt"
+        with pytest.raises(AlreadyExists) as caught:
+            conformance_backend.write(backend_path, b"y")
+        assert caught.value.path == backend_path
+        assert backend_path not in caught.value.message

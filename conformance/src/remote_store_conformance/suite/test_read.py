@@ -1,0 +1,99 @@
+"""Reading files: the stream ``read`` returns, ``read_bytes``, and reading what is not a file."""
+
+from __future__ import annotations
+
+import pytest
+
+from remote_store import Capability, InvalidPath, NotFound, Store
+
+from .._markers import requires
+from .._support import random_bytes
+
+__all__ = ["TestRead"]
+
+
+@requires(Capability.READ, Capability.WRITE)
+class TestRead:
+    @pytest.mark.spec("STORE-009", "STORE-028")
+    @pytest.mark.parametrize("operation", ["read", "read_bytes"])
+    def test_reading_a_missing_file_raises_not_found(self, store: Store, operation: str) -> None:
+        store.write("present/file.txt", b"x")
+        for missing in ("absent.txt", "present/absent.txt", "no/such/folder/file.txt"):
+            with pytest.raises(NotFound) as caught:
+                getattr(store, operation)(missing)
+            assert caught.value.path == missing
+            assert caught.value.operation == operation
+            assert caught.value.backend == store.backend.type_name
+
+    @pytest.mark.spec("STORE-009")
+    @pytest.mark.parametrize("operation", ["read", "read_bytes"])
+    def test_reading_a_folder_raises_not_found(self, store: Store, operation: str) -> None:
+        store.write("folder/file.txt", b"x")
+        with pytest.raises(NotFound) as caught:
+            getattr(store, operation)("folder")
+        assert caught.value.path == "folder"
+
+    @pytest.mark.spec("STORE-009")
+    @pytest.mark.parametrize("operation", ["read", "read_bytes"])
+    def test_reading_the_root_is_invalid(self, store: Store, operation: str) -> None:
+        with pytest.raises(InvalidPath):
+            getattr(store, operation)("")
+
+    @pytest.mark.spec("STREAM-009")
+    def test_read_returns_a_chunked_binary_stream(self, store: Store) -> None:
+        content = random_bytes(100_003, "stream")
+        store.write("stream.bin", content)
+        chunks = []
+        with store.read("stream.bin") as stream:
+            assert not stream.closed
+            while True:
+                chunk = stream.read(4096)
+                assert isinstance(chunk, bytes)
+                assert len(chunk) <= 4096
+                if not chunk:
+                    break
+                chunks.append(chunk)
+            assert stream.read(4096) == b""
+        assert stream.closed
+        assert b"".join(chunks) == content
+
+    @pytest.mark.spec("STREAM-009")
+    def test_read_without_size_returns_the_rest(self, store: Store) -> None:
+        content = random_bytes(50_000, "rest")
+        store.write("rest.bin", content)
+        with store.read("rest.bin") as stream:
+            head = stream.read(1000)
+            assert 1 <= len(head) <= 1000
+            rest = stream.read()
+        assert head + rest == content
+        with store.read("rest.bin") as stream:
+            assert stream.read(-1) == content
+
+    @pytest.mark.spec("STREAM-010")
+    def test_several_streams_read_one_file_independently(self, store: Store) -> None:
+        content = random_bytes(300_000, "independent")
+        store.write("shared.bin", content)
+        first = store.read("shared.bin")
+        second = store.read("shared.bin")
+        try:
+            parts: tuple[list[bytes], list[bytes]] = ([], [])
+            done = [False, False]
+            while not all(done):
+                for index, stream in enumerate((first, second)):
+                    if not done[index]:
+                        chunk = stream.read(7919 * (index + 1))
+                        done[index] = not chunk
+                        parts[index].append(chunk)
+        finally:
+            first.close()
+            second.close()
+        assert b"".join(parts[0]) == content
+        assert b"".join(parts[1]) == content
+
+    @pytest.mark.spec("STREAM-011")
+    def test_read_bytes_equals_the_stream(self, store: Store) -> None:
+        content = random_bytes(65_537, "bytes")
+        store.write("same.bin", content)
+        with store.read("same.bin") as stream:
+            streamed = stream.read()
+        assert store.read_bytes("same.bin") == streamed == content
