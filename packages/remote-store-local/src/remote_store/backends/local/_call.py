@@ -1,0 +1,58 @@
+"""``Call``: the path and operation one backend call reports in its errors."""
+
+from __future__ import annotations
+
+import dataclasses
+import errno
+import os
+import stat
+
+from remote_store import RemoteStoreError
+from remote_store.backend_tools import map_os_error
+
+__all__ = ["BACKEND", "MISSING_ERRNOS", "Call", "is_folder", "is_regular"]
+
+BACKEND = "local"
+"""The backend type name errors carry."""
+
+MISSING_ERRNOS = frozenset({errno.ENOENT, errno.ENOTDIR, errno.ENAMETOOLONG, errno.ELOOP})
+"""Errnos meaning "nothing usable is there": queries answer ``False`` instead of raising."""
+
+
+@dataclasses.dataclass(frozen=True)
+class Call:
+    """One backend call: ``path`` (backend-relative) and ``operation`` name every error it raises."""
+
+    path: str
+    operation: str
+
+    def error(self, kind: type[RemoteStoreError], message: str) -> RemoteStoreError:
+        """A ``kind`` error for this call; the caller raises it."""
+        return kind(message, path=self.path, operation=self.operation, backend=BACKEND)
+
+    def os_error(self, error: OSError) -> RemoteStoreError:
+        """The remote-store error for ``error``; the caller raises it ``from error``."""
+        return map_os_error(error, path=self.path, operation=self.operation, backend=BACKEND)
+
+    def stat(self, real: str) -> os.stat_result | None:
+        """``os.stat`` (links followed), or ``None`` if nothing is at ``real``.
+
+        Raises:
+            RemoteStoreError: any other OS failure, mapped.
+        """
+        try:
+            return os.stat(real)
+        except OSError as error:
+            if error.errno in MISSING_ERRNOS:
+                return None
+            raise self.os_error(error) from error
+
+
+def is_regular(result: os.stat_result | None) -> bool:
+    """True if ``result`` is the stat of a regular file (not a folder, FIFO, device, socket)."""
+    return result is not None and stat.S_ISREG(result.st_mode)
+
+
+def is_folder(result: os.stat_result | None) -> bool:
+    """True if ``result`` is the stat of a folder."""
+    return result is not None and stat.S_ISDIR(result.st_mode)
