@@ -147,6 +147,16 @@ class Requirements:
         return True
 
     @property
+    def missing_ok_delete_detects_folders(self) -> bool:
+        """``delete(folder, missing_ok=True)`` raises ``InvalidPath`` rather than doing nothing (STORE-012).
+
+        True for file systems, where telling costs nothing. An object store that deletes with
+        ``missing_ok=True`` in one request (no file there: nothing to do) declares ``False``; the
+        suite then checks that the call deletes nothing.
+        """
+        return True
+
+    @property
     def unicode_paths(self) -> bool:
         """Names with non-ASCII letters, emoji, spaces and punctuation are stored verbatim (STORE-024)."""
         return True

@@ -329,3 +329,18 @@ def test_unpickling_revalidates() -> None:
 
     with pytest.raises(InvalidPath):
         pickle.loads(pickle.dumps(Forged()))
+
+
+@pytest.mark.spec("PATH-012")
+@pytest.mark.parametrize("char", ["\ud800", "\udc80", "\udcff", "\udfff"])
+def test_lone_surrogates_are_rejected(char: str) -> None:
+    for text in (char, f"a{char}b", f"a/{char}"):
+        with pytest.raises(InvalidPath, match="lone surrogate") as caught:
+            RemotePath(text)
+        assert caught.value.path == repr(text)
+        str(caught.value).encode("utf-8")  # the message itself is printable
+
+
+@pytest.mark.spec("PATH-012")
+def test_astral_characters_are_not_surrogates() -> None:
+    assert str(RemotePath("a/\U0001f642")) == "a/\U0001f642"

@@ -10,11 +10,11 @@ from pkgutil import extend_path
 
 __path__ = extend_path(__path__, __name__)
 
-from ._backend import Backend  # noqa: E402
-from ._capabilities import Capability, CapabilitySet  # noqa: E402
-from ._config import BackendConfig, RegistryConfig, StoreProfile  # noqa: E402
-from ._content import WriteContent  # noqa: E402
-from ._errors import (  # noqa: E402
+from ._backend import Backend
+from ._capabilities import Capability, CapabilitySet
+from ._config import BackendConfig, RegistryConfig, StoreProfile
+from ._content import WriteContent
+from ._errors import (
     AlreadyExists,
     BackendUnavailable,
     CapabilityNotSupported,
@@ -27,11 +27,11 @@ from ._errors import (  # noqa: E402
     RemoteStoreError,
     StoreClosed,
 )
-from ._models import FileInfo, FolderInfo  # noqa: E402
-from ._path import PathLike, RemotePath  # noqa: E402
-from ._registry import Registry  # noqa: E402
-from ._store import Store  # noqa: E402
-from ._version import __version__  # noqa: E402
+from ._models import FileInfo, FolderInfo
+from ._path import PathLike, RemotePath
+from ._registry import Registry
+from ._store import Store
+from ._version import __version__
 
 __all__ = [
     "AlreadyExists",

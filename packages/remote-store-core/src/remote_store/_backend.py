@@ -201,10 +201,12 @@ class Backend(abc.ABC):
 
     # -- lifecycle --------------------------------------------------------------------------
 
-    def close(self) -> None:
+    def close(self) -> None:  # noqa: B027 - a no-op default is the contract for resource-free backends
         """Release every resource the backend holds; idempotent. The default does nothing."""
 
-    def _unsupported(self, capability: Capability, operation: str, path: str | None) -> CapabilityNotSupported:
+    def _unsupported(
+        self, capability: Capability, operation: str, path: str | None
+    ) -> CapabilityNotSupported:
         return CapabilityNotSupported(
             f"backend {self.type_name!r} does not support {capability.value!r}",
             capability=capability.value,

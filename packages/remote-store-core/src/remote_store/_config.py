@@ -66,8 +66,10 @@ class BackendConfig:
 
 @dataclasses.dataclass(frozen=True)
 class StoreProfile:
-    """A named view of a backend: which ``backend`` (a key of ``RegistryConfig.backends``) and
-    the ``root_path`` folder within it that the store is scoped to.
+    """A named view of a backend: which backend, and the folder within it the store is scoped to.
+
+    ``backend`` is a key of ``RegistryConfig.backends``; ``root_path`` is the folder of that
+    backend the store sees as its root (``""``: the whole backend).
 
     Raises:
         ConfigError: ``backend`` is empty, or ``root_path`` breaks a path rule.
@@ -112,7 +114,9 @@ class RegistryConfig:
                 if not isinstance(name, str) or not name:
                     raise ConfigError(f"{section}: names must be non-empty strings, not {name!r}")
                 if not isinstance(item, kind):
-                    raise ConfigError(f"{section}.{name}: must be a {kind.__name__}, not {type(item).__name__}")
+                    raise ConfigError(
+                        f"{section}.{name}: must be a {kind.__name__}, not {type(item).__name__}"
+                    )
             object.__setattr__(self, section, MappingProxyType(dict(value)))
         for name, profile in self.stores.items():
             if profile.backend not in self.backends:
@@ -126,10 +130,14 @@ class RegistryConfig:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> RegistryConfig:
-        """Build a config from plain data, as parsed from TOML, JSON or YAML::
+        """Build a config from plain data, as parsed from TOML, JSON or YAML.
 
-            {"backends": {"local": {"type": "local", "options": {"root": "/srv/files"}}},
-             "stores": {"data": {"backend": "local", "root_path": "data"}}}
+        The expected shape::
+
+            {
+                "backends": {"local": {"type": "local", "options": {"root": "/srv/files"}}},
+                "stores": {"data": {"backend": "local", "root_path": "data"}},
+            }
 
         Raises:
             ConfigError: naming the key at fault (unknown keys get a suggestion).

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Iterator
-from typing import BinaryIO, Protocol, Union, runtime_checkable
+from typing import BinaryIO, Protocol, runtime_checkable
 
 from ._errors import InvalidContent
 
@@ -22,7 +22,7 @@ class Readable(Protocol):
         """Up to ``size`` bytes (fewer is fine), ``b""`` at the end; ``None`` is rejected."""
 
 
-WriteContent = Union[bytes, bytearray, memoryview, BinaryIO, Readable]
+WriteContent = bytes | bytearray | memoryview | BinaryIO | Readable
 """What ``write`` and ``write_atomic`` accept: a bytes-like object or a readable binary stream.
 
 Streams are read forward only, in chunks, until ``read`` returns ``b""``; they need not be
@@ -55,9 +55,7 @@ def _read_chunk(stream: Readable, size: int, path: str | None) -> bytes:
         # A non-blocking stream with nothing ready: the contract is a blocking read.
         raise InvalidContent("content stream is non-blocking (read returned None)", path=path)
     if not isinstance(chunk, (bytes, bytearray, memoryview)):
-        raise InvalidContent(
-            f"content stream returned {type(chunk).__name__}, expected bytes", path=path
-        )
+        raise InvalidContent(f"content stream returned {type(chunk).__name__}, expected bytes", path=path)
     return bytes(chunk) if not isinstance(chunk, bytes) else chunk
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Union
+import re
 
 from ._errors import InvalidPath
 
@@ -10,19 +10,23 @@ __all__ = ["PathLike", "RemotePath"]
 
 # Control characters are C0 (U+0000-U+001F), DEL and C1 (U+0080-U+009F): none has a portable
 # meaning in an object key or a file name, and several (NUL, newline) break protocols and logs.
-_CONTROL = frozenset(chr(c) for c in (*range(0x00, 0x20), *range(0x7F, 0xA0)))
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")
+# Lone surrogates (from surrogateescape decoding or bad input) have no UTF-8 encoding: no object
+# store accepts them as a key and no file system as a name.
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 class RemotePath:
     """A validated path relative to a store's root, ``/``-separated.
 
-    Invariants (specs/paths.md, PATH-001 to PATH-011), checked when the object is built:
+    Invariants (specs/paths.md, PATH-001 to PATH-012), checked when the object is built:
 
     - segments are separated by ``/``; the empty string is the root (``RemotePath("")``);
     - no leading ``/`` (PATH-002): paths are relative to the store, never absolute;
     - a single trailing ``/`` is accepted and dropped, so ``"a/b/"`` equals ``"a/b"`` (PATH-009);
     - no empty segment (``"a//b"``), no ``"."`` and no ``".."`` segment (PATH-003, PATH-004);
     - no backslash (PATH-005) and no control character, NUL included (PATH-006);
+    - no lone surrogate: every path has a UTF-8 form (PATH-012);
     - the value is a ``str`` (PATH-001).
 
     A ``RemotePath`` is immutable, hashable and compares equal to another with the same text.
@@ -37,10 +41,7 @@ class RemotePath:
     _text: str
 
     def __init__(self, path: PathLike = "") -> None:
-        if isinstance(path, RemotePath):
-            text = path._text
-        else:
-            text = _validate(path)
+        text = path._text if isinstance(path, RemotePath) else _validate(path)
         object.__setattr__(self, "_text", text)
 
     def __setattr__(self, name: str, value: object) -> None:
@@ -142,7 +143,7 @@ class RemotePath:
         return (RemotePath, (self._text,))
 
 
-PathLike = Union[str, RemotePath]
+PathLike = str | RemotePath
 """What every ``Store`` method accepts as a path: a ``str`` or a ``RemotePath``."""
 
 
@@ -155,16 +156,20 @@ def _trusted(text: str) -> RemotePath:
 
 def _validate(path: object) -> str:
     if not isinstance(path, str):
-        raise InvalidPath(
-            f"a path must be a str or RemotePath, not {type(path).__name__}", path=repr(path)
-        )
+        raise InvalidPath(f"a path must be a str or RemotePath, not {type(path).__name__}", path=repr(path))
     if path.startswith("/"):
         raise InvalidPath("a path must be relative to the store, not start with '/'", path=path)
     if "\\" in path:
         raise InvalidPath("a path must not contain a backslash; use '/'", path=path)
-    bad = next((ch for ch in path if ch in _CONTROL), None)
+    bad = _CONTROL.search(path)
     if bad is not None:
-        raise InvalidPath(f"a path must not contain control character {bad!r}", path=path)
+        raise InvalidPath(f"a path must not contain control character {bad.group()!r}", path=path)
+    lone = _SURROGATE.search(path)
+    if lone is not None:
+        raise InvalidPath(
+            f"a path must be valid Unicode; lone surrogate {lone.group()!r} has no UTF-8 form",
+            path=repr(path),
+        )
     text = path[:-1] if path.endswith("/") else path
     if not text:
         return ""

@@ -184,8 +184,12 @@ class Registry:
         except (TypeError, ValueError) as error:
             # The message of a backend's own validation may quote values: keep it only when no
             # secret option is set, so a secret never reaches an error message.
-            detail = str(error) if not any(is_secret_option(k, secrets) for k in options) else type(error).__name__
-            raise ConfigError(f"{where}: invalid options for backend type {config.type!r}: {detail}", backend=config.type) from None
+            detail = (
+                str(error) if not any(is_secret_option(k, secrets) for k in options) else type(error).__name__
+            )
+            raise ConfigError(
+                f"{where}: invalid options for backend type {config.type!r}: {detail}", backend=config.type
+            ) from None
 
     def _resolve_type(self, name: str, type_name: str) -> type[Backend]:
         found = self._types.get(type_name)
@@ -208,7 +212,9 @@ class Registry:
                 f"but failed to load: {error}"
             ) from error
         if not (isinstance(loaded, type) and issubclass(loaded, Backend)):
-            raise ConfigError(f"backends.{name}.type: entry point {entry_point.value!r} is not a Backend subclass")
+            raise ConfigError(
+                f"backends.{name}.type: entry point {entry_point.value!r} is not a Backend subclass"
+            )
         self._types[type_name] = loaded
         return loaded
 
@@ -233,7 +239,9 @@ def _check_options(backend_class: type[Backend], options: Mapping[str, Any], whe
     if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters.values()):
         return
     accepted = {
-        p.name: p for p in parameters.values() if p.kind in (inspect.Parameter.KEYWORD_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
+        p.name: p
+        for p in parameters.values()
+        if p.kind in (inspect.Parameter.KEYWORD_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
     }
     for key in options:
         if key not in accepted:
@@ -243,4 +251,6 @@ def _check_options(backend_class: type[Backend], options: Mapping[str, Any], whe
             )
     for key, parameter in accepted.items():
         if parameter.default is inspect.Parameter.empty and key not in options:
-            raise ConfigError(f"{where}.{key}: required option missing for backend type {backend_class.type_name!r}")
+            raise ConfigError(
+                f"{where}.{key}: required option missing for backend type {backend_class.type_name!r}"
+            )

@@ -25,4 +25,7 @@ def is_secret_option(name: str, extra: Collection[str] = ()) -> bool:
 
 def masked_options(options: Mapping[str, Any], extra: Collection[str] = ()) -> dict[str, Any]:
     """A copy of ``options`` with every secret value replaced by ``"***"``."""
-    return {key: (MASK if is_secret_option(key, extra) and value is not None else value) for key, value in options.items()}
+    return {
+        key: (MASK if is_secret_option(key, extra) and value is not None else value)
+        for key, value in options.items()
+    }

@@ -432,5 +432,3 @@ class Store:
         if error.backend is None:
             error.backend = self._backend.type_name
         return error
-
-

@@ -17,7 +17,6 @@ from typing import BinaryIO, ClassVar
 from remote_store import (
     AlreadyExists,
     Backend,
-    Capability,
     CapabilitySet,
     DirectoryNotEmpty,
     FileInfo,
@@ -94,10 +93,14 @@ class MemoryBackend(Backend):
 
     def _check_target(self, operation: str, path: str, overwrite: bool) -> None:
         if path in self._folders:
-            raise InvalidPath("path is a folder, not a file", path=path, operation=operation, backend=self.type_name)
+            raise InvalidPath(
+                "path is a folder, not a file", path=path, operation=operation, backend=self.type_name
+            )
         for parent in _parents(path):
             if parent in self._files:
-                raise InvalidPath("a parent of the path is a file", path=path, operation=operation, backend=self.type_name)
+                raise InvalidPath(
+                    "a parent of the path is a file", path=path, operation=operation, backend=self.type_name
+                )
         if not overwrite and path in self._files:
             raise AlreadyExists("file already exists", path=path, operation=operation, backend=self.type_name)
 
@@ -120,7 +123,12 @@ class MemoryBackend(Backend):
         with self._lock:
             self._check("delete")
             if path in self._folders:
-                raise InvalidPath("path is a folder; use delete_folder", path=path, operation="delete", backend=self.type_name)
+                raise InvalidPath(
+                    "path is a folder; use delete_folder",
+                    path=path,
+                    operation="delete",
+                    backend=self.type_name,
+                )
             if self._files.pop(path, None) is None and not missing_ok:
                 raise NotFound("no such file", path=path, operation="delete", backend=self.type_name)
 
@@ -128,7 +136,9 @@ class MemoryBackend(Backend):
         with self._lock:
             self._check("delete_folder")
             if path in self._files:
-                raise InvalidPath("path is a file; use delete", path=path, operation="delete_folder", backend=self.type_name)
+                raise InvalidPath(
+                    "path is a file; use delete", path=path, operation="delete_folder", backend=self.type_name
+                )
             if path not in self._folders:
                 if missing_ok:
                     return
@@ -137,7 +147,9 @@ class MemoryBackend(Backend):
             files = [key for key in self._files if key.startswith(prefix)]
             folders = [key for key in self._folders if key.startswith(prefix)]
             if (files or folders) and not recursive:
-                raise DirectoryNotEmpty("folder is not empty", path=path, operation="delete_folder", backend=self.type_name)
+                raise DirectoryNotEmpty(
+                    "folder is not empty", path=path, operation="delete_folder", backend=self.type_name
+                )
             for key in files:
                 del self._files[key]
             self._folders.difference_update(folders)
@@ -160,7 +172,10 @@ class MemoryBackend(Backend):
 
     def _info(self, path: str, entry: _Entry) -> FileInfo:
         return FileInfo(
-            path=RemotePath(path), name=path.rsplit("/", 1)[-1], size=len(entry.data), modified_at=entry.modified_at
+            path=RemotePath(path),
+            name=path.rsplit("/", 1)[-1],
+            size=len(entry.data),
+            modified_at=entry.modified_at,
         )
 
     def list_files(self, path: str, *, recursive: bool = False) -> Iterator[FileInfo]:
