@@ -1,0 +1,127 @@
+"""Reliability tests of the S3 backend: opt-in, budgets, the fault proxy, a figures summary.
+
+Like the local package's reliability tests, these are deselected by a plain ``pytest`` run and
+run with ``REMOTE_STORE_RELIABILITY=1`` or ``REMOTE_STORE_SOAK=1`` (``nox -s reliability`` /
+``nox -s soak``), or when this folder is named on the command line. They use the servers of
+``tests/conftest.py`` (``REMOTE_STORE_S3_SERVERS``, moto by default) and put
+``tools/faultproxy.py`` between the backend and the server.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import sys
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import pytest
+
+from remote_store.backends.s3 import S3Backend
+
+from ._support import FIGURES, flag, soak_enabled
+
+HERE = Path(__file__).resolve().parent
+FAULTPROXY = HERE.parents[3] / "tools" / "faultproxy.py"
+
+
+def load_faultproxy() -> ModuleType:
+    """``tools/faultproxy.py`` as a module (tools/ is not a package)."""
+    name = "remote_store_faultproxy"
+    if name in sys.modules:
+        return sys.modules[name]
+    spec = importlib.util.spec_from_file_location(name, FAULTPROXY)
+    if spec is None or spec.loader is None:
+        raise RuntimeError(f"cannot load {FAULTPROXY}")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module  # dataclasses look their module up while it executes
+    spec.loader.exec_module(module)
+    return module
+
+
+faultproxy = load_faultproxy()
+
+
+def _named_on_command_line(config: pytest.Config) -> bool:
+    for arg in config.args:
+        target = Path(arg.split("::", 1)[0]).resolve()
+        if target == HERE or HERE in target.parents:
+            return True
+    return False
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    enabled = flag("REMOTE_STORE_RELIABILITY") or soak_enabled() or _named_on_command_line(config)
+    if enabled:
+        return
+    dropped = [item for item in items if HERE in Path(str(item.path)).resolve().parents]
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = [item for item in items if HERE not in Path(str(item.path)).resolve().parents]
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    if not FIGURES:
+        return
+    terminalreporter.section("reliability figures (s3)")
+    for name, figures in FIGURES.items():
+        terminalreporter.write_line(
+            f"{name}: {', '.join(f'{key}={value}' for key, value in figures.items())}"
+        )
+    target = os.environ.get("REMOTE_STORE_RELIABILITY_REPORT")
+    if target:
+        path = Path(target)
+        existing: dict[str, Any] = {}
+        if path.exists():
+            try:
+                existing = json.loads(path.read_text(encoding="utf-8"))
+            except ValueError:
+                existing = {}
+        existing.update({f"s3/{name}": figures for name, figures in FIGURES.items()})
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(existing, indent=2, sort_keys=True), encoding="utf-8")
+
+
+@pytest.fixture
+def figures(request: pytest.FixtureRequest) -> Iterator[dict[str, Any]]:
+    """A dict the test fills with its figures; its run time is added as ``seconds``."""
+    recorded: dict[str, Any] = {}
+    started = time.monotonic()
+    yield recorded
+    recorded["seconds"] = round(time.monotonic() - started, 2)
+    FIGURES[request.node.name] = recorded
+
+
+@pytest.fixture
+def proxy(s3_server: Any) -> Iterator[Any]:
+    """A ``FaultProxy`` in front of the test's S3 server, no rules yet; stopped afterwards."""
+    with faultproxy.FaultProxy(s3_server.endpoint_url) as running:
+        yield running
+
+
+@pytest.fixture
+def fast_retries(monkeypatch: pytest.MonkeyPatch) -> None:
+    """botocore's standard-mode backoff cut to a few milliseconds.
+
+    What these tests check is how many tries a call makes and what it ends with; the backoff
+    (up to 2**attempt seconds, random) would only make them slow.
+    """
+    from botocore.retries import standard
+
+    monkeypatch.setattr(standard.ExponentialBackoff, "delay_amount", lambda self, context: 0.005)
+
+
+@pytest.fixture
+def faulty_backend(
+    make_backend: Callable[..., S3Backend], proxy: Any, fast_retries: None
+) -> Callable[..., S3Backend]:
+    """Build backends that talk to the server through ``proxy``."""
+
+    def make(**options: Any) -> S3Backend:
+        return make_backend(endpoint_url=proxy.url, **options)
+
+    return make

@@ -1,0 +1,464 @@
+"""Secrets never shown: real-looking AWS credentials through every path a secret can take.
+
+Two scans, both with an access key id, a secret access key and a session token shaped like
+real ones (``AKIA`` + 16 characters, 40 characters, a long token):
+
+- in this process: a Registry configured through ``${ENV}`` references, option errors, a battery
+  of operations with their failures, retried faults (through the fault proxy), a multipart upload
+  whose abort fails (a WARNING with the upload id), a closed store; every repr/str of what is
+  handed out, every log record of every logger at DEBUG (with tracebacks), every error with its
+  causes and traceback;
+- the whole conformance suite in a child pytest against a backend holding the credentials (moto,
+  which accepts any), capturing every log record at DEBUG, every ``RemoteStoreError`` created,
+  every ``Store``/``Backend`` repr and the run's own output.
+
+Nothing of ours may show any of the three. botocore's own DEBUG log is the one exception, and it
+is measured, not excused: it prints the request headers, so the access key id (in
+``Authorization``) and the session token (``X-Amz-Security-Token``) appear there; the secret key
+never does. See specs/guarantees.md.
+"""
+
+from __future__ import annotations
+
+import functools
+import io
+import json
+import logging
+import os
+import random
+import string
+import subprocess
+import sys
+import textwrap
+import traceback
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from remote_store import Registry, RegistryConfig, RemoteStoreError, Store
+from remote_store.backends.s3 import S3Backend
+
+from ._support import MIB
+from .conftest import faultproxy
+
+_RNG = random.Random(20240611)
+ACCESS_KEY = "AKIA" + "".join(_RNG.choice(string.ascii_uppercase + "234567") for _ in range(16))
+SECRET_KEY = "".join(_RNG.choice(string.ascii_letters + string.digits + "+/") for _ in range(40))
+SESSION_TOKEN = "FwoGZXIvYXdzE" + "".join(
+    _RNG.choice(string.ascii_letters + string.digits + "+/") for _ in range(300)
+)
+SECRETS = {"access key id": ACCESS_KEY, "secret access key": SECRET_KEY, "session token": SESSION_TOKEN}
+OURS = ("remote_store", "s3servers")
+"""Loggers of this project: no secret at all may appear in their records."""
+
+
+class Capture(logging.Handler):
+    """Keeps ``(logger name, formatted text with traceback)`` of every record it sees."""
+
+    def __init__(self) -> None:
+        super().__init__(level=logging.DEBUG)
+        self.records: list[tuple[str, str]] = []
+        self.setFormatter(logging.Formatter("%(name)s %(levelname)s %(message)s"))
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append((record.name, self.format(record)))
+
+
+@pytest.fixture
+def capture() -> Iterator[Capture]:
+    handler = Capture()
+    root = logging.getLogger()
+    old_level = root.level
+    root.addHandler(handler)
+    root.setLevel(logging.DEBUG)
+    try:
+        yield handler
+    finally:
+        root.removeHandler(handler)
+        root.setLevel(old_level)
+
+
+def error_texts(error: BaseException) -> list[str]:
+    """``str``, ``repr``, attributes and traceback of ``error`` and of every cause or context shown."""
+    texts = ["".join(traceback.format_exception(type(error), error, error.__traceback__))]
+    seen: set[int] = set()
+    current: BaseException | None = error
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        texts += [str(current), repr(current), repr(getattr(current, "__dict__", {}))]
+        current = current.__cause__ or (None if current.__suppress_context__ else current.__context__)
+    return texts
+
+
+class Recorder:
+    """Runs calls, keeping the repr/str of what they return and the texts of what they raise."""
+
+    def __init__(self) -> None:
+        self.texts: list[str] = []
+        self.calls = 0
+        self.errors = 0
+
+    def show(self, *objects: object) -> None:
+        for item in objects:
+            self.texts += [repr(item), str(item)]
+
+    def call(self, action: Callable[[], Any]) -> Any:
+        self.calls += 1
+        try:
+            result = action()
+            if hasattr(result, "read"):
+                with result as stream:
+                    result = stream.read()
+            elif hasattr(result, "__next__"):
+                result = list(result)
+        except BaseException as error:  # noqa: BLE001 - every error is scanned
+            self.errors += 1
+            self.texts += error_texts(error)
+            return None
+        self.show(result)
+        return result
+
+
+def leaks(texts: list[str], secrets: dict[str, str]) -> list[str]:
+    """``"<secret name> in: <text>"`` for every text holding a secret."""
+    return [
+        f"{name} in: {text[:300]}" for text in texts for name, secret in secrets.items() if secret in text
+    ]
+
+
+@pytest.mark.spec("GUAR-012")
+def test_no_secret_in_any_repr_log_or_error(
+    s3_server: Any,
+    bucket: str,
+    proxy: Any,
+    fast_retries: None,
+    capture: Capture,
+    monkeypatch: pytest.MonkeyPatch,
+    figures: dict[str, Any],
+) -> None:
+    monkeypatch.setenv("RS_TEST_KEY_ID", ACCESS_KEY)
+    monkeypatch.setenv("RS_TEST_SECRET", SECRET_KEY)
+    common = {"bucket": bucket, "endpoint_url": proxy.url, "region_name": s3_server.region}
+    credentials = {
+        "aws_access_key_id": "${RS_TEST_KEY_ID}",
+        "aws_secret_access_key": "${RS_TEST_SECRET}",
+        "aws_session_token": SESSION_TOKEN,
+    }
+    config = RegistryConfig.from_dict(
+        {
+            "backends": {
+                "s3": {"type": "s3", "options": {**common, **credentials, "max_attempts": "3"}},
+                "mp": {
+                    "type": "s3",
+                    "options": {
+                        **common,
+                        **credentials,
+                        "max_attempts": 1,
+                        "multipart_threshold": 5 * MIB,
+                        "multipart_chunksize": 5 * MIB,
+                    },
+                },
+                "bad-number": {"type": "s3", "options": {**common, **credentials, "max_attempts": "lots"}},
+                "half": {"type": "s3", "options": {**common, "aws_access_key_id": ACCESS_KEY}},
+                "token-only": {"type": "s3", "options": {**common, "aws_session_token": SESSION_TOKEN}},
+            },
+            "stores": {
+                name: {"backend": name, "root_path": "p"}
+                for name in ("s3", "mp", "bad-number", "half", "token-only")
+            },
+        }
+    )
+    recorder = Recorder()
+    recorder.show(config, *config.backends.values())
+    registry = Registry(config)
+    recorder.show(registry)
+    for name in ("bad-number", "half", "token-only"):
+        recorder.call(functools.partial(registry.get_store, name))
+    recorder.call(
+        lambda: S3Backend(bucket="bad/bucket", aws_access_key_id=ACCESS_KEY, aws_secret_access_key=SECRET_KEY)
+    )
+    bad_verify: Any = 3
+    recorder.call(
+        lambda: S3Backend(
+            bucket=bucket, aws_access_key_id=ACCESS_KEY, aws_secret_access_key=SECRET_KEY, verify=bad_verify
+        )
+    )
+    store = registry.get_store("s3")
+    backend = store.backend
+    recorder.show(store, backend, getattr(backend, "_options", None))
+    operations = _exercise(store, recorder)
+    # Retried faults: botocore logs each retry at DEBUG.
+    proxy.add(faultproxy.Rule("status", operation="PutObject", status=503, code="SlowDown", times=2))
+    proxy.add(faultproxy.Rule("reset", operation="GetObject", times=1))
+    recorder.call(lambda: store.write("retried", b"x", overwrite=True))
+    recorder.call(lambda: store.read_bytes("retried"))
+    # A multipart upload whose abort fails too: the WARNING names the upload.
+    proxy.add(faultproxy.Rule("status", operation="UploadPart", status=500, code="InternalError", times=None))
+    proxy.add(
+        faultproxy.Rule(
+            "status", operation="AbortMultipartUpload", status=500, code="InternalError", times=None
+        )
+    )
+    multipart = registry.get_store("mp")
+    recorder.call(lambda: multipart.write("big", io.BytesIO(b"b" * (5 * MIB + 10)), overwrite=True))
+    proxy.clear()
+    registry.close()
+    recorder.call(lambda: store.read_bytes("retried"))
+    assert any("Retry needed" in text for _, text in capture.records), "botocore's DEBUG log was not captured"
+    if s3_server.name == "moto":
+        # moto accepts any credentials: the operations succeed and the multipart path is taken.
+        assert recorder.calls - recorder.errors > 100, "the operations must mostly succeed on moto"
+        assert any("could not abort" in text for _, text in capture.records), (
+            "the abort WARNING was not captured"
+        )
+    else:
+        # A server that checks signatures rejects these credentials: every error is a rejection,
+        # whose text must not quote them either (S3-003).
+        assert any("PermissionDenied" in text for text in recorder.texts), "no rejected signature was scanned"
+    ours = recorder.texts + [text for name, text in capture.records if name.startswith(OURS)]
+    theirs = [text for name, text in capture.records if not name.startswith(OURS)]
+    botocore_showing = {name: sum(secret in text for text in theirs) for name, secret in SECRETS.items()}
+    figures.update(
+        operations=operations,
+        texts_scanned=len(ours) + len(theirs),
+        log_records=len(capture.records),
+        errors=recorder.errors,
+        third_party_records_showing=botocore_showing,
+    )
+    found = leaks(ours, SECRETS) + leaks(theirs, {"secret access key": SECRET_KEY})
+    assert not found, "\n".join(found[:10])
+
+
+def _exercise(store: Store, recorder: Recorder) -> int:
+    calls: list[Callable[[], Any]] = []
+    for index in range(20):
+        path = f"dir{index % 3}/file{index}.txt"
+        calls += _calls_for(store, path)
+    calls += [
+        lambda: store.list_files("", recursive=True),
+        lambda: store.list_folders(""),
+        lambda: store.get_folder_info(""),
+        lambda: store.delete_folder("dir0"),  # DirectoryNotEmpty
+        lambda: store.delete_folder("dir0", recursive=True),
+        lambda: store.delete_folder("nowhere"),  # NotFound
+        lambda: store.exists("dir1"),
+        lambda: store.is_folder("dir1"),
+    ]
+    for call in calls:
+        recorder.call(call)
+    return len(calls)
+
+
+def _calls_for(store: Store, path: str) -> list[Callable[[], Any]]:
+    return [
+        lambda: store.write(path, b"content"),
+        lambda: store.write(path, b"again"),  # AlreadyExists
+        lambda: store.write_atomic(path, io.BytesIO(b"new"), overwrite=True),
+        lambda: store.read_bytes(path),
+        lambda: store.read(path),
+        lambda: store.get_file_info(path),
+        lambda: store.copy(path, path + ".copy", overwrite=True),
+        lambda: store.move(path + ".copy", path + ".moved", overwrite=True),
+        lambda: store.delete(path + ".missing"),  # NotFound
+        lambda: store.read_bytes(path + ".missing"),  # NotFound
+        lambda: store.copy(path + ".missing", "x"),  # NotFound
+        lambda: store.read_bytes("../" + path),  # InvalidPath
+        lambda: store.write(path, "text"),  # type: ignore[arg-type]  # InvalidContent
+    ]
+
+
+_CHILD_CONFTEST = '''
+"""Run by test_secrets.py: the conformance suite against S3 with secret-looking credentials."""
+
+import json
+import logging
+import os
+import traceback
+import uuid
+import weakref
+
+import boto3
+import pytest
+from botocore.config import Config
+
+import remote_store
+from remote_store.backends.s3 import S3Backend
+
+OUT = open(os.environ["RS_CAPTURE"], "a", encoding="utf-8")
+ERRORS = []
+OBJECTS = weakref.WeakSet()
+
+
+def emit(source, text):
+    OUT.write(json.dumps({"source": source, "text": text}) + "\\n")
+
+
+class Capture(logging.Handler):
+    def emit(self, record):
+        try:
+            emit("log:" + record.name, self.format(record))
+        except Exception:
+            emit("log-error:" + record.name, repr(record.msg))
+
+
+handler = Capture(level=logging.DEBUG)
+handler.setFormatter(logging.Formatter("%(name)s %(levelname)s %(message)s"))
+logging.getLogger().addHandler(handler)
+logging.getLogger().setLevel(logging.DEBUG)
+# botocore's wire-level DEBUG chatter (event hooks, endpoint rules) is huge and slow to format;
+# its records that carry requests, retries and responses come from these loggers, kept at DEBUG.
+for name in ("botocore.hooks", "botocore.regions", "botocore.loaders", "botocore.client", "botocore.utils"):
+    logging.getLogger(name).setLevel(logging.INFO)
+
+_init = remote_store.RemoteStoreError.__init__
+
+
+def _recording_init(self, *args, **kwargs):
+    _init(self, *args, **kwargs)
+    ERRORS.append(self)
+
+
+remote_store.RemoteStoreError.__init__ = _recording_init
+
+
+def pytest_sessionfinish(session, exitstatus):
+    for error in ERRORS:
+        emit("error", str(error))
+        emit("error", repr(error))
+        emit("error", "".join(traceback.format_exception(type(error), error, error.__traceback__)))
+    for item in list(OBJECTS):
+        emit("repr", repr(item))
+    emit("count", json.dumps({"errors": len(ERRORS)}))
+    OUT.flush()
+
+
+ADMIN = boto3.client(
+    "s3",
+    endpoint_url=os.environ["RS_ENDPOINT"],
+    aws_access_key_id="testing",
+    aws_secret_access_key="testing",
+    region_name="us-east-1",
+    config=Config(s3={"addressing_style": "path"}),
+)
+
+
+@pytest.fixture
+def conformance_backend():
+    bucket = "rs-secret-" + uuid.uuid4().hex[:12]
+    ADMIN.create_bucket(Bucket=bucket)
+    backend = S3Backend(
+        bucket=bucket,
+        endpoint_url=os.environ["RS_ENDPOINT"],
+        region_name="us-east-1",
+        aws_access_key_id=os.environ["RS_KEY_ID"],
+        aws_secret_access_key=os.environ["RS_SECRET"],
+        aws_session_token=os.environ["RS_TOKEN"],
+    )
+    OBJECTS.add(backend)
+    yield backend
+    emit("repr", repr(backend))
+    backend.close()
+
+
+def _package_conftest():
+    # The S3 package's own requirements object, so that this run declares what its run declares.
+    import importlib.util
+    import sys
+
+    name = "rs_s3_tests_conftest"
+    if name not in sys.modules:
+        spec = importlib.util.spec_from_file_location(name, os.environ["RS_TESTS_CONFTEST"])
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[name] = module  # its dataclasses look the module up while it executes
+        spec.loader.exec_module(module)
+    return sys.modules[name]
+
+
+@pytest.fixture
+def conformance_requirements():
+    return _package_conftest().S3Requirements()
+'''
+
+
+@pytest.mark.spec("GUAR-012")
+@pytest.mark.servers("moto")
+def test_no_secret_in_a_run_of_the_conformance_suite(
+    s3_server: Any, tmp_path: Path, figures: dict[str, Any]
+) -> None:
+    folder = tmp_path / "suite"
+    folder.mkdir()
+    (folder / "conftest.py").write_text(textwrap.dedent(_CHILD_CONFTEST), encoding="utf-8")
+    (folder / "test_conformance.py").write_text(
+        "from remote_store_conformance.suite import *  # noqa: F403\n", encoding="utf-8"
+    )
+    capture_file = tmp_path / "capture.jsonl"
+    env = {
+        **os.environ,
+        "RS_CAPTURE": str(capture_file),
+        "RS_ENDPOINT": s3_server.endpoint_url,
+        "RS_KEY_ID": ACCESS_KEY,
+        "RS_SECRET": SECRET_KEY,
+        "RS_TOKEN": SESSION_TOKEN,
+        "RS_TESTS_CONFTEST": str(Path(__file__).resolve().parents[1] / "conftest.py"),
+    }
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-q",
+            "-rA",
+            "-p",
+            "no:cacheprovider",
+            "--rootdir",
+            str(folder),
+            "-W",
+            "error",
+            "--log-level=DEBUG",
+            str(folder),
+        ],
+        cwd=folder,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=900,
+        check=False,
+    )
+    output = result.stdout + result.stderr
+    assert result.returncode == 0, output[-3000:]
+    records = [json.loads(line) for line in capture_file.read_text(encoding="utf-8").splitlines()]
+    ours = [
+        r["text"] for r in records if not r["source"].startswith("log:") or r["source"][4:].startswith(OURS)
+    ]
+    theirs = [
+        r["text"] for r in records if r["source"].startswith("log:") and not r["source"][4:].startswith(OURS)
+    ]
+    # pytest's own output holds the captured log of every test (-rA, DEBUG): botocore's included.
+    theirs.append(output)
+    errors = sum(1 for r in records if r["source"] == "error") // 3
+    assert errors > 100, "the suite's errors were not captured: the scan would prove nothing"
+    figures.update(
+        tests=output.strip().splitlines()[-1],
+        log_records=sum(1 for r in records if r["source"].startswith("log:")),
+        errors_scanned=errors,
+        third_party_texts_showing={
+            name: sum(secret in text for text in theirs) for name, secret in SECRETS.items()
+        },
+    )
+    found = leaks(ours, SECRETS) + leaks(theirs, {"secret access key": SECRET_KEY})
+    assert not found, "\n".join(found[:10])
+
+
+def test_the_scan_sees_a_leak(capture: Capture) -> None:
+    # The scans are only worth something if a leak would be found: show one being found.
+    logging.getLogger("remote_store.test").debug("key=%s", SECRET_KEY)
+    recorder = Recorder()
+    recorder.call(lambda: _raise(RemoteStoreError(f"token {SESSION_TOKEN}")))
+    assert leaks([text for _, text in capture.records], SECRETS)
+    assert leaks(recorder.texts, SECRETS)
+
+
+def _raise(error: BaseException) -> None:
+    raise error
