@@ -24,9 +24,10 @@ TEMP_SUFFIX = ".tmp"
 # ".~rs-notes.tmp" stay ordinary files.
 _TEMP_NAME = re.compile(r"\.~rs-[0-9a-f]{16}\.tmp")
 
-# What RemotePath refuses in a segment (PATH-005, PATH-006): such names on disk, made by other
-# programs, cannot be addressed through a Store, so listings leave them out.
-_UNREPORTABLE = re.compile(r"[\x00-\x1f\x7f-\x9f\\]")
+# What RemotePath refuses in a segment (PATH-005, PATH-006, PATH-012): such names on disk, made
+# by other programs, cannot be addressed through a Store, so listings leave them out. Bytes that
+# are not UTF-8 reach Python as lone surrogates (surrogateescape).
+_UNREPORTABLE = re.compile(r"[\x00-\x1f\x7f-\x9f\\\ud800-\udfff]")
 
 
 def new_temp_name() -> str:

@@ -1,0 +1,1 @@
+"""Reliability tests of the local backend: crashes, hostile input, threads, resources, secrets."""
