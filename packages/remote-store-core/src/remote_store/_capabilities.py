@@ -65,8 +65,10 @@ class CapabilitySet:
 
     @classmethod
     def all(cls) -> CapabilitySet:
-        """Every capability there is."""
-        return cls(Capability)
+        """Every capability there is (one shared instance: sets are immutable)."""
+        if cls is not CapabilitySet:
+            return cls(Capability)
+        return _ALL
 
     def supports(self, capability: Capability) -> bool:
         """True if ``capability`` is declared."""
@@ -97,3 +99,7 @@ class CapabilitySet:
 
     def __repr__(self) -> str:
         return f"CapabilitySet({{{', '.join(member.name for member in self)}}})"
+
+
+# Backends return this from ``capabilities`` on every Store call: build it once.
+_ALL = CapabilitySet(Capability)
