@@ -20,6 +20,7 @@ from remote_store import (
     CapabilitySet,
     DirectoryNotEmpty,
     FileInfo,
+    InvalidContent,
     InvalidPath,
     NotFound,
     RemotePath,
@@ -84,7 +85,11 @@ class MemoryBackend(Backend):
 
     def _commit(self, operation: str, path: str, content: WriteContent, overwrite: bool) -> None:
         self._check(operation)
-        data = b"".join(bytes(chunk) for chunk in iter_chunks(content, path=path))
+        try:
+            data = b"".join(bytes(chunk) for chunk in iter_chunks(content, path=path))
+        except InvalidContent as error:
+            error.operation, error.backend = operation, self.type_name
+            raise
         with self._lock:
             self._check(operation)
             self._check_target(operation, path, overwrite)
