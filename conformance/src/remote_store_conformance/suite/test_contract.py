@@ -2,13 +2,25 @@
 
 from __future__ import annotations
 
+import errno
 import inspect
 import re
+from collections.abc import Callable, Iterator
 from importlib import metadata
 
 import pytest
 
-from remote_store import Backend, Capability, InvalidPath, RemotePath, Store
+from remote_store import (
+    Backend,
+    BackendUnavailable,
+    Capability,
+    FileInfo,
+    InvalidPath,
+    NotFound,
+    RemotePath,
+    RemoteStoreError,
+    Store,
+)
 from remote_store.backend_tools import ENTRY_POINT_GROUP
 
 from .._markers import requires
@@ -113,6 +125,89 @@ class TestContract:
                 with pytest.raises(InvalidPath):
                     call(bad)
         assert recorder.calls == []
+
+    @pytest.mark.spec("STORE-028")
+    def test_invalid_path_errors_name_the_store_operation(self, conformance_backend: Backend) -> None:
+        view = Store(conformance_backend, owns_backend=False)
+        calls: dict[str, Callable[[], object]] = {
+            "exists": lambda: view.exists("a//b"),
+            "is_file": lambda: view.is_file("a//b"),
+            "is_folder": lambda: view.is_folder("a//b"),
+            "list_files": lambda: view.list_files("../up"),
+            "list_folders": lambda: view.list_folders("../up"),
+            "get_folder_info": lambda: view.get_folder_info("/absolute"),
+        }
+        for operation, call in calls.items():
+            with pytest.raises(InvalidPath) as caught:
+                call()
+            assert caught.value.operation == operation
+
+    @requires(Capability.METADATA)
+    @pytest.mark.spec("STORE-028", "STORE-030")
+    def test_store_names_its_own_operation_in_backend_errors(self, conformance_backend: Backend) -> None:
+        # A backend may name an internal step; the caller called a Store method, which wins.
+        class InternalNames(RecordingBackend):
+            def get_file_info(self, path: str) -> FileInfo:
+                raise NotFound("no such file", path=path, operation="stat", backend=self.type_name)
+
+        view = Store(InternalNames(conformance_backend), "inner", owns_backend=False)
+        with pytest.raises(NotFound) as caught:
+            view.get_file_info("gone.txt")
+        assert (caught.value.operation, caught.value.path) == ("get_file_info", "gone.txt")
+
+    @requires(Capability.READ)
+    @pytest.mark.spec("STORE-028")
+    def test_raw_os_errors_of_a_backend_become_remote_store_errors(
+        self, conformance_backend: Backend
+    ) -> None:
+        # A backend that lets an OSError escape breaks BACKEND-005; the Store still keeps its promise.
+        class LeakingOSError(RecordingBackend):
+            def read_bytes(self, path: str) -> bytes:
+                raise FileNotFoundError(errno.ENOENT, "No such file or directory")
+
+        view = Store(LeakingOSError(conformance_backend), owns_backend=False)
+        with pytest.raises(NotFound) as caught:
+            view.read_bytes("gone.txt")
+        assert caught.value.operation == "read_bytes"
+        assert isinstance(caught.value.__cause__, FileNotFoundError)
+
+    @requires(Capability.LIST)
+    @pytest.mark.spec("STORE-028", "STORE-023")
+    def test_an_error_during_a_listing_is_raised_not_swallowed(self, conformance_backend: Backend) -> None:
+        # A listing that stops early on an error would look complete; it must raise instead.
+        class BrokenListing(RecordingBackend):
+            def list_files(self, path: str, *, recursive: bool = False) -> Iterator[FileInfo]:
+                yield from ()
+                raise BackendUnavailable(
+                    "connection lost", path=path, operation="page", backend=self.type_name
+                )
+
+            def list_folders(self, path: str) -> Iterator[str]:
+                yield from ()
+                raise OSError(errno.EIO, "I/O error")
+
+        view = Store(BrokenListing(conformance_backend), owns_backend=False)
+        with pytest.raises(BackendUnavailable) as caught:
+            list(view.list_files(""))
+        assert caught.value.operation == "list_files"
+        with pytest.raises(RemoteStoreError) as raised:
+            list(view.list_folders(""))
+        assert raised.value.operation == "list_folders"
+
+    @requires(Capability.LIST)
+    @pytest.mark.spec("STORE-020", "STORE-021")
+    def test_a_backend_listing_may_be_any_iterator(self, conformance_backend: Backend) -> None:
+        # The contract asks for an Iterator, not a generator: one without close() must do too.
+        class PlainIterators(RecordingBackend):
+            def list_files(self, path: str, *, recursive: bool = False) -> Iterator[FileInfo]:
+                return iter(list(self.inner.list_files(path, recursive=recursive)))
+
+            def list_folders(self, path: str) -> Iterator[str]:
+                return iter(list(self.inner.list_folders(path)))
+
+        view = Store(PlainIterators(conformance_backend), owns_backend=False)
+        assert list(view.list_files("", recursive=True)) == []
+        assert list(view.list_folders("")) == []
 
 
 @requires(Capability.WRITE, Capability.LIST)
