@@ -578,7 +578,7 @@ def main(argv: list[str] | None = None) -> int:
         out.write_text(json.dumps(results, indent=1) + "\n", encoding="utf-8")
 
     try:
-        results["imports"] = runner.imports()
+        results["imports"] = {**earlier.get("imports", {}), **runner.imports()}
         save()
         for target in targets:
             target_start = time.perf_counter()
