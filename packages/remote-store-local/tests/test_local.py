@@ -358,8 +358,8 @@ def test_failed_copy_read_leaves_nothing(
                 raise OSError(errno.EIO, "Input/output error")
             return super().read(size)
 
-    def broken_open(self: LocalBackend, call: Any, real: str) -> Any:
-        stream = real_open(self, call, real)
+    def broken_open(self: LocalBackend, call: Any) -> Any:
+        stream = real_open(self, call)
         return Broken(cast(io.BufferedReader, stream).detach())
 
     monkeypatch.setattr(LocalBackend, "_open", broken_open)
@@ -640,7 +640,7 @@ def scan_log(monkeypatch: pytest.MonkeyPatch) -> ScanLog:
 
     def scandir(path: Any) -> LoggingScandir:
         inner = real_scandir(path)
-        log.opened.append(os.path.basename(path))
+        log.opened.append(os.path.basename(path) if isinstance(path, str) else f"fd {path}")
         log.open_now += 1
         log.most_open = max(log.most_open, log.open_now)
         return LoggingScandir(inner, log)
@@ -859,8 +859,8 @@ def test_copy_streams_into_a_new_file(
             sizes.append(size)
             return super().read(size)
 
-    def recording_open(self: LocalBackend, call: Any, real: str) -> Any:
-        return Recording(cast(io.BufferedReader, real_open(self, call, real)).detach())
+    def recording_open(self: LocalBackend, call: Any) -> Any:
+        return Recording(cast(io.BufferedReader, real_open(self, call)).detach())
 
     monkeypatch.setattr(LocalBackend, "_open", recording_open)
     backend.copy("src.bin", "dst/copy.bin")
@@ -1275,3 +1275,49 @@ def test_errors_through_a_store(tmp_path: Path, root: Path) -> None:
             store.write("n" * 300, b"x")
         assert too_long.value.path == "n" * 300
     assert os.listdir(tmp_path / "outside") == []
+
+
+# -- LOCAL-024: sweeping up crash litter --------------------------------------------------------------
+
+
+def _litter(folder: Path, name: str = TEMP_NAME, *, age: float = 7200.0) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / name
+    path.write_bytes(b"half a file")
+    stamp = datetime.now(timezone.utc).timestamp() - age
+    os.utime(path, (stamp, stamp))
+    return path
+
+
+@pytest.mark.spec("LOCAL-024")
+@posix_only
+def test_remove_temp_files_sweeps_idle_litter_only(tmp_path: Path, backend: LocalBackend, root: Path) -> None:
+    backend.write("keep/user.txt", b"user")
+    old = [
+        _litter(root),
+        _litter(root / "keep"),
+        _litter(root / "a" / "b" / "c", ".~rs-fedcba9876543210.tmp"),
+    ]
+    fresh = _litter(root / "keep", ".~rs-00000000000000aa.tmp", age=5)
+    lookalike = _litter(root, ".~rs-notes.tmp")  # not the reserved shape: a user's file
+    outside = _litter(tmp_path / "outside")
+    os.symlink(tmp_path / "outside", root / "link_out")
+    assert backend.remove_temp_files() == len(old)
+    assert not any(path.exists() for path in old)
+    assert fresh.exists() and lookalike.exists() and outside.exists()
+    assert backend.read_bytes("keep/user.txt") == b"user"
+    assert backend.is_folder("a/b/c")  # folders stay: only litter goes
+    assert backend.remove_temp_files(older_than=0) == 1
+    assert not fresh.exists() and lookalike.exists() and outside.exists()
+    assert backend.remove_temp_files(older_than=0) == 0
+
+
+@pytest.mark.spec("LOCAL-024")
+def test_remove_temp_files_refuses_bad_ages_and_closed_backends(backend: LocalBackend, root: Path) -> None:
+    assert backend.remove_temp_files() == 0  # the root need not exist
+    for bad in (-1, float("nan"), "60", True, None):
+        with pytest.raises(ConfigError, match="older_than"):
+            backend.remove_temp_files(older_than=bad)  # type: ignore[arg-type]
+    backend.close()
+    with pytest.raises(StoreClosed):
+        backend.remove_temp_files()

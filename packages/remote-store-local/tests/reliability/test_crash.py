@@ -46,14 +46,14 @@ def test_sigkilled_writers_leave_whole_files(tmp_path: Path, figures: dict[str, 
         assert report.interrupted[operation] > 0, f"no kill interrupted {operation}: {report.interrupted}"
 
 
-@pytest.mark.spec("GUAR-004")
+@pytest.mark.spec("GUAR-004", "LOCAL-024")
 def test_crash_litter_is_invisible_and_deletable(tmp_path: Path, figures: dict[str, Any]) -> None:
     root = tmp_path / "root"
     report = run_campaign(str(root), budget(200, 2_000), seed=7, check_every=50)
     assert not report.problems, "\n".join(report.problems[:20])
     temps, empty, paths = count_litter(str(root))
     figures.update(kills=report.kills, temp_litter=temps, empty_folders=empty)
-    # Killed writers do leave temporary files behind (nothing cleans them up: see specs/guarantees.md).
+    # Killed writers do leave temporary files behind, until remove_temp_files sweeps them.
     assert temps > 0, "no temporary file was left: the kills did not land inside writes"
     store = Store(LocalBackend(root=root))
     for temp in paths:
@@ -76,6 +76,15 @@ def test_crash_litter_is_invisible_and_deletable(tmp_path: Path, figures: dict[s
     assert list(store.list_files("litter-only")) == []
     store.delete_folder("litter-only")
     assert not litter_only.exists()
+    # The sweep removes every piece of litter once idle long enough, and nothing else.
+    files_before = sorted(str(info.path) for info in store.list_files("", recursive=True))
+    backend = store.backend
+    assert isinstance(backend, LocalBackend)
+    assert backend.remove_temp_files(older_than=3600) == 0  # all of it is fresh
+    assert backend.remove_temp_files(older_than=0) == temps
+    assert count_litter(str(root))[0] == 0
+    assert sorted(str(info.path) for info in store.list_files("", recursive=True)) == files_before
+    figures.update(litter_removed=temps)
 
 
 @pytest.mark.spec("GUAR-005")
@@ -90,12 +99,16 @@ def test_write_atomic_is_durable_before_it_returns(tmp_path: Path, monkeypatch: 
         events.append(("fsync", os.readlink(f"/proc/self/fd/{fd}")))
         real_fsync(fd)
 
+    def where(name: Any, folder: int | None) -> str:
+        # The backend names entries relative to open folder descriptors (LOCAL-018).
+        return str(name) if folder is None else os.path.join(os.readlink(f"/proc/self/fd/{folder}"), name)
+
     def replace(src: Any, dst: Any, **kwargs: Any) -> None:
-        events.append(("publish", str(dst)))
+        events.append(("publish", where(dst, kwargs.get("dst_dir_fd"))))
         real_replace(src, dst, **kwargs)
 
     def link(src: Any, dst: Any, **kwargs: Any) -> None:
-        events.append(("publish", str(dst)))
+        events.append(("publish", where(dst, kwargs.get("dst_dir_fd"))))
         real_link(src, dst, **kwargs)
 
     monkeypatch.setattr(os, "fsync", fsync)

@@ -90,14 +90,7 @@ def _read(store: Store, path: str) -> bytes:
         return stream.read()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "known gap (specs/guarantees.md, Known gaps; specs/local.md Notes): the local backend resolves "
-        "a path, then acts on it by name, so a folder swapped for a link in between is followed out of "
-        "the root. Remove this mark when the backend walks paths with O_NOFOLLOW directory descriptors."
-    ),
-)
+@pytest.mark.spec("LOCAL-018", "GUAR-022")
 def test_link_swaps_during_calls_stay_inside_the_root(fast_tmp: Path, figures: dict[str, Any]) -> None:
     root, outside = fast_tmp / "root", fast_tmp / "outside"
     (outside / "sub").mkdir(parents=True)

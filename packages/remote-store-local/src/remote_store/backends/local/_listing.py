@@ -1,4 +1,4 @@
-"""Lazy listings over ``os.scandir``: one folder open at a time, subfolders kept on a stack."""
+"""Lazy listings over ``os.scandir`` of folder descriptors: one folder open at a time."""
 
 from __future__ import annotations
 
@@ -8,11 +8,11 @@ import stat
 from collections.abc import Iterator
 from datetime import datetime, timezone
 
-from remote_store import FileInfo, RemotePath
+from remote_store import FileInfo, PermissionDenied, RemotePath
 
-from ._call import MISSING_ERRNOS, Call
+from ._call import MISSING_ERRNOS, Call, is_folder
 from ._names import is_reportable_name
-from ._sandbox import is_within
+from ._tree import locate, open_folder
 
 __all__ = ["Entry", "file_info", "scan", "walk_files"]
 
@@ -22,11 +22,9 @@ class Entry:
     """One reportable file or folder found by ``scan``."""
 
     path: str
-    """Backend-relative path."""
-    name: str
-    """Last segment of ``path``."""
-    real: str
-    """Location on disk (the link itself, when ``is_link``)."""
+    """Backend-relative path, as the caller named the folder listed."""
+    segments: list[str]
+    """Where it is on disk, below the real root (a link's target, when ``is_link``)."""
     is_folder: bool
     """A folder (or a link to one); otherwise a regular file (or a link to one)."""
     is_link: bool
@@ -45,42 +43,83 @@ def file_info(path: str, result: os.stat_result) -> FileInfo:
     )
 
 
-def _classify(entry: os.DirEntry[str], folder: str, real_root: str, operation: str) -> Entry | None:
+def _classify_link(root: str, path: str, segments: list[str], operation: str) -> Entry | None:
+    # A link leading out of the sandbox is not ours to show, not even its size.
+    try:
+        place = locate(Call(path, operation), root, "/".join(segments))
+    except PermissionDenied:
+        return None
+    if place is None:
+        return None  # dangling, or a loop
+    with place:
+        if place.is_root or is_folder(place.stat):
+            return Entry(path, place.segments, True, True, None)
+        if place.stat is None or not stat.S_ISREG(place.stat.st_mode):
+            return None
+        return Entry(path, place.segments, False, True, place.stat)
+
+
+def _classify(
+    root: str, entry: os.DirEntry[str], folder: str, where: list[str], operation: str
+) -> Entry | None:
     name = entry.name
     if not is_reportable_name(name):
         return None
     path = f"{folder}/{name}" if folder else name
     try:
-        is_link = entry.is_symlink()
-        # A link leading out of the sandbox is not ours to show, not even its size.
-        if is_link and not is_within(os.path.realpath(entry.path), real_root):
-            return None
-        if entry.is_dir():
-            return Entry(path, name, entry.path, True, is_link, None)
-        if not entry.is_file():
-            return None  # FIFOs, sockets, devices, dangling links: not files of a store
-        result = entry.stat()
+        if entry.is_symlink():
+            return _classify_link(root, path, [*where, name], operation)
+        if entry.is_dir(follow_symlinks=False):
+            return Entry(path, [*where, name], True, False, None)
+        if not entry.is_file(follow_symlinks=False):
+            return None  # FIFOs, sockets, devices: not files of a store
+        result = entry.stat(follow_symlinks=False)
     except OSError as error:
         if error.errno in MISSING_ERRNOS:
-            return None  # removed while we listed, or a link loop
+            return None  # removed while we listed
         raise Call(path, operation).os_error(error) from error
     if not stat.S_ISREG(result.st_mode):
         return None
-    return Entry(path, name, entry.path, False, is_link, result)
+    return Entry(path, [*where, name], False, False, result)
 
 
-def scan(real: str, folder: str, real_root: str, operation: str) -> Iterator[Entry]:
-    """Lazily yield the reportable entries of the real folder ``real`` (backend path ``folder``).
+def scan(root: str, segments: list[str], folder: str, operation: str, *, follow: bool) -> Iterator[Entry]:
+    """Lazily yield the reportable entries of the folder at ``segments`` (backend path ``folder``).
 
-    Temporary files, names a ``RemotePath`` cannot hold and links leading outside the root are
-    skipped. A missing folder (or a file) yields nothing.
+    With ``follow``, a link at ``segments`` is followed (a folder the caller named); without,
+    a link there yields nothing (a subfolder of a recursive walk swapped for a link). Temporary
+    files, names a ``RemotePath`` cannot hold and links leading outside the root are skipped.
+    A missing folder (or a file) yields nothing.
 
     Raises:
+        PermissionDenied: (``follow``) the folder itself lies outside the root through a link.
         RemoteStoreError: an OS failure other than a missing folder, mapped.
     """
     call = Call(folder, operation)
+    place = locate(call, root, "/".join(segments), follow=follow)
+    if place is None:
+        return
+    with place:
+        if follow and not (place.is_root or is_folder(place.stat)):
+            return
+        try:
+            fd = open_folder(place)
+        except OSError as error:
+            raise call.os_error(error) from error
+        where = place.segments
+    if fd is None:
+        return
     try:
-        iterator = os.scandir(real)
+        yield from _entries(root, call, fd, where, folder, operation)
+    finally:
+        os.close(fd)
+
+
+def _entries(
+    root: str, call: Call, fd: int, where: list[str], folder: str, operation: str
+) -> Iterator[Entry]:
+    try:
+        iterator = os.scandir(fd)
     except OSError as error:
         if error.errno in MISSING_ERRNOS:
             return
@@ -95,25 +134,23 @@ def scan(real: str, folder: str, real_root: str, operation: str) -> Iterator[Ent
                 if error.errno in MISSING_ERRNOS:
                     return  # the folder was removed while we listed it
                 raise call.os_error(error) from error
-            found = _classify(entry, folder, real_root, operation)
+            found = _classify(root, entry, folder, where, operation)
             if found is not None:
                 yield found
 
 
-def walk_files(
-    real: str, folder: str, real_root: str, operation: str, *, recursive: bool
-) -> Iterator[FileInfo]:
+def walk_files(root: str, folder: str, operation: str, *, recursive: bool) -> Iterator[FileInfo]:
     """Lazily yield the files in ``folder`` (and below it with ``recursive``).
 
-    Only subfolder paths wait on the stack, never their contents, and only one folder is open
-    at a time. Links to folders are not descended into: that keeps the walk finite (no cycles)
-    and reports each file once, under its real folder.
+    Only subfolder locations wait on the stack, never their contents, and only one folder is
+    open at a time. Links to folders are not descended into: that keeps the walk finite (no
+    cycles) and reports each file once, under its real folder.
     """
-    stack = [(real, folder)]
+    stack = [(folder.split("/") if folder else [], folder, True)]
     while stack:
-        current_real, current = stack.pop()
-        for entry in scan(current_real, current, real_root, operation):
+        segments, current, follow = stack.pop()
+        for entry in scan(root, segments, current, operation, follow=follow):
             if entry.stat is not None:
                 yield file_info(entry.path, entry.stat)
             elif recursive and not entry.is_link:
-                stack.append((entry.real, entry.path))
+                stack.append((entry.segments, entry.path, False))
