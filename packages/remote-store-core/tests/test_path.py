@@ -344,3 +344,27 @@ def test_lone_surrogates_are_rejected(char: str) -> None:
 @pytest.mark.spec("PATH-012")
 def test_astral_characters_are_not_surrogates() -> None:
     assert str(RemotePath("a/\U0001f642")) == "a/\U0001f642"
+
+
+# Paths built mostly from the characters the rules are about, so that near misses are common.
+_tricky_text = st.text(alphabet=st.sampled_from(list("ab./\\\x00\x1f\x7f\x85é\ud800 ")), max_size=12)
+
+
+@pytest.mark.spec("PATH-002", "PATH-003", "PATH-004", "PATH-005", "PATH-006", "PATH-012")
+@settings(max_examples=3000, deadline=None)
+@given(text=st.one_of(_tricky_text, st.text(max_size=12)))
+def test_the_fast_canonical_check_agrees_with_the_rules(text: str) -> None:
+    # Canonical text skips the rule-by-rule checks: it must be exactly what they accept unchanged.
+    from remote_store._path import _CANONICAL, _check
+
+    try:
+        checked: str | None = _check(text)
+    except InvalidPath:
+        checked = None
+    fast = _CANONICAL.fullmatch(text) is not None
+    assert fast == (checked == text and text != ""), (text, checked)
+    if checked is None:
+        with pytest.raises(InvalidPath):
+            RemotePath(text)
+    else:
+        assert str(RemotePath(text)) == checked

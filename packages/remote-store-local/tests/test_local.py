@@ -248,19 +248,63 @@ def test_empty_folders_are_real(backend: LocalBackend, root: Path) -> None:
 # -- LOCAL-005, LOCAL-006: publishing and cleaning up -------------------------------------------
 
 
+def unnamed_files(folder: Path) -> list[str]:
+    """This process's open unnamed (``O_TMPFILE``) files in ``folder``, as /proc shows them."""
+    found = []
+    for fd in os.listdir("/proc/self/fd"):
+        try:
+            target = os.readlink(f"/proc/self/fd/{fd}")
+        except OSError:
+            continue
+        if target.startswith(f"{folder}/#") and target.endswith(" (deleted)"):
+            found.append(target)
+    return found
+
+
+@pytest.fixture(params=["unnamed", "named"])
+def temp_kind(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Run a test with unnamed temporary files for creates (where the system has them) and without."""
+    from remote_store.backends.local import _write
+
+    if request.param == "named":
+        monkeypatch.setattr(_write, "_UNNAMED", False)
+    elif not _write._UNNAMED:
+        pytest.skip("no O_TMPFILE here: creates use named temporary files")
+    return str(request.param)
+
+
 @pytest.mark.spec("LOCAL-005")
 @pytest.mark.parametrize("operation", ["write", "write_atomic"])
-def test_target_absent_while_writing(backend: LocalBackend, root: Path, operation: str) -> None:
+def test_target_absent_while_writing(
+    backend: LocalBackend, root: Path, operation: str, temp_kind: str
+) -> None:
     seen: dict[str, Any] = {}
 
     def look() -> None:
         seen["exists"] = (root / "a" / "f.txt").exists()
         seen["temps"] = [name for name in os.listdir(root / "a") if name.startswith(".~rs-")]
+        seen["unnamed"] = unnamed_files(root / "a")
 
     getattr(backend, operation)("a/f.txt", CallbackStream(b"0123456789" * 10, look))
     assert seen["exists"] is False
-    assert len(seen["temps"]) == 1  # in the destination folder
+    # In the destination folder: a hidden named file, or a file with no name at all.
+    expected = {"named": (1, 0), "unnamed": (0, 1)}[temp_kind]
+    assert (len(seen["temps"]), len(seen["unnamed"])) == expected
     assert (root / "a" / "f.txt").read_bytes() == b"0123456789" * 10
+    assert temp_files(root) == []
+    assert unnamed_files(root / "a") == []  # closed
+
+
+@pytest.mark.spec("LOCAL-005")
+def test_replacing_uses_a_named_temporary_file(backend: LocalBackend, root: Path) -> None:
+    backend.write("f.txt", b"old")
+    seen: list[list[str]] = []
+
+    def look() -> None:
+        seen.append([name for name in os.listdir(root) if name.startswith(".~rs-")])
+
+    backend.write("f.txt", CallbackStream(b"new" * 10, look), overwrite=True)
+    assert len(seen) == 1 and len(seen[0]) == 1  # rename(2) needs a name to replace the target with
     assert temp_files(root) == []
 
 
@@ -487,7 +531,12 @@ def test_temporary_files_are_invisible(backend: LocalBackend, root: Path) -> Non
 
 
 @pytest.mark.spec("LOCAL-009")
-def test_temporary_file_not_listed_during_write(backend: LocalBackend, root: Path) -> None:
+def test_temporary_file_not_listed_during_write(
+    backend: LocalBackend, root: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from remote_store.backends.local import _write
+
+    monkeypatch.setattr(_write, "_UNNAMED", False)  # a named temporary file, for listings to skip
     backend.write("a/other.txt", b"x")
     listed: list[Any] = []
 

@@ -14,6 +14,11 @@ _CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")
 # Lone surrogates (from surrogateescape decoding or bad input) have no UTF-8 encoding: no object
 # store accepts them as a key and no file system as a name.
 _SURROGATE = re.compile("[\ud800-\udfff]")
+# A canonical path in one match: segments of allowed characters that are not "." or "..",
+# joined by single slashes. Most paths a program passes are canonical; they skip the checks
+# below, which exist to say precisely what is wrong with the others.
+_SEGMENT = "(?!\\.\\.?(?:/|\\Z))[^/\\\\\x00-\x1f\x7f-\x9f\ud800-\udfff]+"
+_CANONICAL = re.compile(f"{_SEGMENT}(?:/{_SEGMENT})*")
 
 
 class RemotePath:
@@ -155,6 +160,13 @@ def _trusted(text: str) -> RemotePath:
 
 
 def _validate(path: object) -> str:
+    if type(path) is str and _CANONICAL.fullmatch(path) is not None:
+        return path
+    return _check(path)
+
+
+def _check(path: object) -> str:
+    """The canonical text of ``path``, or ``InvalidPath`` saying which rule it breaks."""
     if not isinstance(path, str):
         raise InvalidPath(f"a path must be a str or RemotePath, not {type(path).__name__}", path=repr(path))
     if path.startswith("/"):

@@ -47,19 +47,33 @@ _OPEN_READ = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | os.O_NOFOLLOW | getatt
 _FOLDER_ATTEMPTS = 3
 
 
-def _open_regular(place: Place) -> int:
-    fd = os.open(place.name, _OPEN_READ, dir_fd=place.folder)
+def _open_regular(place: Place, *, blocking: bool) -> tuple[int, os.stat_result]:
+    fd = os.open(place.entry(), _OPEN_READ, dir_fd=place.folder)
     try:
-        mode = os.fstat(fd).st_mode
-        if stat.S_ISDIR(mode):
+        result = os.fstat(fd)
+        if stat.S_ISDIR(result.st_mode):
             raise IsADirectoryError(errno.EISDIR, "is a folder", place.name)
-        if not stat.S_ISREG(mode):
+        if not stat.S_ISREG(result.st_mode):
             raise FileNotFoundError(errno.ENOENT, "not a regular file", place.name)
-        os.set_blocking(fd, True)
+        if blocking:
+            # Regular files ignore O_NONBLOCK; the flag is cleared only where the caller sees it.
+            os.set_blocking(fd, True)
     except BaseException:
         os.close(fd)
         raise
-    return fd
+    return fd, result
+
+
+def _read_all(fd: int, size: int) -> bytes:
+    # One read of the size fstat gave (plus one byte, to see a file that grew), then to the end.
+    parts: list[bytes] = []
+    want = size + 1
+    while True:
+        chunk = os.read(fd, want)
+        if not chunk:
+            return b"".join(parts)
+        parts.append(chunk)
+        want = DEFAULT_CHUNK_SIZE
 
 
 class LocalBackend(Backend):
@@ -202,7 +216,8 @@ class LocalBackend(Backend):
                 try:
                     # Fails early, before any content is consumed; publishing re-checks atomically.
                     self._check_target(call, place, overwrite)
-                    temp = open_temp(call, place.folder)
+                    # A create needs no name until it is linked into place: a crash leaves nothing.
+                    temp = open_temp(call, place, unnamed=not overwrite)
                     if temp is not None:
                         publish(call, place, temp, fill, overwrite=overwrite, durable=durable)
                         return
@@ -223,29 +238,47 @@ class LocalBackend(Backend):
         return self._open(self._call(path, "read"))
 
     def _open(self, call: Call) -> BinaryIO:
-        place = self._place(call)
-        if place is None:
-            raise call.error(NotFound, "no such file")
-        with place:
-            if place.is_root or is_folder(place.stat):
-                raise call.error(NotFound, "path is a folder, not a file")
-            try:
-                fd = _open_regular(place)
-            except IsADirectoryError as error:
-                raise call.error(NotFound, "path is a folder, not a file") from error
-            except OSError as error:
-                raise call.os_error(error) from error
-            # ``name`` is the file's location on disk, as for a file opened by path (LOCAL-011).
-            location = os.path.join(self._root, *place.segments)
-            return open(location, "rb", opener=lambda _location, _flags: fd)  # the caller closes it
+        fd, _, where = self._open_file(call, blocking=True)
+        # ``name`` is the file's location on disk, as for a file opened by path (LOCAL-011).
+        location = os.path.join(self._root, *where)
+        return open(location, "rb", opener=lambda _location, _flags: fd)  # the caller closes it
+
+    def _open_file(self, call: Call, *, blocking: bool = False) -> tuple[int, os.stat_result, list[str]]:
+        """An open descriptor of the regular file at ``call.path``, and where it is on disk.
+
+        Raises:
+            NotFound: nothing, a folder or a special file is there.
+            PermissionDenied: the path leads outside the root.
+            RemoteStoreError: any other OS failure, mapped.
+        """
+        # The last segment is opened without following a link (one system call when it is a
+        # plain file); only when it is a link is it resolved, and what it leads to opened.
+        for follow in (False, True):
+            place = locate(call, self._root, call.path, follow=follow)
+            if place is None:
+                raise call.error(NotFound, "no such file")
+            with place:
+                if place.is_root or is_folder(place.stat):
+                    raise call.error(NotFound, "path is a folder, not a file")
+                try:
+                    fd, result = _open_regular(place, blocking=blocking)
+                    return fd, result, place.segments
+                except IsADirectoryError as error:
+                    raise call.error(NotFound, "path is a folder, not a file") from error
+                except OSError as error:
+                    if follow or error.errno not in (errno.ELOOP, errno.EMLINK):
+                        raise call.os_error(error) from error
+        raise call.error(NotFound, "no such file")  # pragma: no cover - the loop returns or raises
 
     def read_bytes(self, path: str) -> bytes:
         call = self._call(path, "read_bytes")
-        with self._open(call) as stream:
-            try:
-                return stream.read()
-            except OSError as error:
-                raise call.os_error(error) from error
+        fd, result, _ = self._open_file(call)
+        try:
+            return _read_all(fd, result.st_size)
+        except OSError as error:
+            raise call.os_error(error) from error
+        finally:
+            os.close(fd)
 
     # -- deletes ----------------------------------------------------------------------------
 
@@ -269,11 +302,11 @@ class LocalBackend(Backend):
                     return
                 raise call.error(NotFound, "no such file")
             try:
-                os.unlink(place.name, dir_fd=place.folder)
+                os.unlink(place.entry(), dir_fd=place.folder)
             except OSError as error:
                 if error.errno in (errno.ENOENT, errno.ENOTDIR) and missing_ok:
                     return
-                if is_folder(lstat_at(place.folder, place.name)):
+                if is_folder(lstat_at(place.folder, place.entry())):
                     raise call.error(InvalidPath, "path is a folder; use delete_folder") from error
                 raise call.os_error(error) from error
 
@@ -300,7 +333,7 @@ class LocalBackend(Backend):
                 raise call.error(NotFound, "no such folder")
             try:
                 if recursive:
-                    _remove_tree(place.folder, place.name)
+                    _remove_tree(place.folder, place.entry())
                 else:
                     self._remove_empty(call, place)
             except RemoteStoreError:
@@ -314,7 +347,7 @@ class LocalBackend(Backend):
     def _remove_empty(self, call: Call, place: Place) -> None:
         # Leftover temporary files (from a writer killed mid-write) must not make a folder that
         # lists as empty undeletable; anything else means "not empty", and nothing is deleted.
-        fd = os.open(place.name, DIR_FLAGS, dir_fd=place.folder)
+        fd = os.open(place.entry(), DIR_FLAGS, dir_fd=place.folder)
         try:
             temps: list[str] = []
             with os.scandir(fd) as entries:
@@ -326,7 +359,7 @@ class LocalBackend(Backend):
                 discard(fd, temp)
         finally:
             os.close(fd)
-        os.rmdir(place.name, dir_fd=place.folder)
+        os.rmdir(place.entry(), dir_fd=place.folder)
 
     # -- move and copy ----------------------------------------------------------------------
 
@@ -351,8 +384,8 @@ class LocalBackend(Backend):
     def _rename(self, source: Call, origin: Place, target: Call, place: Place, overwrite: bool) -> None:
         try:
             if overwrite:
-                os.replace(origin.name, place.name, src_dir_fd=origin.folder, dst_dir_fd=place.folder)
-            elif name_new(target, origin, place):
+                os.replace(origin.entry(), place.entry(), src_dir_fd=origin.folder, dst_dir_fd=place.folder)
+            elif name_new(target, (origin.folder, origin.entry()), place):
                 self._unlink_moved(source, origin, place)
         except RemoteStoreError:
             raise
@@ -363,13 +396,13 @@ class LocalBackend(Backend):
 
     def _unlink_moved(self, source: Call, origin: Place, place: Place) -> None:
         try:
-            os.unlink(origin.name, dir_fd=origin.folder)
+            os.unlink(origin.entry(), dir_fd=origin.folder)
         except FileNotFoundError as error:
             # A concurrent move took the source first: undo our copy of it, that move won.
-            discard(place.folder, place.name)
+            discard(place.folder, place.entry())
             raise source.error(NotFound, "no such file") from error
         except OSError as error:
-            discard(place.folder, place.name)
+            discard(place.folder, place.entry())
             raise source.os_error(error) from error
 
     def copy(self, src: str, dst: str, *, overwrite: bool = False) -> None:
@@ -474,7 +507,7 @@ class LocalBackend(Backend):
         return f"<LocalBackend type='local' root={self._root!r}>"
 
 
-def _remove_tree(parent: int, name: str) -> None:
+def _remove_tree(parent: int | None, name: str) -> None:
     """Remove the folder ``name`` in ``parent`` and everything below it, never following a link.
 
     Each folder is opened with ``O_NOFOLLOW`` relative to its parent's descriptor, so a folder
@@ -482,7 +515,7 @@ def _remove_tree(parent: int, name: str) -> None:
     someone else meanwhile are already gone: fine. Iterative, so depth is bounded by descriptors,
     not by Python's recursion limit.
     """
-    stack: list[tuple[int, str, int, list[str]]] = []
+    stack: list[tuple[int | None, str, int, list[str]]] = []
     try:
         fd = _open_subfolder(parent, name)
         if fd is not None:
@@ -504,7 +537,7 @@ def _remove_tree(parent: int, name: str) -> None:
             os.close(fd)
 
 
-def _open_subfolder(parent: int, name: str) -> int | None:
+def _open_subfolder(parent: int | None, name: str) -> int | None:
     """Open the folder ``name`` in ``parent``; a link or file there is unlinked instead (``None``)."""
     try:
         return os.open(name, DIR_FLAGS, dir_fd=parent)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import errno
 import os
 import stat
@@ -19,12 +18,14 @@ MISSING_ERRNOS = frozenset({errno.ENOENT, errno.ENOTDIR, errno.ENAMETOOLONG, err
 """Errnos meaning "nothing usable is there": queries answer ``False`` instead of raising."""
 
 
-@dataclasses.dataclass(frozen=True)
 class Call:
     """One backend call: ``path`` (backend-relative) and ``operation`` name every error it raises."""
 
-    path: str
-    operation: str
+    __slots__ = ("operation", "path")
+
+    def __init__(self, path: str, operation: str) -> None:
+        self.path = path
+        self.operation = operation
 
     def error(self, kind: type[RemoteStoreError], message: str) -> RemoteStoreError:
         """A ``kind`` error for this call; the caller raises it."""

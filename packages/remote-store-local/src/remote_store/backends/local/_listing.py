@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import dataclasses
 import os
 import stat
 from collections.abc import Iterator
 from datetime import datetime, timezone
+from typing import NamedTuple
 
 from remote_store import FileInfo, PermissionDenied, RemotePath
 
@@ -17,14 +17,14 @@ from ._tree import locate, open_folder
 __all__ = ["Entry", "file_info", "scan", "walk_files"]
 
 
-@dataclasses.dataclass(frozen=True)
-class Entry:
-    """One reportable file or folder found by ``scan``."""
+class Entry(NamedTuple):
+    """One reportable file or folder found by ``scan`` (a tuple: listings make many)."""
 
     path: str
     """Backend-relative path, as the caller named the folder listed."""
-    segments: list[str]
-    """Where it is on disk, below the real root (a link's target, when ``is_link``)."""
+    segments: list[str] | None
+    """Where a folder is on disk, below the real root (a link's target, when ``is_link``);
+    ``None`` for files, which are never walked into."""
     is_folder: bool
     """A folder (or a link to one); otherwise a regular file (or a link to one)."""
     is_link: bool
@@ -56,7 +56,7 @@ def _classify_link(root: str, path: str, segments: list[str], operation: str) ->
             return Entry(path, place.segments, True, True, None)
         if place.stat is None or not stat.S_ISREG(place.stat.st_mode):
             return None
-        return Entry(path, place.segments, False, True, place.stat)
+        return Entry(path, None, False, True, place.stat)
 
 
 def _classify(
@@ -67,20 +67,18 @@ def _classify(
         return None
     path = f"{folder}/{name}" if folder else name
     try:
-        if entry.is_symlink():
-            return _classify_link(root, path, [*where, name], operation)
         if entry.is_dir(follow_symlinks=False):
             return Entry(path, [*where, name], True, False, None)
-        if not entry.is_file(follow_symlinks=False):
-            return None  # FIFOs, sockets, devices: not files of a store
-        result = entry.stat(follow_symlinks=False)
+        if entry.is_file(follow_symlinks=False):
+            result = entry.stat(follow_symlinks=False)
+            return Entry(path, None, False, False, result) if stat.S_ISREG(result.st_mode) else None
+        if entry.is_symlink():
+            return _classify_link(root, path, [*where, name], operation)
     except OSError as error:
         if error.errno in MISSING_ERRNOS:
             return None  # removed while we listed
         raise Call(path, operation).os_error(error) from error
-    if not stat.S_ISREG(result.st_mode):
-        return None
-    return Entry(path, [*where, name], False, False, result)
+    return None  # FIFOs, sockets, devices: not files of a store
 
 
 def scan(root: str, segments: list[str], folder: str, operation: str, *, follow: bool) -> Iterator[Entry]:
@@ -152,5 +150,5 @@ def walk_files(root: str, folder: str, operation: str, *, recursive: bool) -> It
         for entry in scan(root, segments, current, operation, follow=follow):
             if entry.stat is not None:
                 yield file_info(entry.path, entry.stat)
-            elif recursive and not entry.is_link:
+            elif recursive and not entry.is_link and entry.segments is not None:
                 stack.append((entry.segments, entry.path, False))

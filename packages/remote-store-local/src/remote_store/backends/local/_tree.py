@@ -4,9 +4,13 @@ Each segment is opened relative to the descriptor of the folder before it, with 
 a symbolic link is never followed by the operating system, so a folder swapped for a link to
 somewhere else while a call runs is seen as a link, not walked through. Links are resolved here
 instead: their target becomes a list of segments below the real root (or the call is refused
-with ``PermissionDenied``), and the walk starts again from the root's descriptor. Every action
-then names its entry relative to an open folder descriptor (``openat``, ``unlinkat``,
-``renameat``, ...), so what was checked is what is acted on.
+with ``PermissionDenied``), and the walk starts again from the root. Every action then names its
+entry relative to an open folder descriptor (``openat``, ``unlinkat``, ``renameat``, ...), so
+what was checked is what is acted on.
+
+The root itself is trusted configuration: entries directly in it are named by path
+(``<root>/<name>``, the kernel following links in the root's own path only), which saves
+opening the root on every call.
 """
 
 from __future__ import annotations
@@ -47,23 +51,32 @@ _MAX_LINKS = 40
 _NOT_A_FOLDER = frozenset({errno.ELOOP, errno.ENOTDIR, errno.EMLINK})
 
 Created = list[tuple["int | None", str]]
-"""Folders made by one call, outermost first: ``(folder descriptor or None, name)``."""
+"""Folders made by one call, outermost first: ``(folder descriptor or None, entry)``."""
 
 
 class Place:
-    """Where one backend path is: an open descriptor of its folder and its name in that folder.
+    """Where one backend path is: its folder and its name there.
 
-    ``name`` is ``""`` when the place is the root itself (``folder`` is then the root's
-    descriptor). ``stat`` is the entry's ``lstat`` when the place was located with
-    ``follow=True`` (never a link then), or ``None`` if nothing is there. The place owns the
-    descriptors it opened: use it as a context manager, or call ``close()``.
+    ``folder`` is an open descriptor of the folder holding the entry, or ``None`` when that
+    folder is the root; ``entry(name)`` is what to pass with ``dir_fd=folder`` to act on
+    ``name`` there (the bare name, or ``<root>/<name>`` for the root). ``name`` is ``""`` when
+    the place is the root itself. ``stat`` is the entry's ``lstat`` when the place was located
+    with ``follow=True`` (never a link then), or ``None`` if nothing is there. The place owns
+    the descriptors it opened: use it as a context manager, or call ``close()``.
     """
 
-    __slots__ = ("_fds", "folder", "name", "segments", "stat")
+    __slots__ = ("_fds", "_prefix", "folder", "name", "segments", "stat")
 
     def __init__(
-        self, fds: list[int], folder: int, name: str, segments: list[str], result: os.stat_result | None
+        self,
+        root: str,
+        fds: list[int],
+        folder: int | None,
+        name: str,
+        segments: list[str],
+        result: os.stat_result | None,
     ) -> None:
+        self._prefix = _prefix(root)
         self._fds = fds
         self.folder = folder
         self.name = name
@@ -73,13 +86,19 @@ class Place:
     @property
     def is_root(self) -> bool:
         """True if the place is the root folder itself."""
-        return not self.name
+        return not self.segments
+
+    def entry(self, name: str | None = None) -> str:
+        """The path argument naming ``name`` (default: this place's own name) in its folder."""
+        name = self.name if name is None else name
+        if self.folder is None:
+            return self._prefix + name if name else self._prefix
+        return name
 
     def close(self) -> None:
         """Close every descriptor the place holds; idempotent."""
         fds, self._fds = self._fds, []
-        for fd in reversed(fds):
-            os.close(fd)
+        _close_all(fds)
 
     def __enter__(self) -> Place:
         return self
@@ -90,110 +109,44 @@ class Place:
         self.close()
 
 
+def _prefix(root: str) -> str:
+    return root if root.endswith(os.sep) else root + os.sep
+
+
 def remove_folders(created: Created) -> None:
     """Remove the folders in ``created`` (made by ``locate``), deepest first, while empty.
 
     Never raises (used while cleaning up after a failure).
     """
-    for fd, name in reversed(created):
+    for fd, entry in reversed(created):
         try:
-            os.rmdir(name, dir_fd=fd)
+            os.rmdir(entry, dir_fd=fd)
         except OSError:
             return
 
 
-def _outside(call: Call) -> PermissionDenied:
-    return call.error(  # type: ignore[return-value]
-        PermissionDenied, "path leads outside the backend root through a symbolic link"
-    )
-
-
-def _open_root(call: Call, root: str, created: Created | None) -> int | None:
-    """The root's descriptor; ``None`` if it is missing (or not a folder) and not ``created``."""
+def lstat_at(folder: int | None, entry: str) -> os.stat_result | None:
+    """The ``lstat`` of ``entry`` in ``folder``, or ``None`` if nothing usable is there."""
     try:
-        return os.open(root, _ROOT_FLAGS)
-    except (FileNotFoundError, NotADirectoryError) as error:
-        if created is None:
-            return None
-        if isinstance(error, NotADirectoryError):
-            raise _root_not_a_folder(call, root) from error
-    # The root (a trusted, configured path) and its missing ancestors are made by path.
-    missing: list[str] = []
-    current = root
-    while True:
-        try:
-            is_dir = stat.S_ISDIR(os.stat(current).st_mode)
-        except FileNotFoundError:
-            missing.append(current)
-            parent = os.path.dirname(current)
-            if parent == current:
-                break
-            current = parent
-            continue
-        except NotADirectoryError:
-            is_dir = False
-        if not is_dir:
-            raise _root_not_a_folder(call, root)
-        break
-    for folder in reversed(missing):
-        try:
-            os.mkdir(folder)
-        except FileExistsError:
-            continue  # made by a concurrent writer meanwhile
-        except OSError as error:
-            remove_folders(created)
-            if error.errno == errno.ENOTDIR:
-                raise _root_not_a_folder(call, root) from error
-            raise call.os_error(error) from error
-        created.append((None, folder))
-    try:
-        return os.open(root, _ROOT_FLAGS)
-    except OSError as error:
-        remove_folders(created)
-        raise call.os_error(error) from error
-
-
-def _root_not_a_folder(call: Call, root: str) -> ConfigError:
-    return call.error(  # type: ignore[return-value]
-        ConfigError, f"the backend root {root!r} is not a folder (or lies below a file)"
-    )
-
-
-def _link_segments(call: Call, root: str, folder: int, name: str, walked: list[str]) -> list[str]:
-    """The segments below the real root that the link ``name`` (in ``walked``) points to.
-
-    Raises:
-        PermissionDenied: the target lies outside the root.
-    """
-    target = os.readlink(name, dir_fd=folder)
-    if os.path.isabs(target):
-        # An absolute target is resolved by path only to turn it into segments; the walk that
-        # follows still goes from the root descriptor, one O_NOFOLLOW step at a time.
-        real_root = os.path.realpath(root)
-        real = os.path.realpath(target)
-        if real == real_root:
-            return []
-        prefix = real_root.rstrip(os.sep) + os.sep
-        if not real.startswith(prefix):
-            raise _outside(call)
-        return real[len(prefix) :].split(os.sep)
-    segments = list(walked)
-    for part in target.split("/"):
-        if part == "..":
-            if not segments:
-                raise _outside(call)
-            segments.pop()
-        elif part and part != ".":
-            segments.append(part)
-    return segments
-
-
-def lstat_at(folder: int, name: str) -> os.stat_result | None:
-    """The ``lstat`` of ``name`` in ``folder``, or ``None`` if nothing is there."""
-    try:
-        return os.stat(name, dir_fd=folder, follow_symlinks=False)
+        return os.stat(entry, dir_fd=folder, follow_symlinks=False)
     except OSError as error:
         if error.errno in MISSING_ERRNOS:
+            return None
+        raise
+
+
+def open_folder(place: Place) -> int | None:
+    """A new descriptor of the folder at ``place`` (not following a link), or ``None``.
+
+    Raises:
+        OSError: any failure but the entry missing or not being a folder.
+    """
+    try:
+        if place.is_root:
+            return os.open(place.entry(), _ROOT_FLAGS)
+        return os.open(place.entry(), DIR_FLAGS, dir_fd=place.folder)
+    except OSError as error:
+        if error.errno in _NOT_A_FOLDER or error.errno in MISSING_ERRNOS:
             return None
         raise
 
@@ -214,13 +167,7 @@ def locate(
         ConfigError: (``created`` given) the root is not a folder or lies below a file.
         RemoteStoreError: any other OS failure, mapped.
     """
-    try:
-        root_fd = _open_root(call, root, created)
-    except OSError as error:
-        raise call.os_error(error) from error
-    if root_fd is None:
-        return None
-    fds = [root_fd]
+    fds: list[int] = []
     try:
         try:
             place = _walk(call, root, fds, path.split("/") if path else [], follow, created)
@@ -254,63 +201,163 @@ def _close_all(fds: list[int]) -> None:
         os.close(fd)
 
 
+def _root_not_a_folder(call: Call, root: str) -> ConfigError:
+    return call.error(  # type: ignore[return-value]
+        ConfigError, f"the backend root {root!r} is not a folder (or lies below a file)"
+    )
+
+
+def _make_root(call: Call, root: str, created: Created) -> None:
+    """Make the root and its missing ancestors (by path: the root is trusted configuration).
+
+    Raises:
+        ConfigError: the root is not a folder, or lies below a file.
+    """
+    missing: list[str] = []
+    current = root
+    while True:
+        try:
+            is_dir = stat.S_ISDIR(os.stat(current).st_mode)
+        except FileNotFoundError:
+            missing.append(current)
+            parent = os.path.dirname(current)
+            if parent == current:
+                break
+            current = parent
+            continue
+        except NotADirectoryError:
+            is_dir = False
+        if not is_dir:
+            raise _root_not_a_folder(call, root)
+        break
+    for folder in reversed(missing):
+        try:
+            os.mkdir(folder)
+        except FileExistsError:
+            continue  # made by a concurrent writer meanwhile
+        except NotADirectoryError as error:
+            raise _root_not_a_folder(call, root) from error
+        created.append((None, folder))
+
+
+def _outside(call: Call) -> PermissionDenied:
+    return call.error(  # type: ignore[return-value]
+        PermissionDenied, "path leads outside the backend root through a symbolic link"
+    )
+
+
+def _link_segments(call: Call, root: str, folder: int | None, entry: str, walked: list[str]) -> list[str]:
+    """The segments below the real root that the link ``entry`` (in ``walked``) points to.
+
+    Raises:
+        PermissionDenied: the target lies outside the root.
+    """
+    target = os.readlink(entry, dir_fd=folder)
+    if os.path.isabs(target):
+        # An absolute target is resolved by path only to turn it into segments; the walk that
+        # follows still goes from the root, one O_NOFOLLOW step at a time.
+        real_root = os.path.realpath(root)
+        real = os.path.realpath(target)
+        if real == real_root:
+            return []
+        prefix = real_root.rstrip(os.sep) + os.sep
+        if not real.startswith(prefix):
+            raise _outside(call)
+        return real[len(prefix) :].split(os.sep)
+    segments = list(walked)
+    for part in target.split("/"):
+        if part == "..":
+            if not segments:
+                raise _outside(call)
+            segments.pop()
+        elif part and part != ".":
+            segments.append(part)
+    return segments
+
+
 def _walk(
     call: Call, root: str, fds: list[int], todo: list[str], follow: bool, created: Created | None
 ) -> Place | None:
     walked: list[str] = []
-    folder = fds[0]
+    folder: int | None = None
+    prefix = _prefix(root)
     links = 0
     index = 0
     while index < len(todo):
         name = todo[index]
         last = index == len(todo) - 1
         if last and not follow:
-            return Place(fds, folder, name, [*walked, name], None)
-        result = lstat_at(folder, name)
-        if result is not None and stat.S_ISLNK(result.st_mode):
-            links += 1
-            if links > _MAX_LINKS:
-                if created is not None:
-                    raise OSError(errno.ELOOP, "too many levels of symbolic links")
-                return None
-            # Start again from the root, with the target's segments in place of the link.
-            todo = _link_segments(call, root, folder, name, walked) + todo[index + 1 :]
-            index = 0
-            walked = []
-            folder = fds[0]
-            continue
-        if last:
-            return Place(fds, folder, name, [*walked, name], result)
-        sub = _enter(call, folder, name, result, created)
+            return Place(root, fds, folder, name, [*walked, name], None)
+        entry = name if folder is not None else prefix + name
+        sub = None if last else _open_plain_folder(folder, entry)
         if sub is None:
-            return None
+            result = lstat_at(folder, entry)
+            if result is None and folder is None and created is not None:
+                # Something is to be made in the root: the root must exist first (LOCAL-003).
+                _make_root(call, root, created)
+            if result is not None and stat.S_ISLNK(result.st_mode):
+                links += 1
+                if links > _MAX_LINKS:
+                    if created is not None:
+                        raise OSError(errno.ELOOP, "too many levels of symbolic links")
+                    return None
+                # Start again from the root, with the target's segments in place of the link.
+                todo = _link_segments(call, root, folder, entry, walked) + todo[index + 1 :]
+                index = 0
+                walked = []
+                folder = None
+                continue
+            if last:
+                return Place(root, fds, folder, name, [*walked, name], result)
+            sub = _enter(call, folder, entry, result, created)
+            if sub is None:
+                return None
         fds.append(sub)
         folder = sub
         walked.append(name)
         index += 1
     # No segment left (the root, or links leading back to it): the place is the root.
-    return Place(fds, fds[0], "", [], os.fstat(fds[0]))
+    try:
+        result = os.stat(root)
+    except OSError as error:
+        if error.errno not in MISSING_ERRNOS:
+            raise
+        result = None
+    return Place(root, fds, None, "", [], result)
+
+
+def _open_plain_folder(folder: int | None, entry: str) -> int | None:
+    """Open ``entry`` in ``folder`` if it is a folder, not a link; ``None`` for anything else.
+
+    The common case costs one system call; the caller looks closer (``lstat``) on ``None``.
+    """
+    try:
+        return os.open(entry, DIR_FLAGS, dir_fd=folder)
+    except OSError as error:
+        if error.errno in _NOT_A_FOLDER or error.errno in MISSING_ERRNOS:
+            return None
+        raise
 
 
 def _enter(
-    call: Call, folder: int, name: str, result: os.stat_result | None, created: Created | None
+    call: Call, folder: int | None, entry: str, result: os.stat_result | None, created: Created | None
 ) -> int | None:
-    """Open the folder ``name`` in ``folder`` (making it, with ``created``), or ``None``."""
+    """Open the folder ``entry`` in ``folder`` (making it, with ``created``), or ``None``."""
     if result is None:
         if created is None:
             return None
         try:
-            os.mkdir(name, dir_fd=folder)
+            os.mkdir(entry, dir_fd=folder)
         except FileExistsError:
             pass  # made by a concurrent writer meanwhile
         else:
-            created.append((folder, name))
+            created.append((folder, entry))
     elif not stat.S_ISDIR(result.st_mode):
         if created is None:
             return None
         raise call.error(InvalidPath, "a parent of the path is a file, not a folder")
     try:
-        return os.open(name, DIR_FLAGS, dir_fd=folder)
+        return os.open(entry, DIR_FLAGS, dir_fd=folder)
     except OSError as error:
         if error.errno not in _NOT_A_FOLDER and error.errno != errno.ENOENT:
             raise
@@ -318,19 +365,3 @@ def _enter(
         if created is None:
             return None
         raise call.error(InvalidPath, "a parent of the path changed while it was walked") from error
-
-
-def open_folder(place: Place) -> int | None:
-    """A new descriptor of the folder at ``place`` (not following a link), or ``None``.
-
-    Raises:
-        OSError: any failure but the entry missing or not being a folder.
-    """
-    try:
-        if place.is_root:
-            return os.dup(place.folder)
-        return os.open(place.name, DIR_FLAGS, dir_fd=place.folder)
-    except OSError as error:
-        if error.errno in _NOT_A_FOLDER or error.errno == errno.ENOENT:
-            return None
-        raise

@@ -14,6 +14,7 @@ import contextlib
 import errno
 import io
 import os
+import shutil
 import stat
 from collections.abc import Callable
 
@@ -34,28 +35,48 @@ _FOLDER_SYNC_UNSUPPORTED = frozenset({errno.EINVAL, errno.ENOTSUP, errno.EOPNOTS
 
 _OPEN_NEW = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0) | os.O_NOFOLLOW
 
+_FOLDER_FLAGS = os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | getattr(os, "O_CLOEXEC", 0)
+
 _TEMP_NAME_ATTEMPTS = 16
 
+# An unnamed file (O_TMPFILE) is published by linking its /proc/self/fd entry (open(2)); read
+# and write, so that it can be copied into a named file where linking turns out impossible.
+_OPEN_UNNAMED = os.O_RDWR | getattr(os, "O_TMPFILE", 0) | getattr(os, "O_CLOEXEC", 0)
+_UNNAMED = hasattr(os, "O_TMPFILE") and os.path.isdir("/proc/self/fd")
 
-def discard(folder: int, name: str) -> None:
-    """Remove the file ``name`` in ``folder`` if possible; never raises (used while cleaning up)."""
+# open(2) says these mean "this file system has no O_TMPFILE": fall back to a named file.
+_NO_TMPFILE = frozenset({errno.EOPNOTSUPP, errno.ENOTSUP, errno.EISDIR, errno.EINVAL})
+
+
+def discard(folder: int | None, entry: str) -> None:
+    """Remove the file ``entry`` in ``folder`` if possible; never raises (used while cleaning up)."""
     with contextlib.suppress(OSError):
-        os.unlink(name, dir_fd=folder)
+        os.unlink(entry, dir_fd=folder)
 
 
-def open_temp(call: Call, folder: int) -> tuple[int, str] | None:
-    """A new temporary file in ``folder``: its open descriptor and name.
+def open_temp(call: Call, place: Place, *, unnamed: bool = False) -> tuple[int, str | None] | None:
+    """A new temporary file in the folder of ``place``: its open descriptor and entry.
 
-    Returns ``None`` if ``folder`` was removed meanwhile (by a concurrent writer cleaning up the
-    folders it made): the caller walks its path again.
+    With ``unnamed``, where the system can (Linux ``O_TMPFILE``), the file has no name at all
+    (entry ``None``) until ``publish`` links it: a crash then leaves nothing behind. Returns
+    ``None`` if the folder was removed meanwhile (by a concurrent writer cleaning up the folders
+    it made): the caller walks its path again.
 
     Raises:
         RemoteStoreError: any other OS failure, mapped.
     """
-    for _ in range(_TEMP_NAME_ATTEMPTS):
-        name = new_temp_name()
+    if unnamed and _UNNAMED:
         try:
-            return os.open(name, _OPEN_NEW, 0o666, dir_fd=folder), name
+            return os.open(place.entry("."), _OPEN_UNNAMED, 0o666, dir_fd=place.folder), None
+        except FileNotFoundError:
+            return None
+        except OSError as error:
+            if error.errno not in _NO_TMPFILE:
+                raise call.os_error(error) from error
+    for _ in range(_TEMP_NAME_ATTEMPTS):
+        entry = place.entry(new_temp_name())
+        try:
+            return os.open(entry, _OPEN_NEW, 0o666, dir_fd=place.folder), entry
         except FileExistsError:
             continue
         except FileNotFoundError:
@@ -65,9 +86,9 @@ def open_temp(call: Call, folder: int) -> tuple[int, str] | None:
     raise call.os_error(FileExistsError(errno.EEXIST, "no free temporary file name"))
 
 
-def _taken(call: Call, folder: int, name: str) -> RemoteStoreError:
+def _taken(call: Call, target: Place) -> RemoteStoreError:
     try:
-        is_folder = stat.S_ISDIR(os.stat(name, dir_fd=folder, follow_symlinks=False).st_mode)
+        is_folder = stat.S_ISDIR(os.stat(target.entry(), dir_fd=target.folder, follow_symlinks=False).st_mode)
     except OSError:
         is_folder = False
     if is_folder:
@@ -75,8 +96,8 @@ def _taken(call: Call, folder: int, name: str) -> RemoteStoreError:
     return call.error(AlreadyExists, "file already exists")
 
 
-def name_new(call: Call, source: Place, target: Place) -> bool:
-    """Give the file at ``source`` the new name ``target``, atomically failing if it exists.
+def name_new(call: Call, source: tuple[int | None, str], target: Place) -> bool:
+    """Give the file ``source`` (folder, entry) the new name ``target``, failing if it exists.
 
     Uses ``link(2)``, so of concurrent callers exactly one wins. Returns ``True`` when ``source``
     still exists too (a hard link was made; the caller removes ``source``), ``False`` when the
@@ -88,9 +109,9 @@ def name_new(call: Call, source: Place, target: Place) -> bool:
         OSError: any other failure, for the caller to map.
     """
     try:
-        os.link(source.name, target.name, src_dir_fd=source.folder, dst_dir_fd=target.folder)
+        os.link(source[1], target.entry(), src_dir_fd=source[0], dst_dir_fd=target.folder)
     except FileExistsError as error:
-        raise _taken(call, target.folder, target.name) from error
+        raise _taken(call, target) from error
     except OSError as error:
         if error.errno not in _NO_HARD_LINKS:
             raise
@@ -99,30 +120,85 @@ def name_new(call: Call, source: Place, target: Place) -> bool:
     # No hard links here: reserve the name with an exclusive create (still one winner), then
     # rename over the placeholder. Readers may briefly see an empty file at ``target``.
     try:
-        fd = os.open(target.name, _OPEN_NEW, 0o666, dir_fd=target.folder)
+        fd = os.open(target.entry(), _OPEN_NEW, 0o666, dir_fd=target.folder)
     except FileExistsError as error:
-        raise _taken(call, target.folder, target.name) from error
+        raise _taken(call, target) from error
     os.close(fd)
     try:
-        os.replace(source.name, target.name, src_dir_fd=source.folder, dst_dir_fd=target.folder)
+        os.replace(source[1], target.entry(), src_dir_fd=source[0], dst_dir_fd=target.folder)
     except BaseException:
-        discard(target.folder, target.name)
+        discard(target.folder, target.entry())
         raise
     return False
 
 
-def _sync_folder(folder: int) -> None:
+def _sync_folder(place: Place) -> None:
+    fd = place.folder
+    if fd is None:
+        fd = os.open(
+            place.entry(""), os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | getattr(os, "O_CLOEXEC", 0)
+        )
     try:
-        os.fsync(folder)
+        os.fsync(fd)
     except OSError as error:
         if error.errno not in _FOLDER_SYNC_UNSUPPORTED:
             raise
+    finally:
+        if fd != place.folder:
+            os.close(fd)
+
+
+def _link_unnamed(call: Call, target: Place, fd: int, *, durable: bool) -> str | None:
+    """Give the unnamed file ``fd`` the name ``target``; ``None`` once done.
+
+    Where the file system refuses hard links after all, the content is copied into a named
+    temporary file, whose entry is returned for the caller to publish instead.
+
+    Raises:
+        AlreadyExists: a file exists at ``target``.
+        InvalidPath: a folder exists at ``target``.
+        OSError: any other failure, for the caller to map.
+    """
+    try:
+        # linkat(2) with AT_SYMLINK_FOLLOW; a descriptor argument makes Python call linkat rather
+        # than link(2), which would not follow the /proc link (the path is absolute: the
+        # descriptor itself is ignored).
+        os.link(
+            f"/proc/self/fd/{fd}",
+            target.entry(),
+            src_dir_fd=fd,
+            dst_dir_fd=target.folder,
+            follow_symlinks=True,
+        )
+    except FileExistsError as error:
+        raise _taken(call, target) from error
+    except OSError as error:
+        if error.errno not in _NO_HARD_LINKS:
+            raise
+    else:
+        return None
+    named = open_temp(call, target)
+    if named is None:
+        raise FileNotFoundError(errno.ENOENT, "the folder was removed meanwhile")
+    copy_fd, entry = named
+    try:
+        os.lseek(fd, 0, os.SEEK_SET)
+        with open(fd, "rb", closefd=False) as source, open(copy_fd, "wb") as copy:
+            shutil.copyfileobj(source, copy)
+            if durable:
+                copy.flush()
+                os.fsync(copy.fileno())
+    except BaseException:
+        if entry is not None:
+            discard(target.folder, entry)
+        raise
+    return entry
 
 
 def publish(
     call: Call,
     target: Place,
-    temp: tuple[int, str],
+    temp: tuple[int, str | None],
     fill: Callable[[io.BufferedWriter], None],
     *,
     overwrite: bool,
@@ -132,7 +208,7 @@ def publish(
 
     ``fill`` writes the content into the stream it is given. With ``durable`` the file is
     fsynced before it is published and its folder after. On any failure the temporary file is
-    removed.
+    removed. An unnamed temporary file is only published with ``overwrite=False``.
 
     Raises:
         AlreadyExists: ``overwrite`` is false and a file exists at ``target``.
@@ -140,27 +216,29 @@ def publish(
         RemoteStoreError: any OS failure, mapped; exceptions from ``fill`` pass unchanged
             except ``OSError``, which is mapped too.
     """
-    fd, name = temp
-    pending = True
+    fd, entry = temp
     try:
         try:
-            with open(fd, "wb") as stream:
+            with open(fd, "wb", closefd=False) as stream:
                 fill(stream)
                 if durable:
                     stream.flush()
-                    os.fsync(stream.fileno())
-            temp_place = Place([], target.folder, name, [], None)
-            if overwrite:
-                os.replace(name, target.name, src_dir_fd=target.folder, dst_dir_fd=target.folder)
-            elif name_new(call, temp_place, target):
-                discard(target.folder, name)
-            pending = False
+                    os.fsync(fd)
+            if entry is None:
+                entry = _link_unnamed(call, target, fd, durable=durable)
+            if entry is not None:
+                if overwrite:
+                    os.replace(entry, target.entry(), src_dir_fd=target.folder, dst_dir_fd=target.folder)
+                elif name_new(call, (target.folder, entry), target):
+                    discard(target.folder, entry)
+                entry = None
             if durable:
-                _sync_folder(target.folder)
+                _sync_folder(target)
         except RemoteStoreError:
             raise
         except OSError as error:
             raise call.os_error(error) from error
     finally:
-        if pending:
-            discard(target.folder, name)
+        os.close(fd)
+        if entry is not None:
+            discard(target.folder, entry)
