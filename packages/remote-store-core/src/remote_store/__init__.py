@@ -4,12 +4,6 @@ The public surface is everything in ``__all__``; backends live in ``remote_store
 and are contributed by separate distributions (``remote-store-local``, ``remote-store-s3``, ...).
 """
 
-# Backend distributions install modules under ``remote_store/backends/`` from their own folders
-# (editable installs, PYTHONPATH); extend_path lets this regular package span all of them.
-from pkgutil import extend_path
-
-__path__ = extend_path(__path__, __name__)
-
 from ._backend import Backend
 from ._capabilities import Capability, CapabilitySet
 from ._config import BackendConfig, RegistryConfig, StoreProfile
@@ -66,3 +60,26 @@ for _name in __all__:
     if isinstance(_obj, type):
         _obj.__module__ = __name__
 del _name, _obj
+
+
+def _extend_path(path: list[str]) -> None:
+    # Backend distributions install modules under ``remote_store/backends/`` from their own
+    # folders (editable installs, PYTHONPATH): this regular package must span the ``remote_store``
+    # folder of every sys.path entry. pkgutil.extend_path does that, but pkgutil and what it imports
+    # made up a third of this package's import time (CONFIG-018). Folders are all we need: no zip
+    # or custom importers.
+    import os
+    import sys
+
+    seen = {os.path.abspath(folder) for folder in path}
+    for entry in sys.path:
+        if not isinstance(entry, str):
+            continue
+        portion = os.path.join(os.path.abspath(entry), __name__)
+        if portion not in seen and os.path.isdir(portion):
+            seen.add(portion)
+            path.append(portion)
+
+
+_extend_path(__path__)
+del _extend_path

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import abc
 from collections.abc import Iterator
-from datetime import datetime
-from typing import BinaryIO, ClassVar
+from typing import TYPE_CHECKING, BinaryIO, ClassVar
 
 from ._capabilities import Capability, CapabilitySet
 from ._content import WriteContent
 from ._errors import CapabilityNotSupported, NotFound
 from ._models import FileInfo, FolderInfo
 from ._path import RemotePath
+
+if TYPE_CHECKING:  # annotations only: datetime is not imported with the package (CONFIG-018)
+    from datetime import datetime
 
 __all__ = ["Backend"]
 

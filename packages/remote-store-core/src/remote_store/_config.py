@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import difflib
 import os
 import sys
 from collections.abc import Mapping
@@ -19,6 +18,9 @@ __all__ = ["BackendConfig", "RegistryConfig", "StoreProfile"]
 
 def suggest(name: str, known: object) -> str:
     """`` (did you mean 'x'?)`` for the closest of ``known``, or ``""``."""
+    # difflib is only needed once a name is wrong: imported then, not with the package (CONFIG-018).
+    import difflib
+
     candidates = [str(item) for item in known]  # type: ignore[attr-defined]
     close = difflib.get_close_matches(name, candidates, n=1)
     return f" (did you mean {close[0]!r}?)" if close else ""

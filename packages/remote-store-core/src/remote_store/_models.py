@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import dataclasses
-from datetime import datetime
+from typing import TYPE_CHECKING
 
 from ._path import RemotePath
+
+if TYPE_CHECKING:  # annotations only: datetime is not imported with the package (CONFIG-018)
+    from datetime import datetime
 
 __all__ = ["FileInfo", "FolderInfo"]
 

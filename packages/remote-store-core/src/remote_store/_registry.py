@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 import inspect
-import logging
 import os
 import re
-import threading
 import weakref
 from collections.abc import Mapping
-from importlib import metadata
 from types import TracebackType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ._backend import Backend
 from ._config import BackendConfig, RegistryConfig, _known, suggest
@@ -19,12 +16,21 @@ from ._errors import ConfigError, RemoteStoreError, StoreClosed
 from ._secrets import is_secret_option, masked_options
 from ._store import Store
 
+if TYPE_CHECKING:
+    import logging
+
 __all__ = ["ENTRY_POINT_GROUP", "Registry"]
 
 ENTRY_POINT_GROUP = "remote_store.backends"
 """The entry-point group under which backend distributions register their ``Backend`` classes."""
 
-logger = logging.getLogger("remote_store")
+
+def _logger() -> logging.Logger:
+    # logging is imported on first use, not with the package (CONFIG-018).
+    import logging
+
+    return logging.getLogger("remote_store")
+
 
 _ENV_REFERENCE = re.compile(r"\$\$\{|\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 
@@ -55,6 +61,9 @@ class Registry:
         self._types: dict[str, type[Backend]] = {}
         self._backends: dict[str, Backend] = {}
         self._stores: weakref.WeakSet[Store] = weakref.WeakSet()
+        # threading is imported by the first Registry, not with the package (CONFIG-018).
+        import threading
+
         self._lock = threading.RLock()
         self._closed = False
 
@@ -137,7 +146,7 @@ class Registry:
             try:
                 backend.close()
             except Exception as error:  # noqa: BLE001 - close the rest, report the first
-                logger.warning("closing backend %r failed: %s", name, error)
+                _logger().warning("closing backend %r failed: %s", name, error)
                 first = first or error
         if first is not None:
             if isinstance(first, RemoteStoreError):
@@ -176,7 +185,7 @@ class Registry:
         # Logged as configured (references unresolved): an environment value may be a secret under
         # an option name that does not look like one, e.g. a password inside a URL.
         shown = masked_options(config.options, secrets)
-        logger.debug("building backend %r of type %r with options %r", name, config.type, shown)
+        _logger().debug("building backend %r of type %r with options %r", name, config.type, shown)
         try:
             return backend_class(**options)
         except ConfigError as error:
@@ -195,6 +204,9 @@ class Registry:
         found = self._types.get(type_name)
         if found is not None:
             return found
+        # Reading entry points is the slowest import of the package: done on first need (CONFIG-018).
+        from importlib import metadata
+
         entry_points = {ep.name: ep for ep in metadata.entry_points(group=ENTRY_POINT_GROUP)}
         entry_point = entry_points.get(type_name)
         if entry_point is None:
