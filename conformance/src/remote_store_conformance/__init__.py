@@ -5,9 +5,19 @@ Backend authors define one fixture, ``conformance_backend``, star-import
 subclass from ``conformance_requirements`` to declare known deviations. See the README.
 """
 
+from ._faults import FaultInjector, OsCallFaults
 from ._markers import requires, requires_not
 from ._requirements import Need, Requirements
 from ._version import __version__
 from .plugin import NESTED_ROOT
 
-__all__ = ["NESTED_ROOT", "Need", "Requirements", "__version__", "requires", "requires_not"]
+__all__ = [
+    "NESTED_ROOT",
+    "FaultInjector",
+    "Need",
+    "OsCallFaults",
+    "Requirements",
+    "__version__",
+    "requires",
+    "requires_not",
+]

@@ -6,6 +6,8 @@ installed (or explicitly with ``-p remote_store_conformance.plugin``). It provid
 - the ``spec`` marker and the selection markers (``requires``/``requires_not``);
 - ``conformance_backend``: a placeholder that fails, naming the fixture the backend's tests must
   define; ``conformance_requirements``: ``Requirements()`` unless the backend's tests override it;
+  ``conformance_faults``: ``None`` (no storage-fault tests) unless overridden with a
+  ``FaultInjector``, which ``storage_faults`` hands to the tests;
 - ``requirements``, ``store`` and ``nested_store``, built from those two;
 - an autouse fixture that skips a marked test whose needs the backend does not meet.
 """
@@ -21,17 +23,20 @@ pytest.register_assert_rewrite("remote_store_conformance.suite", "remote_store_c
 
 from remote_store import Backend, Store  # noqa: E402
 
+from ._faults import FaultInjector  # noqa: E402
 from ._markers import REQUIRES, REQUIRES_NOT, skip_reason  # noqa: E402
 from ._requirements import Requirements  # noqa: E402
 
 __all__ = [
     "NESTED_ROOT",
     "conformance_backend",
+    "conformance_faults",
     "conformance_requirements",
     "conformance_selection",
     "nested_store",
     "pytest_configure",
     "requirements",
+    "storage_faults",
     "store",
 ]
 
@@ -70,6 +75,37 @@ def conformance_backend() -> Backend:
 def conformance_requirements() -> Requirements:
     """The backend's ``Requirements``; override it to return a subclass declaring deviations."""
     return Requirements()
+
+
+@pytest.fixture
+def conformance_faults() -> FaultInjector | None:
+    """The backend's ``FaultInjector``; override it to run the storage-fault tests (CONF-009).
+
+    ``None`` (the default) skips them, saying so.
+    """
+    return None
+
+
+@pytest.fixture
+def storage_faults(conformance_faults: object) -> Iterator[FaultInjector]:
+    """``conformance_faults``, checked, and disarmed after the test; skips the test if ``None``.
+
+    Raises:
+        pytest.fail.Exception: ``conformance_faults`` is neither ``None`` nor a ``FaultInjector``.
+    """
+    if conformance_faults is None:
+        pytest.skip(
+            "no FaultInjector: return one from a 'conformance_faults' fixture to run the storage-fault "
+            "tests (CONF-009)"
+        )
+    if not isinstance(conformance_faults, FaultInjector):
+        pytest.fail(
+            "the 'conformance_faults' fixture must return a remote_store_conformance.FaultInjector "
+            f"or None, not {type(conformance_faults).__name__}",
+            pytrace=False,
+        )
+    yield conformance_faults
+    conformance_faults.disarm()
 
 
 @pytest.fixture

@@ -37,6 +37,14 @@ def conformance_requirements() -> Any:
 
 
 @pytest.fixture
+def conformance_faults() -> Any:
+    # Every os call the backend makes can fail: the suite fails each in turn (CONF-009).
+    from remote_store_conformance import OsCallFaults
+
+    return OsCallFaults()
+
+
+@pytest.fixture
 def root(tmp_path: Path) -> Path:
     """The root folder of ``backend`` (not created)."""
     return tmp_path / "root"

@@ -9,7 +9,7 @@ module). The suite's own fixtures are exported too, so that they are bound in th
 and a ``store`` fixture of the backend's ``conftest.py`` cannot replace them (CONF-003).
 """
 
-from ..plugin import conformance_selection, nested_store, requirements, store
+from ..plugin import conformance_selection, nested_store, requirements, storage_faults, store
 from .test_atomic import TestAtomic, TestAtomicConcurrent
 from .test_capabilities import TestCapabilities, TestCapabilitiesUndeclared
 from .test_close import TestClose
@@ -17,6 +17,7 @@ from .test_concurrency import TestConcurrency
 from .test_contract import TestContract, TestContractPaths
 from .test_delete import TestDelete, TestDeleteEmptyFolders, TestDeleteFolder
 from .test_errors import TestErrors, TestErrorsFromTheBackend
+from .test_faults import TestFaults
 from .test_listing import TestListing, TestListingLarge, TestListingNames
 from .test_metadata import TestMetadata
 from .test_move_copy import TestMoveCopy, TestMoveCopyErrors
@@ -40,6 +41,7 @@ __all__ = [
     "TestDeleteFolder",
     "TestErrors",
     "TestErrorsFromTheBackend",
+    "TestFaults",
     "TestListing",
     "TestListingLarge",
     "TestListingNames",
@@ -56,5 +58,6 @@ __all__ = [
     "conformance_selection",
     "nested_store",
     "requirements",
+    "storage_faults",
     "store",
 ]

@@ -90,6 +90,30 @@ def _call(target: Store | Backend, operation: str, args: tuple[Any, ...], kwargs
         result.close()
 
 
+def _failing_call(
+    store: Store,
+    target: Store | Backend,
+    operation: str,
+    args: tuple[Any, ...],
+    kwargs: dict[str, Any],
+    error: type[RemoteStoreError],
+    *,
+    changes_nothing: bool,
+) -> RemoteStoreError:
+    """Write TREE through ``store``, make the failing call on ``target``; the error it raised.
+
+    With ``changes_nothing``, also asserts that TREE and every path the call names read the same after.
+    """
+    write_tree(store, TREE)
+    probes = (*TREE, *(arg for arg in args if isinstance(arg, str)))
+    before = snapshot(store, *probes) if changes_nothing else None
+    with pytest.raises(error) as caught:
+        _call(target, operation, args, kwargs)
+    if before is not None:
+        assert snapshot(store, *probes) == before
+    return caught.value
+
+
 @requires(Capability.WRITE)
 @pytest.mark.parametrize(("operation", "args", "kwargs", "error", "path"), PARAMS)
 class TestErrors:
@@ -103,16 +127,11 @@ class TestErrors:
         error: type[RemoteStoreError],
         path: str,
     ) -> None:
-        write_tree(store, TREE)
-        probes = (*TREE, *(arg for arg in args if isinstance(arg, str)))
-        before = snapshot(store, *probes)
-        with pytest.raises(error) as caught:
-            _call(store, operation, args, kwargs)
-        assert isinstance(caught.value, RemoteStoreError)
-        assert caught.value.path == path
-        assert caught.value.operation == operation
-        assert caught.value.backend == store.backend.type_name
-        assert snapshot(store, *probes) == before
+        caught = _failing_call(store, store, operation, args, kwargs, error, changes_nothing=True)
+        assert isinstance(caught, RemoteStoreError)
+        assert caught.path == path
+        assert caught.operation == operation
+        assert caught.backend == store.backend.type_name
 
     @pytest.mark.spec("STORE-028", "STORE-030")
     def test_error_through_a_nested_store_is_store_relative(
@@ -124,14 +143,11 @@ class TestErrors:
         error: type[RemoteStoreError],
         path: str,
     ) -> None:
-        write_tree(nested_store, TREE)
-        probes = (*TREE, *(arg for arg in args if isinstance(arg, str)))
-        before = snapshot(nested_store, *probes)
-        with pytest.raises(error) as caught:
-            _call(nested_store, operation, args, kwargs)
-        assert caught.value.path == path
-        assert str(nested_store.root_path) not in caught.value.message
-        assert snapshot(nested_store, *probes) == before
+        caught = _failing_call(
+            nested_store, nested_store, operation, args, kwargs, error, changes_nothing=True
+        )
+        assert caught.path == path
+        assert str(nested_store.root_path) not in caught.message
 
     @pytest.mark.spec("BACKEND-005")
     def test_backend_error_carries_the_backend_path(
@@ -144,13 +160,13 @@ class TestErrors:
         error: type[RemoteStoreError],
         path: str,
     ) -> None:
-        write_tree(store, TREE)
-        with pytest.raises(error) as caught:
-            _call(conformance_backend, operation, args, kwargs)
-        assert caught.value.path == path
-        assert caught.value.operation is not None
-        assert caught.value.backend == conformance_backend.type_name
-        assert path not in caught.value.message, "the message repeats the path; str(error) appends it"
+        caught = _failing_call(
+            store, conformance_backend, operation, args, kwargs, error, changes_nothing=False
+        )
+        assert caught.path == path
+        assert caught.operation is not None
+        assert caught.backend == conformance_backend.type_name
+        assert path not in caught.message, "the message repeats the path; str(error) appends it"
 
 
 @requires(Capability.WRITE)

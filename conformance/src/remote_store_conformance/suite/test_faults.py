@@ -1,0 +1,300 @@
+"""Storage faults: each operation with its 1st, 2nd, ... storage call failing, until none is left.
+
+Runs only for backends whose tests provide a ``FaultInjector`` (fixture ``conformance_faults``,
+CONF-009). The operations are called on the backend itself, so that a raw exception cannot hide
+behind the ``Store``'s own mapping. After every injected failure the backend must have raised a
+``RemoteStoreError`` and left each file as it was or as the operation would leave it, whole
+(BACKEND-013); the same call without a fault must then work.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from remote_store import Backend, Capability, RemoteStoreError
+
+from .._faults import FaultInjector
+from .._markers import requires
+from .._support import GeneratedStream, random_bytes
+
+__all__ = ["TestFaults"]
+
+MAX_CALLS = 400
+"""More storage calls than any single operation of a sane backend makes on these small trees."""
+
+CONTENT = random_bytes(3 * 1024 + 17, "faults-new")
+OLD = random_bytes(1024 + 3, "faults-old")
+
+
+def _content(backend: Backend, path: str) -> bytes | None:
+    """The file's content, or ``None`` if there is no file (probed without faults)."""
+    if not backend.is_file(path):
+        return None
+    return backend.read_bytes(path)
+
+
+def _files(backend: Backend, folder: str) -> set[str]:
+    return {str(info.path) for info in backend.list_files(folder, recursive=True)}
+
+
+def each_fault(
+    faults: FaultInjector,
+    prepare: Callable[[str], Any],
+    action: Callable[[str, Any], object],
+    check: Callable[[str, Any, RemoteStoreError | None], None],
+) -> int:
+    """Run ``action`` with the storage failing at its 1st, 2nd, ... call; return how many it made.
+
+    Each round gets a fresh folder (``faults/<round>``) that ``prepare`` fills without faults; its
+    result is passed on. ``check`` sees the error raised (``None`` when the action met no fault).
+    """
+    for skip in range(MAX_CALLS):
+        folder = f"faults/{skip}"
+        state = prepare(folder)
+        faults.arm(skip)
+        error: RemoteStoreError | None = None
+        try:
+            action(folder, state)
+        except RemoteStoreError as raised:
+            error = raised
+        except Exception as raw:
+            faults.disarm()
+            raise AssertionError(
+                f"storage call {skip + 1} failed and {type(raw).__name__} escaped the backend: {raw}"
+            ) from raw
+        finally:
+            fired = faults.disarm()
+        if fired and error is None:
+            # The backend absorbed the fault (a retry, a fallback): fine, if the result is right.
+            check(folder, state, None)
+            continue
+        check(folder, state, error)
+        if not fired:
+            assert skip > 0, "the FaultInjector never fired: it does not reach the backend's storage"
+            return skip
+        assert error is not None
+    raise AssertionError(f"the operation made more than {MAX_CALLS} storage calls")
+
+
+@requires(Capability.WRITE, Capability.READ, Capability.LIST)
+class TestFaults:
+    @pytest.mark.spec("BACKEND-013", "CONF-009")
+    @pytest.mark.parametrize("method", ["write", "write_atomic"])
+    @pytest.mark.parametrize("stream", [False, True], ids=["bytes", "stream"])
+    def test_a_failed_create_leaves_no_file_or_the_whole_file(
+        self, conformance_backend: Backend, storage_faults: FaultInjector, method: str, stream: bool
+    ) -> None:
+        backend = conformance_backend
+        if method == "write_atomic" and Capability.ATOMIC_WRITE not in backend.capabilities:
+            pytest.skip("the backend does not declare ATOMIC_WRITE")
+
+        def action(folder: str, _: object) -> None:
+            content = GeneratedStream(len(CONTENT), seed="faults-new") if stream else CONTENT
+            getattr(backend, method)(f"{folder}/deep/new.bin", content)
+
+        def check(folder: str, _: object, error: RemoteStoreError | None) -> None:
+            path = f"{folder}/deep/new.bin"
+            expected = GeneratedStream(len(CONTENT), seed="faults-new").readall() if stream else CONTENT
+            found = _content(backend, path)
+            assert found in (None, expected), f"{path}: a failed {method} left a partial or wrong file"
+            assert _files(backend, folder) <= {path}, f"{method} left something else behind: {error!r}"
+            if error is None:
+                assert found == expected
+            elif found is None:
+                backend.write(path, expected)  # the name is free again: a create now works
+                assert backend.read_bytes(path) == expected
+
+        each_fault(storage_faults, lambda folder: None, action, check)
+
+    @pytest.mark.spec("BACKEND-013", "ATOMIC-003")
+    @pytest.mark.parametrize("method", ["write", "write_atomic"])
+    def test_a_failed_replace_leaves_the_old_or_the_new_file(
+        self, conformance_backend: Backend, storage_faults: FaultInjector, method: str
+    ) -> None:
+        backend = conformance_backend
+        if method == "write_atomic" and Capability.ATOMIC_WRITE not in backend.capabilities:
+            pytest.skip("the backend does not declare ATOMIC_WRITE")
+
+        def prepare(folder: str) -> None:
+            backend.write(f"{folder}/f.bin", OLD)
+
+        def action(folder: str, _: object) -> None:
+            getattr(backend, method)(f"{folder}/f.bin", CONTENT, overwrite=True)
+
+        def check(folder: str, _: object, error: RemoteStoreError | None) -> None:
+            found = _content(backend, f"{folder}/f.bin")
+            assert found in (OLD, CONTENT), f"a failed {method} lost or tore the file: {error!r}"
+            assert _files(backend, folder) == {f"{folder}/f.bin"}
+            if error is None:
+                assert found == CONTENT
+
+        each_fault(storage_faults, prepare, action, check)
+
+    @pytest.mark.spec("BACKEND-013")
+    @pytest.mark.parametrize("how", ["read_bytes", "read"])
+    def test_a_failed_read_changes_nothing_and_never_returns_wrong_data(
+        self, conformance_backend: Backend, storage_faults: FaultInjector, how: str
+    ) -> None:
+        backend = conformance_backend
+        results: dict[str, bytes] = {}
+
+        def prepare(folder: str) -> None:
+            backend.write(f"{folder}/f.bin", CONTENT)
+
+        def action(folder: str, _: object) -> None:
+            if how == "read_bytes":
+                results[folder] = backend.read_bytes(f"{folder}/f.bin")
+            else:
+                with backend.read(f"{folder}/f.bin") as stream:
+                    results[folder] = stream.read()
+
+        def check(folder: str, _: object, error: RemoteStoreError | None) -> None:
+            assert results.get(folder, CONTENT) == CONTENT, f"{how} returned wrong data"
+            assert backend.read_bytes(f"{folder}/f.bin") == CONTENT
+            if error is None:
+                assert results[folder] == CONTENT
+
+        each_fault(storage_faults, prepare, action, check)
+
+    @requires(Capability.DELETE)
+    @pytest.mark.spec("BACKEND-013")
+    def test_a_failed_delete_leaves_the_file_whole_or_removes_it(
+        self, conformance_backend: Backend, storage_faults: FaultInjector
+    ) -> None:
+        backend = conformance_backend
+
+        def prepare(folder: str) -> None:
+            backend.write(f"{folder}/f.bin", CONTENT)
+            backend.write(f"{folder}/other.bin", OLD)
+
+        def action(folder: str, _: object) -> None:
+            backend.delete(f"{folder}/f.bin")
+
+        def check(folder: str, _: object, error: RemoteStoreError | None) -> None:
+            assert _content(backend, f"{folder}/f.bin") in (None, CONTENT)
+            assert backend.read_bytes(f"{folder}/other.bin") == OLD
+            if error is None:
+                assert not backend.exists(f"{folder}/f.bin")
+
+        each_fault(storage_faults, prepare, action, check)
+
+    @requires(Capability.DELETE)
+    @pytest.mark.spec("BACKEND-013")
+    @pytest.mark.parametrize("recursive", [False, True])
+    def test_a_failed_folder_delete_leaves_whole_files(
+        self, conformance_backend: Backend, storage_faults: FaultInjector, recursive: bool
+    ) -> None:
+        backend = conformance_backend
+        tree = {"a/x.bin": CONTENT, "a/b/y.bin": OLD} if recursive else {}
+
+        def prepare(folder: str) -> None:
+            for name, data in tree.items():
+                backend.write(f"{folder}/{name}", data)
+            backend.write(f"{folder}/kept.bin", OLD)
+            if not recursive:
+                backend.write(f"{folder}/a/only.bin", CONTENT)
+                backend.delete(f"{folder}/a/only.bin")  # an empty folder, where the backend keeps one
+
+        def action(folder: str, _: object) -> None:
+            backend.delete_folder(f"{folder}/a", recursive=recursive, missing_ok=not recursive)
+
+        def check(folder: str, _: object, error: RemoteStoreError | None) -> None:
+            for name, data in tree.items():
+                assert _content(backend, f"{folder}/{name}") in (None, data)
+            assert backend.read_bytes(f"{folder}/kept.bin") == OLD
+            if error is None:
+                assert not backend.is_folder(f"{folder}/a") and _files(backend, f"{folder}/a") == set()
+
+        each_fault(storage_faults, prepare, action, check)
+
+    @requires(Capability.MOVE)
+    @pytest.mark.spec("BACKEND-013", "ATOMIC-006")
+    @pytest.mark.parametrize("overwrite", [False, True])
+    def test_a_failed_move_keeps_the_content_at_one_end(
+        self, conformance_backend: Backend, storage_faults: FaultInjector, overwrite: bool
+    ) -> None:
+        backend = conformance_backend
+        atomic = Capability.ATOMIC_MOVE in backend.capabilities
+
+        def prepare(folder: str) -> None:
+            backend.write(f"{folder}/src.bin", CONTENT)
+            if overwrite:
+                backend.write(f"{folder}/to/dst.bin", OLD)
+
+        def action(folder: str, _: object) -> None:
+            backend.move(f"{folder}/src.bin", f"{folder}/to/dst.bin", overwrite=overwrite)
+
+        def check(folder: str, _: object, error: RemoteStoreError | None) -> None:
+            source = _content(backend, f"{folder}/src.bin")
+            target = _content(backend, f"{folder}/to/dst.bin")
+            assert source in (None, CONTENT) and target in (None, CONTENT, OLD if overwrite else None)
+            assert CONTENT in (source, target), f"a failed move lost the file: {error!r}"
+            assert _files(backend, folder) <= {f"{folder}/src.bin", f"{folder}/to/dst.bin"}
+            if atomic:
+                assert (source is None) == (target == CONTENT), "an atomic move is all or nothing"
+            if error is None:
+                assert (source, target) == (None, CONTENT)
+
+        each_fault(storage_faults, prepare, action, check)
+
+    @requires(Capability.COPY)
+    @pytest.mark.spec("BACKEND-013")
+    def test_a_failed_copy_leaves_the_source_and_no_partial_copy(
+        self, conformance_backend: Backend, storage_faults: FaultInjector
+    ) -> None:
+        backend = conformance_backend
+
+        def prepare(folder: str) -> None:
+            backend.write(f"{folder}/src.bin", CONTENT)
+
+        def action(folder: str, _: object) -> None:
+            backend.copy(f"{folder}/src.bin", f"{folder}/to/dst.bin")
+
+        def check(folder: str, _: object, error: RemoteStoreError | None) -> None:
+            assert backend.read_bytes(f"{folder}/src.bin") == CONTENT
+            assert _content(backend, f"{folder}/to/dst.bin") in (None, CONTENT)
+            assert _files(backend, folder) <= {f"{folder}/src.bin", f"{folder}/to/dst.bin"}
+            if error is None:
+                assert backend.read_bytes(f"{folder}/to/dst.bin") == CONTENT
+
+        each_fault(storage_faults, prepare, action, check)
+
+    @requires(Capability.METADATA)
+    @pytest.mark.spec("BACKEND-013")
+    def test_failed_queries_and_listings_raise_or_answer_right(
+        self, conformance_backend: Backend, storage_faults: FaultInjector
+    ) -> None:
+        backend = conformance_backend
+        answers: dict[str, list[object]] = {}
+
+        def prepare(folder: str) -> None:
+            backend.write(f"{folder}/f.bin", CONTENT)
+            backend.write(f"{folder}/sub/g.bin", OLD)
+
+        def action(folder: str, _: object) -> None:
+            answers[folder] = [
+                backend.exists(f"{folder}/f.bin"),
+                backend.is_file(f"{folder}/f.bin"),
+                backend.is_folder(f"{folder}/sub"),
+                backend.get_file_info(f"{folder}/f.bin").size,
+                sorted(str(info.path) for info in backend.list_files(folder, recursive=True)),
+                sorted(backend.list_folders(folder)),
+                backend.get_folder_info(folder).file_count,
+            ]
+
+        def check(folder: str, _: object, error: RemoteStoreError | None) -> None:
+            if error is None:
+                assert answers[folder] == [
+                    True,
+                    True,
+                    True,
+                    len(CONTENT),
+                    [f"{folder}/f.bin", f"{folder}/sub/g.bin"],
+                    [f"{folder}/sub"],
+                    2,
+                ]
+
+        each_fault(storage_faults, prepare, action, check)
