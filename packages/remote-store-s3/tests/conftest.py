@@ -27,10 +27,11 @@ from typing import Any
 
 import boto3
 import pytest
+from _s3_helpers import client_of, fake_response
 from botocore.config import Config
 
 from remote_store.backends.s3 import S3Backend
-from remote_store_conformance import Requirements
+from remote_store_conformance import FaultInjector, Requirements
 
 SERVERS_ENV = "REMOTE_STORE_S3_SERVERS"
 KNOWN_SERVERS = ("moto", "ceph")
@@ -232,3 +233,39 @@ def conformance_backend(backend: S3Backend) -> S3Backend:
 @pytest.fixture
 def conformance_requirements() -> Requirements:
     return S3Requirements()
+
+
+class RequestFaults(FaultInjector):
+    """Fails the chosen HTTP request of a backend with 403 AccessDenied, as a server refusing it would.
+
+    403 is not retried, so every failure path runs (a retried 500 would mostly be absorbed: the
+    fault-injection tests of tests/reliability cover retries).
+    """
+
+    def __init__(self, backend: S3Backend) -> None:
+        self._left = 0
+        self._armed = False
+        self._fired = False
+        client_of(backend).meta.events.register("before-send.s3", self._send)
+
+    def _send(self, request: Any, **_: Any) -> Any:
+        if not self._armed or self._fired:
+            return None
+        if self._left > 0:
+            self._left -= 1
+            return None
+        self._fired = True
+        return fake_response(403, "AccessDenied", "injected fault")
+
+    def arm(self, skip: int) -> None:
+        self._left, self._armed, self._fired = skip, True, False
+
+    def disarm(self) -> bool:
+        self._armed = False
+        return self._fired
+
+
+@pytest.fixture
+def conformance_faults(backend: S3Backend) -> FaultInjector:
+    """Storage faults for the suite's TestFaults: the n-th request of the backend is refused."""
+    return RequestFaults(backend)
