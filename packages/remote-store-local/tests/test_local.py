@@ -1338,7 +1338,7 @@ def _litter(folder: Path, name: str = TEMP_NAME, *, age: float = 7200.0) -> Path
     return path
 
 
-@pytest.mark.spec("LOCAL-024")
+@pytest.mark.spec("LOCAL-024", "GUAR-023")
 @posix_only
 def test_remove_temp_files_sweeps_idle_litter_only(tmp_path: Path, backend: LocalBackend, root: Path) -> None:
     backend.write("keep/user.txt", b"user")

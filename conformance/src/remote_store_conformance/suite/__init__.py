@@ -23,6 +23,7 @@ from .test_metadata import TestMetadata
 from .test_move_copy import TestMoveCopy, TestMoveCopyErrors
 from .test_queries import TestQueries
 from .test_read import TestRead
+from .test_resources import TestResources
 from .test_root_path import TestRootPath
 from .test_streaming import TestStreaming, TestStreamingLarge
 from .test_write import TestWrite, TestWriteInvalid
@@ -50,6 +51,7 @@ __all__ = [
     "TestMoveCopyErrors",
     "TestQueries",
     "TestRead",
+    "TestResources",
     "TestRootPath",
     "TestStreaming",
     "TestStreamingLarge",

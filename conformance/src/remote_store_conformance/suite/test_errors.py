@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from typing import Any
 
@@ -75,98 +76,72 @@ CASES: list[
 ]
 """Failing calls whose error must name the path at fault; paths are distinctive to spot in messages."""
 
+
+@dataclasses.dataclass(frozen=True)
+class _Case:
+    """One failing call of CASES."""
+
+    operation: str
+    args: tuple[Any, ...]
+    kwargs: dict[str, Any]
+    error: type[RemoteStoreError]
+    path: str
+
+    def fail(self, store: Store, target: Store | Backend, *, changes_nothing: bool) -> RemoteStoreError:
+        """Write TREE through ``store``, make the call on ``target``; the error it raised.
+
+        With ``changes_nothing``, also asserts that TREE and every path the call names read the
+        same after the call as before it.
+        """
+        write_tree(store, TREE)
+        probes = (*TREE, *(arg for arg in self.args if isinstance(arg, str)))
+        before = snapshot(store, *probes) if changes_nothing else None
+        method: Callable[..., Any] = getattr(target, self.operation)
+        with pytest.raises(self.error) as caught:
+            result = method(*self.args, **self.kwargs)
+            if hasattr(result, "close"):
+                result.close()
+        if before is not None:
+            assert snapshot(store, *probes) == before
+        return caught.value
+
+
 PARAMS = [
     pytest.param(
-        operation, args, kwargs, error, path, marks=requires(*needs), id=f"{operation}-{error.__name__}"
+        _Case(operation, args, kwargs, error, path),
+        marks=requires(*needs),
+        id=f"{operation}-{error.__name__}",
     )
     for operation, args, kwargs, error, path, needs in CASES
 ]
 
 
-def _call(target: Store | Backend, operation: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
-    method: Callable[..., Any] = getattr(target, operation)
-    result = method(*args, **kwargs)
-    if hasattr(result, "close"):
-        result.close()
-
-
-def _failing_call(
-    store: Store,
-    target: Store | Backend,
-    operation: str,
-    args: tuple[Any, ...],
-    kwargs: dict[str, Any],
-    error: type[RemoteStoreError],
-    *,
-    changes_nothing: bool,
-) -> RemoteStoreError:
-    """Write TREE through ``store``, make the failing call on ``target``; the error it raised.
-
-    With ``changes_nothing``, also asserts that TREE and every path the call names read the same after.
-    """
-    write_tree(store, TREE)
-    probes = (*TREE, *(arg for arg in args if isinstance(arg, str)))
-    before = snapshot(store, *probes) if changes_nothing else None
-    with pytest.raises(error) as caught:
-        _call(target, operation, args, kwargs)
-    if before is not None:
-        assert snapshot(store, *probes) == before
-    return caught.value
-
-
 @requires(Capability.WRITE)
-@pytest.mark.parametrize(("operation", "args", "kwargs", "error", "path"), PARAMS)
+@pytest.mark.parametrize("case", PARAMS)
 class TestErrors:
     @pytest.mark.spec("STORE-028")
-    def test_error_names_the_store_path_and_changes_nothing(
-        self,
-        store: Store,
-        operation: str,
-        args: tuple[Any, ...],
-        kwargs: dict[str, Any],
-        error: type[RemoteStoreError],
-        path: str,
-    ) -> None:
-        caught = _failing_call(store, store, operation, args, kwargs, error, changes_nothing=True)
+    def test_error_names_the_store_path_and_changes_nothing(self, store: Store, case: _Case) -> None:
+        caught = case.fail(store, store, changes_nothing=True)
         assert isinstance(caught, RemoteStoreError)
-        assert caught.path == path
-        assert caught.operation == operation
+        assert caught.path == case.path
+        assert caught.operation == case.operation
         assert caught.backend == store.backend.type_name
 
     @pytest.mark.spec("STORE-028", "STORE-030")
-    def test_error_through_a_nested_store_is_store_relative(
-        self,
-        nested_store: Store,
-        operation: str,
-        args: tuple[Any, ...],
-        kwargs: dict[str, Any],
-        error: type[RemoteStoreError],
-        path: str,
-    ) -> None:
-        caught = _failing_call(
-            nested_store, nested_store, operation, args, kwargs, error, changes_nothing=True
-        )
-        assert caught.path == path
+    def test_error_through_a_nested_store_is_store_relative(self, nested_store: Store, case: _Case) -> None:
+        caught = case.fail(nested_store, nested_store, changes_nothing=True)
+        assert caught.path == case.path
         assert str(nested_store.root_path) not in caught.message
 
     @pytest.mark.spec("BACKEND-005")
     def test_backend_error_carries_the_backend_path(
-        self,
-        conformance_backend: Backend,
-        store: Store,
-        operation: str,
-        args: tuple[Any, ...],
-        kwargs: dict[str, Any],
-        error: type[RemoteStoreError],
-        path: str,
+        self, conformance_backend: Backend, store: Store, case: _Case
     ) -> None:
-        caught = _failing_call(
-            store, conformance_backend, operation, args, kwargs, error, changes_nothing=False
-        )
-        assert caught.path == path
+        caught = case.fail(store, conformance_backend, changes_nothing=False)
+        assert caught.path == case.path
         assert caught.operation is not None
         assert caught.backend == conformance_backend.type_name
-        assert path not in caught.message, "the message repeats the path; str(error) appends it"
+        assert case.path not in caught.message, "the message repeats the path; str(error) appends it"
 
 
 @requires(Capability.WRITE)

@@ -161,8 +161,9 @@ class TestFaults:
 
     @requires(Capability.DELETE)
     @pytest.mark.spec("BACKEND-013")
+    @pytest.mark.parametrize("missing_ok", [False, True])
     def test_a_failed_delete_leaves_the_file_whole_or_removes_it(
-        self, conformance_backend: Backend, storage_faults: FaultInjector
+        self, conformance_backend: Backend, storage_faults: FaultInjector, missing_ok: bool
     ) -> None:
         backend = conformance_backend
 
@@ -171,7 +172,8 @@ class TestFaults:
             backend.write(f"{folder}/other.bin", OLD)
 
         def action(folder: str, _: object) -> None:
-            backend.delete(f"{folder}/f.bin")
+            # missing_ok excuses a missing file, never a failure to delete one that is there.
+            backend.delete(f"{folder}/f.bin", missing_ok=missing_ok)
 
         def check(folder: str, _: object, error: RemoteStoreError | None) -> None:
             assert _content(backend, f"{folder}/f.bin") in (None, CONTENT)

@@ -53,7 +53,14 @@ class TestMetadata:
     @pytest.mark.spec("STORE-025", "STORE-028")
     def test_file_info_of_what_is_not_a_file(self, store: Store) -> None:
         write_tree(store, TREE)
-        for path in ("missing.txt", "docs/missing.txt", "docs", "docs/sub"):
+        for path in (
+            "missing.txt",
+            "docs/missing.txt",
+            "missing/deeper.txt",
+            "docs",
+            "docs/sub",
+            "top.txt/x",
+        ):
             with pytest.raises(NotFound) as caught:
                 store.get_file_info(path)
             assert caught.value.path == path
@@ -93,7 +100,7 @@ class TestMetadata:
     @pytest.mark.spec("STORE-026", "STORE-028")
     def test_folder_info_of_what_is_not_a_folder(self, store: Store) -> None:
         write_tree(store, TREE)
-        for path in ("missing", "docs/missing", "top.txt", "docs/a.txt"):
+        for path in ("missing", "docs/missing", "missing/deeper", "top.txt", "docs/a.txt", "top.txt/below"):
             with pytest.raises(NotFound) as caught:
                 store.get_folder_info(path)
             assert caught.value.path == path

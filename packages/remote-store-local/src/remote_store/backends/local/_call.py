@@ -35,19 +35,6 @@ class Call:
         """The remote-store error for ``error``; the caller raises it ``from error``."""
         return map_os_error(error, path=self.path, operation=self.operation, backend=BACKEND)
 
-    def stat(self, real: str) -> os.stat_result | None:
-        """``os.stat`` (links followed), or ``None`` if nothing is at ``real``.
-
-        Raises:
-            RemoteStoreError: any other OS failure, mapped.
-        """
-        try:
-            return os.stat(real)
-        except OSError as error:
-            if error.errno in MISSING_ERRNOS:
-                return None
-            raise self.os_error(error) from error
-
 
 def is_regular(result: os.stat_result | None) -> bool:
     """True if ``result`` is the stat of a regular file (not a folder, FIFO, device, socket)."""
