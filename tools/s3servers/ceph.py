@@ -35,9 +35,7 @@ Use path-style addressing: virtual-host style would need DNS names.
 
 from __future__ import annotations
 
-import argparse
 import base64
-import contextlib
 import dataclasses
 import datetime
 import hashlib
@@ -46,18 +44,24 @@ import json
 import logging
 import os
 import shutil
-import signal
-import socket
 import struct
 import subprocess
 import sys
-import tempfile
 import time
 import urllib.error
 import urllib.request
 import uuid
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING or __package__:
+    from . import _process
+else:  # run as a script, or loaded from its file path (the S3 tests' conftest): not in a package
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    import _process
+
+    del sys.path[0]
 
 __all__ = [
     "ACCESS_KEY",
@@ -102,7 +106,7 @@ BLOCK_SIZE = 20 * 1024**3
 #: Capacity of the in-memory store with ``objectstore="memstore"``.
 MEMSTORE_SIZE = 4 * 1024**3
 #: Seconds between SIGTERM and SIGKILL in :func:`stop`.
-KILL_GRACE = 5.0
+KILL_GRACE = _process.KILL_GRACE
 
 _CONF_NAME = "ceph.conf"
 _MON_ID = "a"
@@ -113,8 +117,12 @@ _OBJECTSTORES = ("bluestore", "memstore")
 
 
 @dataclasses.dataclass
-class CephServer:
+class CephServer(_process.ServerInfo):
     """A running cluster, as :func:`start` returns it and the CLI's state file stores it.
+
+    ``to_json()`` gives the fields as a JSON-ready dict; ``CephServer.from_json(data)`` rebuilds it
+    (extra keys ignored, ``objectstore`` defaults to ``"bluestore"``; KeyError for a missing field,
+    ValueError if ``pids`` is not a list of integers).
 
     Attributes:
         endpoint_url: radosgw's S3 endpoint, ``http://127.0.0.1:PORT``.
@@ -126,43 +134,12 @@ class CephServer:
         objectstore: ``"bluestore"`` or ``"memstore"``.
     """
 
-    endpoint_url: str
-    access_key: str
-    secret_key: str
-    region: str
-    workdir: str
-    pids: list[int]
     objectstore: str = "bluestore"
 
     @property
     def conf_path(self) -> str:
         """The cluster's ceph.conf, to pass as ``-c`` to ``ceph``, ``rados`` or ``radosgw-admin``."""
         return os.path.join(self.workdir, _CONF_NAME)
-
-    def to_json(self) -> dict[str, object]:
-        """The fields as a JSON-ready dict (the CLI's state file)."""
-        return dataclasses.asdict(self)
-
-    @classmethod
-    def from_json(cls, data: dict[str, object]) -> CephServer:
-        """Rebuild a server description from :meth:`to_json`'s dict (extra keys are ignored).
-
-        Raises:
-            KeyError: if a field is missing.
-            ValueError: if ``pids`` is not a list of integers.
-        """
-        pids = data["pids"]
-        if not isinstance(pids, list):
-            raise ValueError("state file: 'pids' must be a list")
-        return cls(
-            endpoint_url=str(data["endpoint_url"]),
-            access_key=str(data["access_key"]),
-            secret_key=str(data["secret_key"]),
-            region=str(data["region"]),
-            workdir=str(data["workdir"]),
-            pids=[int(p) for p in pids],
-            objectstore=str(data.get("objectstore", "bluestore")),
-        )
 
 
 # ------------------------------------------------------------------------------------------ install
@@ -208,22 +185,6 @@ def ensure_installed() -> None:
 # ------------------------------------------------------------------------------------------ helpers
 
 
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
-def _port_is_free(port: int) -> bool:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        try:
-            sock.bind(("127.0.0.1", port))
-        except OSError:
-            return False
-        return True
-
-
 def _ceph_env() -> dict[str, str]:
     """The environment for Ceph's programs.
 
@@ -234,23 +195,12 @@ def _ceph_env() -> dict[str, str]:
     return {k: v for k, v in os.environ.items() if k not in drop}
 
 
-def _tail(path: Path, lines: int = 40) -> str:
-    try:
-        with path.open("rb") as fh:
-            fh.seek(0, os.SEEK_END)
-            fh.seek(max(0, fh.tell() - 64 * 1024))
-            data = fh.read().decode("utf-8", "replace")
-    except OSError as exc:
-        return f"(cannot read: {exc})"
-    return "\n".join(data.splitlines()[-lines:])
-
-
 def _log_tails(workdir: Path) -> str:
     log_dir = workdir / "log"
     if not log_dir.is_dir():
         return "(no log directory)"
     parts = [
-        f"--- {path.name} (last lines) ---\n{_tail(path)}"
+        f"--- {path.name} (last lines) ---\n{_process.tail(path)}"
         for path in sorted(log_dir.iterdir())
         if path.is_file() and path.stat().st_size > 0
     ]
@@ -302,6 +252,9 @@ def _conf_text(workdir: Path, fsid: str, mon_port: int, rgw_port: int, objectsto
     # paxos propose interval: the mon batches map changes for 1 s by default; every pool that
     # radosgw creates at its first start waits for one (start took ~15 s with the default).
     # rgw enable lc threads: the lifecycle thread sleeps 5 s at a time and delays SIGTERM by ~5 s.
+    # rgw gc: a deleted or overwritten object's tail (all past its first 4 MiB) waits for the
+    # garbage collector, by default 2 h plus a pass every hour, so long runs filled the OSD. Now
+    # collected 30-40 s after the delete, which still leaves a GET already under way 30 s.
     return f"""\
 [global]
 fsid = {fsid}
@@ -346,106 +299,13 @@ rgw frontends = beast endpoint=127.0.0.1:{rgw_port} tcp_nodelay=1
 rgw data = {w}/rgw
 rgw enable usage log = false
 rgw enable lc threads = false
+rgw gc obj min wait = 30
+rgw gc processor period = 10
+rgw gc processor max time = 10
 """
 
 
-# ------------------------------------------------------------------------------- process control
-
-
-def _proc_cmdline(pid: int) -> str | None:
-    """The process's command line ("" where /proc cannot tell), None if it is gone."""
-    try:
-        with open(f"/proc/{pid}/cmdline", "rb") as fh:
-            return fh.read().replace(b"\0", b" ").decode("utf-8", "replace")
-    except FileNotFoundError:
-        return None
-    except OSError:
-        return ""
-
-
-def _reap(pid: int) -> bool:
-    """Reap ``pid`` if it is our own exited child; True if it was."""
-    with contextlib.suppress(ChildProcessError, OSError):
-        done, _ = os.waitpid(pid, os.WNOHANG)
-        return done == pid
-    return False
-
-
-def _alive(pid: int) -> bool:
-    """True while ``pid`` runs (a zombie counts as gone; our own zombie child is reaped)."""
-    if _reap(pid):
-        return False
-    try:
-        with open(f"/proc/{pid}/stat", "rb") as fh:
-            state = fh.read().rsplit(b")", 1)[1].split()[0]
-        if state in (b"Z", b"X"):
-            _reap(pid)  # it may have exited just after the first try
-            return False
-        return True
-    except FileNotFoundError:
-        return False
-    except (OSError, IndexError):
-        pass
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
-def _wait_gone(pids: Sequence[int], seconds: float) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline and any(_alive(p) for p in pids):
-        time.sleep(0.05)
-
-
-def _kill_pids(pids: Sequence[int], marker: str, grace: float = KILL_GRACE) -> None:
-    """SIGTERM the pids, wait up to ``grace`` seconds, SIGKILL the survivors.
-
-    A pid is only signalled while its command line contains ``marker`` (the workdir), so a pid
-    that the kernel has since given to another program is left alone.
-    """
-    targets = []
-    for pid in pids:
-        if pid <= 1 or not _alive(pid):
-            continue
-        cmdline = _proc_cmdline(pid)
-        if cmdline is None:
-            continue
-        if cmdline and marker not in cmdline:
-            logger.warning("pid %d is no longer ours (%s): not signalled", pid, cmdline[:200])
-            continue
-        targets.append(pid)
-    for pid in targets:
-        with contextlib.suppress(ProcessLookupError):
-            os.kill(pid, signal.SIGTERM)
-    _wait_gone(targets, grace)
-    for pid in targets:
-        if _alive(pid):
-            logger.warning("pid %d still running %.0f s after SIGTERM: SIGKILL", pid, grace)
-            with contextlib.suppress(ProcessLookupError):
-                os.kill(pid, signal.SIGKILL)
-    _wait_gone(targets, 5.0)
-
-
-# ----------------------------------------------------------------------------------- HTTP probes
-
-# Loopback only: never through an http_proxy from the environment.
-_OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))
-
-
-def _http_answers(url: str) -> bool:
-    """True once anything answers HTTP at ``url``, whatever the status code."""
-    try:
-        with _OPENER.open(url, timeout=2) as resp:
-            resp.read()
-        return True
-    except urllib.error.HTTPError:
-        return True
-    except OSError:  # URLError, connection refused or reset, timeout
-        return False
+# ----------------------------------------------------------------------------------- HTTP probe
 
 
 def _signed_list_buckets(endpoint: str, access_key: str, secret_key: str, region: str) -> int:
@@ -477,7 +337,7 @@ def _signed_list_buckets(endpoint: str, access_key: str, secret_key: str, region
         },
     )
     try:
-        with _OPENER.open(request, timeout=5) as resp:
+        with _process.OPENER.open(request, timeout=5) as resp:
             resp.read()
             status: int = resp.status
             return status
@@ -625,7 +485,7 @@ class _Cluster:
 
         self.step("start radosgw")
         self.spawn("radosgw", "radosgw", "-n", _RGW_NAME)
-        self.wait("radosgw to answer HTTP", lambda: _http_answers(self.endpoint))
+        self.wait("radosgw to answer HTTP", lambda: _process.http_answers(self.endpoint))
 
         self.step("create the S3 user")
         self.run("radosgw-admin", "user", "create", f"--uid={_RGW_UID}",
@@ -639,16 +499,6 @@ class _Cluster:
 
 
 # ------------------------------------------------------------------------------------ public API
-
-
-def _prepare_workdir(workdir: str | None) -> Path:
-    if workdir is None:
-        return Path(tempfile.mkdtemp(prefix="ceph-s3-"))
-    path = Path(workdir).absolute()
-    if path.exists() and any(path.iterdir()):
-        raise RuntimeError(f"workdir {path} is not empty (stop() deletes it, so it must be new)")
-    path.mkdir(parents=True, exist_ok=True)
-    return path
 
 
 def start(
@@ -690,13 +540,11 @@ def start(
             f"Ceph programs not on PATH: {', '.join(missing)} (run ensure_installed() or "
             f"'python tools/s3servers/ceph.py install')"
         )
-    rgw_port = port if port is not None else _free_port()
-    if not _port_is_free(rgw_port):
-        raise RuntimeError(f"port 127.0.0.1:{rgw_port} is already in use")
-    mon_port = _free_port()
+    rgw_port = _process.pick_port(port)
+    mon_port = _process.free_port()
     while mon_port == rgw_port:
-        mon_port = _free_port()
-    path = _prepare_workdir(workdir)
+        mon_port = _process.free_port()
+    path = _process.prepare_workdir(workdir, "ceph-s3-")
     fsid = str(uuid.uuid4())
     (path / _CONF_NAME).write_text(_conf_text(path, fsid, mon_port, rgw_port, objectstore))
     cluster = _Cluster(path, rgw_port, objectstore, timeout)
@@ -704,17 +552,11 @@ def start(
         cluster.start(fsid, f"v2:127.0.0.1:{mon_port}")
     except BaseException as exc:
         tails = _log_tails(path)
-        for _, proc in reversed(cluster.procs):
-            _kill_pids([proc.pid], marker=str(path))
-            proc.poll()
-        shutil.rmtree(path, ignore_errors=True)
+        _process.abandon([proc for _, proc in cluster.procs], [str(path)], path, logger)
         if isinstance(exc, Exception):
             raise RuntimeError(f"Ceph/radosgw did not start: {exc}\n{tails}") from exc
         raise
-    for _, proc in cluster.procs:
-        # The daemons outlive their Popen objects on purpose: mark them done so that Popen's
-        # finalizer neither warns nor reaps them; stop() reaps them if we are still the parent.
-        proc.returncode = 0
+    _process.detach([proc for _, proc in cluster.procs])
     return CephServer(
         endpoint_url=cluster.endpoint,
         access_key=ACCESS_KEY,
@@ -739,22 +581,12 @@ def stop(server: CephServer) -> None:
     # One at a time, radosgw first, then the OSD, then the mon: each exits in ~0.1 s while the
     # daemons below it still answer (all at once, radosgw lingered for ~5 s).
     for pid in reversed(server.pids):
-        _kill_pids([pid], marker=str(workdir))
-    if (workdir / _CONF_NAME).is_file() or (workdir / "keyring").is_file():
-        shutil.rmtree(workdir, ignore_errors=True)
-    elif workdir.exists():
-        logger.warning("%s does not look like a Ceph workdir: left in place", workdir)
+        _process.kill_pids([pid], [str(workdir)], logger)
+    looks_ours = (workdir / _CONF_NAME).is_file() or (workdir / "keyring").is_file()
+    _process.remove_workdir(workdir, looks_ours, logger, "does not look like a Ceph workdir")
 
 
 # ------------------------------------------------------------------------------------------- CLI
-
-
-def _write_state(path: str, data: dict[str, object]) -> None:
-    tmp = f"{path}.tmp"
-    with open(tmp, "w", encoding="utf-8") as fh:
-        json.dump(data, fh, indent=2)
-        fh.write("\n")
-    os.replace(tmp, path)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -766,52 +598,28 @@ def main(argv: Sequence[str] | None = None) -> int:
     Returns:
         The exit status.
     """
-    parser = argparse.ArgumentParser(description="A one-node Ceph cluster + radosgw (S3) on 127.0.0.1.")
-    parser.add_argument("-q", "--quiet", action="store_true", help="no progress lines on stderr")
-    sub = parser.add_subparsers(dest="command", required=True)
-    p_start = sub.add_parser("start", help="start the cluster, write a JSON state file, exit")
-    p_start.add_argument("--state", required=True, help="JSON state file to write")
-    p_start.add_argument("--workdir", default=None, help="new or empty directory (default: a temp dir)")
-    p_start.add_argument("--port", type=int, default=None, help="radosgw port (default: a free one)")
+    parser, sub, p_start = _process.cli_parser(
+        "A one-node Ceph cluster + radosgw (S3) on 127.0.0.1.",
+        "cluster",
+        "radosgw port (default: a free one)",
+    )
     p_start.add_argument("--objectstore", choices=_OBJECTSTORES, default="bluestore")
     p_start.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT, help="seconds")
     p_start.add_argument("--install", action="store_true", help="apt-get install first if needed")
-    p_stop = sub.add_parser("stop", help="stop the cluster that a state file describes")
-    p_stop.add_argument("--state", required=True, help="JSON state file written by 'start'")
     sub.add_parser("install", help="apt-get install Debian's Ceph packages unless present")
-    args = parser.parse_args(argv)
-    logging.basicConfig(
-        level=logging.WARNING if args.quiet else logging.INFO,
-        format="%(name)s: %(message)s",
-        stream=sys.stderr,
-    )
+    args = _process.parse_cli(parser, argv)
 
     if args.command == "install":
         ensure_installed()
         return 0
-    if args.command == "start":
-        if args.install:
-            ensure_installed()
-        t0 = time.monotonic()
-        try:
-            server = start(args.workdir, args.port, objectstore=args.objectstore, timeout=args.timeout)
-        except RuntimeError as exc:
-            print(f"error: {exc}", file=sys.stderr)
-            return 1
-        data = server.to_json()
-        data["start_seconds"] = round(time.monotonic() - t0, 2)
-        _write_state(args.state, data)
-        print(json.dumps(data))
-        return 0
-    try:
-        with open(args.state, encoding="utf-8") as fh:
-            state = json.load(fh)
-    except FileNotFoundError:
-        print(f"error: no state file {args.state}", file=sys.stderr)
-        return 1
-    stop(CephServer.from_json(state))
-    os.unlink(args.state)
-    return 0
+    if args.command == "start" and args.install:
+        ensure_installed()
+    return _process.run_cli(
+        args,
+        lambda: start(args.workdir, args.port, objectstore=args.objectstore, timeout=args.timeout),
+        stop,
+        CephServer,
+    )
 
 
 if __name__ == "__main__":
