@@ -27,7 +27,7 @@ from typing import Any
 
 import boto3
 import pytest
-from _s3_helpers import client_of, fake_response
+from botocore.awsrequest import AWSResponse
 from botocore.config import Config
 
 from remote_store.backends.s3 import S3Backend
@@ -235,6 +235,16 @@ def conformance_requirements() -> Requirements:
     return S3Requirements()
 
 
+class _Body:
+    """The raw body of a fabricated HTTP answer, as botocore reads it."""
+
+    def __init__(self, data: bytes) -> None:
+        self._data = data
+
+    def stream(self, **_: Any) -> Iterator[bytes]:
+        yield self._data
+
+
 class RequestFaults(FaultInjector):
     """Fails the chosen HTTP request of a backend with 403 AccessDenied, as a server refusing it would.
 
@@ -246,7 +256,8 @@ class RequestFaults(FaultInjector):
         self._left = 0
         self._armed = False
         self._fired = False
-        client_of(backend).meta.events.register("before-send.s3", self._send)
+        # Not _s3_helpers: this conftest also serves pytest runs started from other folders.
+        backend._client_for("test", None).meta.events.register("before-send.s3", self._send)
 
     def _send(self, request: Any, **_: Any) -> Any:
         if not self._armed or self._fired:
@@ -255,7 +266,9 @@ class RequestFaults(FaultInjector):
             self._left -= 1
             return None
         self._fired = True
-        return fake_response(403, "AccessDenied", "injected fault")
+        body = b"<Error><Code>AccessDenied</Code><Message>injected fault</Message></Error>"
+        headers = {"Content-Type": "application/xml", "Content-Length": str(len(body))}
+        return AWSResponse("http://fault", 403, headers, _Body(body))  # type: ignore[arg-type]
 
     def arm(self, skip: int) -> None:
         self._left, self._armed, self._fired = skip, True, False

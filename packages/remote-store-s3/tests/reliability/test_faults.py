@@ -4,17 +4,20 @@ S3 backend and a real server (``tools/faultproxy.py``).
 What must hold: a transient fault is retried within ``max_attempts`` and the call succeeds with
 the right result; a fault that outlasts the tries raises ``BackendUnavailable`` after exactly
 ``max_attempts`` requests; a multipart upload that finally fails is aborted (no upload left, no
-object, an old object unchanged); a read whose connection breaks mid-body raises
-``BackendUnavailable`` and never returns short data as if it were the end; a stall longer than
-``read_timeout`` raises ``BackendUnavailable`` in bounded time.
+object, an old object unchanged); a read whose connection breaks or stalls mid-body resumes with a
+ranged GetObject on the same ETag and returns the whole object, or raises (``BackendUnavailable``,
+``NotFound``) when the resumes run out or the object changed, never returning short or mixed data;
+a stall longer than ``read_timeout`` raises ``BackendUnavailable`` in bounded time.
 """
 
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import io
 import logging
 import random
+import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -24,6 +27,7 @@ import pytest
 
 from remote_store import AlreadyExists, BackendUnavailable, NotFound, RemoteStoreError, Store
 from remote_store.backends.s3 import S3Backend
+from remote_store.backends.s3._reader import CHANGED
 
 from ._support import MIB
 from .conftest import faultproxy
@@ -241,11 +245,53 @@ def test_an_abort_that_fails_too_is_logged_and_the_original_error_raised(
     assert not store.exists("big")
 
 
-@pytest.mark.spec("GUAR-017")
+def _record_gets(proxy: Any, on_get: Callable[[Any], None] | None = None) -> list[dict[str, str]]:
+    """The headers of every GetObject reaching the proxy, in order; ``on_get`` runs before each.
+
+    A rule that matches every GetObject and never injects anything (``times=0``): later rules
+    still decide what happens to the request.
+    """
+    seen: list[dict[str, str]] = []
+
+    def record(request: Any) -> bool:
+        seen.append(dict(request.headers))
+        if on_get is not None:
+            on_get(request)
+        return True
+
+    proxy.add(Rule("delay", operation="GetObject", when=record, times=0))
+    return seen
+
+
+def _read(store: Store, path: str, reader: str, received: bytearray) -> None:
+    """Read ``path`` the way ``reader`` names, appending what arrives to ``received``."""
+    if reader == "read_bytes":
+        received += store.read_bytes(path)
+        return
+    with store.read(path) as stream:
+        if reader == "read-all":
+            received += stream.read()
+        elif reader == "read-chunks":
+            while chunk := stream.read(64 * 1024):
+                received += chunk
+        else:
+            buffer = bytearray(100_000)
+            raw: Any = stream
+            while count := raw.readinto(buffer):
+                received += buffer[:count]
+
+
+def _resumed_at(headers: dict[str, str]) -> int:
+    match = re.fullmatch(r"bytes=(\d+)-", headers.get("range", ""))
+    assert match is not None, f"not a ranged GET from an offset: {headers.get('range')!r}"
+    return int(match[1])
+
+
+@pytest.mark.spec("GUAR-017", "S3-031")
 @pytest.mark.parametrize("keep", [0, 1000, 300_000, MIB])
 @pytest.mark.parametrize("how", ["truncate", "reset"])
 @pytest.mark.parametrize("reader", ["read_bytes", "read-all", "read-chunks", "readinto"])
-def test_a_read_broken_mid_body_raises_and_never_returns_short_data(
+def test_a_read_broken_mid_body_resumes_and_returns_the_whole_object(
     faulty_backend: Callable[..., S3Backend],
     proxy: Any,
     keep: int,
@@ -256,29 +302,85 @@ def test_a_read_broken_mid_body_raises_and_never_returns_short_data(
     store = Store(faulty_backend(max_attempts=3))
     content = _big(size=3 * MIB // 2)
     store.write("obj", content)
+    etag = store.get_file_info("obj").etag
+    gets = _record_gets(proxy)
     proxy.add(Rule(how, operation="GetObject", times=1, keep_bytes=keep, after_forward=True))
     received = bytearray()
-    with pytest.raises(BackendUnavailable) as raised:
-        if reader == "read_bytes":
-            received += store.read_bytes("obj")
-        else:
-            with store.read("obj") as stream:
-                if reader == "read-all":
-                    received += stream.read()
-                elif reader == "read-chunks":
-                    while chunk := stream.read(64 * 1024):
-                        received += chunk
-                else:
-                    buffer = bytearray(100_000)
-                    raw: Any = stream
-                    while count := raw.readinto(buffer):
-                        received += buffer[:count]
-    # No resume from the offset (a ranged GET) exists yet: the break surfaces as our error, with
-    # the path, and what was delivered before it is a true prefix of the object.
+    _read(store, "obj", reader, received)
+    assert proxy.injected == 1, "the fault was not injected: the test proves nothing"
+    assert hashlib.sha256(received).hexdigest() == hashlib.sha256(content).hexdigest()
+    assert len(gets) == 2, "one GetObject, one ranged GetObject resuming it"
+    first, resume = gets
+    assert "range" not in first and "if-match" not in first
+    offset = _resumed_at(resume)
+    assert resume["if-match"].strip('"') == etag, "the resume is conditioned on the first answer's ETag"
+    if reader in ("read_bytes", "read-all"):
+        assert offset == 0, "one body read of the whole object: what it had read is lost with it"
+    elif how == "truncate":
+        assert offset == keep
+    else:
+        assert offset <= keep
+    figures.update(faults=proxy.injected, resumed_at=offset)
+
+
+@pytest.mark.spec("GUAR-017", "S3-031")
+@pytest.mark.parametrize("change", ["replaced", "deleted"])
+@pytest.mark.parametrize("reader", ["read_bytes", "read-chunks"])
+def test_a_read_whose_object_changes_before_the_resume_raises_and_never_splices(
+    faulty_backend: Callable[..., S3Backend],
+    proxy: Any,
+    admin: Any,
+    bucket: str,
+    change: str,
+    reader: str,
+) -> None:
+    store = Store(faulty_backend(max_attempts=3))
+    old, new = _big(seed=1, size=MIB), _big(seed=2, size=MIB)
+    store.write("obj", old)
+
+    def change_before_the_resume(request: Any) -> None:
+        if "range" in request.headers:
+            if change == "replaced":
+                admin.put_object(Bucket=bucket, Key="obj", Body=new)
+            else:
+                admin.delete_object(Bucket=bucket, Key="obj")
+
+    gets = _record_gets(proxy, change_before_the_resume)
+    proxy.add(Rule("truncate", operation="GetObject", times=1, keep_bytes=300_000))
+    received = bytearray()
+    with pytest.raises(BackendUnavailable if change == "replaced" else NotFound) as raised:
+        _read(store, "obj", reader, received)
     assert raised.value.path == "obj"
+    assert raised.value.__cause__ is not None
+    assert old.startswith(bytes(received)), "bytes of another version were delivered"
+    assert len(gets) == 2 and "if-match" in gets[1]
+    proxy.clear()
+    if change == "replaced":
+        assert raised.value.message == CHANGED
+        assert store.read_bytes("obj") == new
+    else:
+        assert not store.exists("obj")
+
+
+@pytest.mark.spec("GUAR-017", "S3-031")
+@pytest.mark.parametrize("how", ["truncate", "reset"])
+@pytest.mark.parametrize("reader", ["read_bytes", "read-chunks"])
+def test_a_read_broken_more_often_than_the_resumes_raises_and_never_returns_short_data(
+    faulty_backend: Callable[..., S3Backend], proxy: Any, how: str, reader: str, figures: dict[str, Any]
+) -> None:
+    max_attempts = 3
+    store = Store(faulty_backend(max_attempts=max_attempts))
+    content = _big(size=3 * MIB // 2)
+    store.write("obj", content)
+    proxy.add(Rule(how, operation="GetObject", times=None, keep_bytes=200_000, after_forward=True))
+    received = bytearray()
+    with pytest.raises(BackendUnavailable) as raised:
+        _read(store, "obj", reader, received)
+    assert raised.value.path == "obj"
+    assert raised.value.__cause__ is not None, "the last connection error is kept as the cause"
     assert content.startswith(bytes(received)) and len(received) < len(content)
-    assert len(proxy.operations("GetObject")) == 1, "no ranged GET resumed the read"
-    figures.update(faults=proxy.injected)
+    assert len(proxy.operations("GetObject")) == max_attempts, "a GetObject and max_attempts - 1 resumes"
+    figures.update(faults=proxy.injected, delivered=len(received))
 
 
 @pytest.mark.spec("GUAR-018")
@@ -300,15 +402,38 @@ def test_a_stalled_request_raises_backend_unavailable_in_bounded_time(
     figures.update(faults=proxy.injected, seconds_to_fail=round(elapsed, 2))
 
 
-@pytest.mark.spec("GUAR-018")
+@pytest.mark.spec("GUAR-017", "GUAR-018", "S3-031")
 @pytest.mark.parametrize("keep", [0, 200_000])
-def test_a_body_stalled_mid_read_raises_backend_unavailable_in_bounded_time(
+def test_a_body_stalled_mid_read_resumes_after_read_timeout(
     faulty_backend: Callable[..., S3Backend], proxy: Any, keep: int, figures: dict[str, Any]
 ) -> None:
-    store = Store(faulty_backend(max_attempts=3, read_timeout=1.0))
+    read_timeout = 1.0
+    store = Store(faulty_backend(max_attempts=3, read_timeout=read_timeout))
     content = _big(size=2 * MIB)
     store.write("obj", content)
+    gets = _record_gets(proxy)
     proxy.add(Rule("stall", operation="GetObject", times=1, keep_bytes=keep, seconds=30))
+    received = bytearray()
+    with store.read("obj") as stream:
+        started = time.monotonic()
+        while chunk := stream.read(50_000):
+            received += chunk
+        elapsed = time.monotonic() - started
+    assert bytes(received) == content
+    assert read_timeout <= elapsed < read_timeout + 3, elapsed
+    assert len(gets) == 2 and _resumed_at(gets[1]) <= keep
+    figures.update(faults=proxy.injected, seconds_to_resume=round(elapsed, 2))
+
+
+@pytest.mark.spec("GUAR-017", "GUAR-018", "S3-031")
+def test_a_body_stalled_on_every_try_raises_backend_unavailable_in_bounded_time(
+    faulty_backend: Callable[..., S3Backend], proxy: Any, figures: dict[str, Any]
+) -> None:
+    read_timeout, max_attempts = 1.0, 3
+    store = Store(faulty_backend(max_attempts=max_attempts, read_timeout=read_timeout))
+    content = _big(size=2 * MIB)
+    store.write("obj", content)
+    proxy.add(Rule("stall", operation="GetObject", times=None, keep_bytes=200_000, seconds=30))
     received = bytearray()
     with store.read("obj") as stream:
         started = time.monotonic()
@@ -316,12 +441,14 @@ def test_a_body_stalled_mid_read_raises_backend_unavailable_in_bounded_time(
             while chunk := stream.read(50_000):
                 received += chunk
         elapsed = time.monotonic() - started
-    assert elapsed < 1.0 + 3, elapsed
-    assert content.startswith(bytes(received)) and len(received) <= keep
+    # Each try (the first GetObject, then max_attempts - 1 resumes) waits read_timeout for data.
+    assert max_attempts * read_timeout <= elapsed < max_attempts * read_timeout + 3, elapsed
+    assert len(proxy.operations("GetObject")) == max_attempts
+    assert content.startswith(bytes(received)) and len(received) < len(content)
     figures.update(faults=proxy.injected, seconds_to_fail=round(elapsed, 2))
 
 
-@pytest.mark.spec("GUAR-014")
+@pytest.mark.spec("GUAR-014", "S3-031")
 @pytest.mark.parametrize("case", ["list", "head", "get"])
 def test_truncated_answers_are_retried_or_raise(
     faulty_backend: Callable[..., S3Backend], proxy: Any, case: str, figures: dict[str, Any]
@@ -334,12 +461,9 @@ def test_truncated_answers_are_retried_or_raise(
     for name in ("a", "b", "c"):
         store.write(f"more/{name}", b"x")
     proxy.add(Rule("truncate", operation=spec.operation, times=1, keep_bytes=40))
-    if case == "get":
-        # GetObject's body is streamed to the caller: its truncation is GUAR-017's case.
-        with pytest.raises(BackendUnavailable):
-            spec.run(store)
-    else:
-        spec.check(store, spec.run(store))
+    # GetObject's body is streamed to the caller: it is resumed with a ranged GetObject (S3-031).
+    spec.check(store, spec.run(store))
+    assert proxy.injected == 1
     figures.update(faults=proxy.injected)
 
 

@@ -42,13 +42,17 @@ from ._options import (
     safe_url,
     validate_options,
 )
-from ._reader import open_reader
+from ._reader import CHANGED, ObjectReader
 from ._upload import PartBody, as_view, iter_parts, read_first, run_parts
 from ._version import __version__
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
-    from mypy_boto3_s3.type_defs import HeadObjectOutputTypeDef, ListObjectsV2OutputTypeDef
+    from mypy_boto3_s3.type_defs import (
+        GetObjectOutputTypeDef,
+        HeadObjectOutputTypeDef,
+        ListObjectsV2OutputTypeDef,
+    )
 
 __all__ = ["COPY_PART_SIZE", "DELETE_BATCH", "MAX_COPY_OBJECT_SIZE", "PAGE_SIZE", "S3Backend"]
 
@@ -484,28 +488,48 @@ class S3Backend(Backend):
 
     # -- reads ------------------------------------------------------------------------------
 
-    def _get(self, operation: str, path: str) -> Any:
+    def _get(self, operation: str, path: str, **extra: Any) -> GetObjectOutputTypeDef:
         client = self._client_for(operation, path)
-        with self._mapped(operation, path):
-            return client.get_object(Bucket=self._bucket, Key=path)["Body"]
+        try:
+            return client.get_object(Bucket=self._bucket, Key=path, **extra)
+        except Exception as error:
+            if "IfMatch" in extra:
+                code, status = error_code(error)
+                if status == 412 or code == "PreconditionFailed":
+                    raise self._error(BackendUnavailable, CHANGED, path, operation) from error
+            raise map_error(error, path=path, operation=operation, context=self._context) from error
 
-    def read(self, path: str) -> BinaryIO:
-        body = self._get("read", path)
+    def _open(self, operation: str, path: str) -> ObjectReader:
+        """One GetObject of ``path``, as a stream that resumes a broken body (S3-031)."""
+        response = self._get(operation, path)
+
+        def fetch(offset: int, etag: str) -> GetObjectOutputTypeDef:
+            return self._get(operation, path, Range=f"bytes={offset}-", IfMatch=etag)
 
         def failure(error: BaseException) -> RemoteStoreError:
-            return map_error(error, path=path, operation="read", context=self._context)
+            return map_error(error, path=path, operation=operation, context=self._context)
 
-        return cast(BinaryIO, open_reader(body, failure))
+        def unavailable(message: str) -> RemoteStoreError:
+            return self._error(BackendUnavailable, message, path, operation)
+
+        return ObjectReader(
+            response,
+            key=path,
+            fetch=fetch,
+            map_failure=failure,
+            unavailable=unavailable,
+            resumes=self._options.max_attempts - 1,
+        )
+
+    def read(self, path: str) -> BinaryIO:
+        return cast(BinaryIO, self._open("read", path))
 
     def read_bytes(self, path: str) -> bytes:
-        body = self._get("read_bytes", path)
+        reader = self._open("read_bytes", path)
         try:
-            with self._mapped("read_bytes", path):
-                data: bytes = body.read()
+            return reader.read()
         finally:
-            with contextlib.suppress(Exception):
-                body.close()
-        return data
+            reader.close()
 
     # -- deletes ----------------------------------------------------------------------------
 

@@ -1,4 +1,4 @@
-"""The one place where botocore, urllib3 and socket errors become remote-store errors (S3-031).
+"""The one place where botocore, urllib3 and socket errors become remote-store errors (S3-028).
 
 ``map_error`` returns the error to raise; callers always ``raise map_error(...) from error`` so
 the original stays available as ``__cause__``. Messages never contain the path (the error's
