@@ -486,6 +486,9 @@ def summary(data: dict[str, object]) -> dict[str, int | float]:
     survivors = [m for m in ran if m.status == "survived"]
     equivalent = sum(m.key in EQUIVALENT for m in survivors)
     detected = killed + timeout
+    # Survivors that the backend's own tests kill (``own-tests``): detected by what CI runs.
+    own_killed = sum(m.key not in EQUIVALENT and m.own_tests == "killed" for m in survivors)
+    judged = len(ran) - equivalent
     return {
         "sampled": len(mutants),
         "ran": len(ran),
@@ -493,8 +496,10 @@ def summary(data: dict[str, object]) -> dict[str, int | float]:
         "timeout": timeout,
         "survived": len(survivors),
         "equivalent": equivalent,
+        "own_killed": own_killed,
         "score": round(100 * detected / len(ran), 1) if ran else 0.0,
-        "score_non_equivalent": round(100 * detected / (len(ran) - equivalent), 1) if ran else 0.0,
+        "score_non_equivalent": round(100 * detected / judged, 1) if judged else 0.0,
+        "score_with_own_tests": round(100 * (detected + own_killed) / judged, 1) if judged else 0.0,
     }
 
 
@@ -529,6 +534,9 @@ def write_markdown(data: dict[str, object]) -> None:
         f"| of which equivalent | {figures['equivalent']} |",
         f"| **score, all mutants run** | **{figures['score']}%** |",
         f"| **score, non-equivalent mutants** | **{figures['score_non_equivalent']}%** |",
+        f"| survivors the backend's own tests kill (`own-tests`) | {figures['own_killed']} |",
+        "| **score with the backend's own tests, non-equivalent** "
+        f"| **{figures['score_with_own_tests']}%** |",
         f"| runtime | {runtime / 60:.1f} min (Python {data['python']}, one pytest at a time)"
         + (
             f", then {rerun_seconds / 60:.1f} min re-testing the survivors after tests were added"
@@ -539,8 +547,9 @@ def write_markdown(data: dict[str, object]) -> None:
         "",
         "Per target:",
         "",
-        "| target | run | killed | timeout | survived | equivalent | score, non-equivalent |",
-        "| --- | --- | --- | --- | --- | --- | --- |",
+        "| target | run | killed | timeout | survived | equivalent | score, non-equivalent "
+        "| with own tests |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- |",
     ]
     for target in TARGETS:
         own = [m for m in mutants if m.target == target.name and m.status != "pending"]
@@ -548,11 +557,16 @@ def write_markdown(data: dict[str, object]) -> None:
             sum(m.status == s for m in own) for s in ("killed", "timeout", "survived")
         )
         equivalent = sum(m.status == "survived" and m.key in EQUIVALENT for m in own)
+        own_killed = sum(
+            m.status == "survived" and m.key not in EQUIVALENT and m.own_tests == "killed" for m in own
+        )
         judged = len(own) - equivalent
         score = f"{100 * (killed + timeout) / judged:.1f}%" if judged else "-"
+        with_own = f"{100 * (killed + timeout + own_killed) / judged:.1f}%" if judged else "-"
+        own_name = f" + `{OWN_TESTS[target.name]}`" if target.name in OWN_TESTS else ""
         lines.append(
-            f"| {target.name} (`{target.test_file}`) | {len(own)} | {killed} | {timeout} | {survived} "
-            f"| {equivalent} | {score} |"
+            f"| {target.name} (`{target.test_file}`{own_name}) | {len(own)} | {killed} | {timeout} "
+            f"| {survived} | {equivalent} | {score} | {with_own} |"
         )
     survivors = [m for m in mutants if m.status == "survived"]
     lines += ["", "## Survivors", ""]

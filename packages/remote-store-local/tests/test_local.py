@@ -296,6 +296,25 @@ def test_target_absent_while_writing(
 
 
 @pytest.mark.spec("LOCAL-005")
+@posix_only
+@pytest.mark.parametrize("operation", ["write", "write_atomic", "copy"])
+def test_new_files_get_the_mode_open_gives(
+    backend: LocalBackend, root: Path, operation: str, temp_kind: str
+) -> None:
+    old_mask = os.umask(0o027)
+    try:
+        backend.write("src.bin", b"x")
+        for overwrite in (False, True):
+            if operation == "copy":
+                backend.copy("src.bin", "made.bin", overwrite=overwrite)
+            else:
+                getattr(backend, operation)("made.bin", b"content", overwrite=overwrite)
+            assert stat.S_IMODE(os.stat(root / "made.bin").st_mode) == 0o640, (operation, overwrite)
+    finally:
+        os.umask(old_mask)
+
+
+@pytest.mark.spec("LOCAL-005")
 def test_replacing_uses_a_named_temporary_file(backend: LocalBackend, root: Path) -> None:
     backend.write("f.txt", b"old")
     seen: list[list[str]] = []
