@@ -85,6 +85,48 @@ class TestAtomic:
         assert list(store.list_folders("")) == ["folder"]
         assert list(store.list_folders("folder")) == []
 
+    @requires(Capability.LIST, Capability.WRITE, Capability.METADATA)
+    @pytest.mark.spec("ATOMIC-005", "ATOMIC-002")
+    @pytest.mark.parametrize("method", ["write", "write_atomic"])
+    @pytest.mark.parametrize("overwrite", [False, True])
+    def test_nothing_shows_while_a_write_is_in_progress(
+        self, store: Store, method: str, overwrite: bool
+    ) -> None:
+        store.write("w/kept.bin", b"kept")
+        if overwrite:
+            store.write("w/target.bin", b"old content")
+        expected_files = ["w/kept.bin", "w/target.bin"] if overwrite else ["w/kept.bin"]
+        seen: list[object] = []
+
+        class Probing(io.RawIOBase):
+            """Content whose reading looks at the store half-way through."""
+
+            def __init__(self) -> None:
+                self.left = [b"first half ", b"second half"]
+
+            def readable(self) -> bool:
+                return True
+
+            def readinto(self, buffer: memoryview | bytearray) -> int:  # type: ignore[override]
+                if not self.left:
+                    return 0
+                if len(self.left) == 1:
+                    seen.append(sorted(str(info.path) for info in store.list_files("", recursive=True)))
+                    seen.append(store.get_folder_info("w").file_count)
+                    seen.append(store.is_file("w/target.bin"))
+                    seen.append(store.read_bytes("w/target.bin") if overwrite else None)
+                chunk = self.left.pop(0)
+                buffer[: len(chunk)] = chunk
+                return len(chunk)
+
+        getattr(store, method)("w/target.bin", io.BufferedReader(Probing(), 4), overwrite=overwrite)
+        assert seen == [expected_files, len(expected_files), overwrite, b"old content" if overwrite else None]
+        assert store.read_bytes("w/target.bin") == b"first half second half"
+        assert sorted(str(info.path) for info in store.list_files("", recursive=True)) == [
+            "w/kept.bin",
+            "w/target.bin",
+        ]
+
 
 class _Readers:
     """Threads reading one file in a loop until stopped, counting reads and bad contents."""

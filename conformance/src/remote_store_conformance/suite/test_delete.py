@@ -55,6 +55,9 @@ class TestDelete:
         assert caught.value.path == "a/missing.txt"
         assert caught.value.operation == "delete"
         assert caught.value.backend == store.backend.type_name
+        with pytest.raises(NotFound) as caught:
+            store.delete("no/such/folder/file.txt")
+        assert caught.value.path == "no/such/folder/file.txt"
         store.delete("a/missing.txt", missing_ok=True)
         store.delete("no/such/folder/file.txt", missing_ok=True)
         assert snapshot(store, "a/missing.txt") == before
@@ -134,10 +137,11 @@ class TestDeleteFolder:
         write_tree(store, TREE)
         before = snapshot(store, "missing")
         for recursive in (False, True):
-            with pytest.raises(NotFound) as caught:
-                store.delete_folder("missing", recursive=recursive)
-            assert caught.value.path == "missing"
-            assert caught.value.operation == "delete_folder"
+            for path in ("missing", "a/missing/deeper"):
+                with pytest.raises(NotFound) as caught:
+                    store.delete_folder(path, recursive=recursive)
+                assert caught.value.path == path
+                assert caught.value.operation == "delete_folder"
             store.delete_folder("missing", recursive=recursive, missing_ok=True)
             store.delete_folder("a/missing/deeper", recursive=recursive, missing_ok=True)
         assert snapshot(store, "missing") == before
