@@ -558,7 +558,14 @@ def main(argv: list[str] | None = None) -> int:
         earlier = json.loads(out.read_text(encoding="utf-8"))
         if earlier["meta"]["mode"] != plan.mode:
             parser.error(f"--append: {out} holds a {earlier['meta']['mode']} run, this is {plan.mode}")
-    kept_runs = [run for run in earlier.get("runs", []) if run["target"] not in targets]
+    # A target run again replaces its runs of the libraries run now; with --append and without
+    # --peers, the peers' earlier runs of that target are kept (their date is in meta.commands).
+    ran_libs = {"baseline", "baseline-putobject", "ours", *peers}
+    kept_runs = [
+        run
+        for run in earlier.get("runs", [])
+        if run["target"] not in targets or (not peers and run["lib"] not in ran_libs)
+    ]
     status: dict[str, Any] = {
         name: state
         for name, state in earlier.get("meta", {}).get("targets", {}).items()

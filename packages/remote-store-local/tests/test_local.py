@@ -301,7 +301,7 @@ def test_target_absent_while_writing(
 def test_new_files_get_the_mode_open_gives(
     backend: LocalBackend, root: Path, operation: str, temp_kind: str
 ) -> None:
-    old_mask = os.umask(0o027)
+    old_mask = os.umask(0o022)
     try:
         backend.write("src.bin", b"x")
         for overwrite in (False, True):
@@ -309,7 +309,7 @@ def test_new_files_get_the_mode_open_gives(
                 backend.copy("src.bin", "made.bin", overwrite=overwrite)
             else:
                 getattr(backend, operation)("made.bin", b"content", overwrite=overwrite)
-            assert stat.S_IMODE(os.stat(root / "made.bin").st_mode) == 0o640, (operation, overwrite)
+            assert stat.S_IMODE(os.stat(root / "made.bin").st_mode) == 0o644, (operation, overwrite)
     finally:
         os.umask(old_mask)
 
