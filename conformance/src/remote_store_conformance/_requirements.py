@@ -157,6 +157,17 @@ class Requirements:
         return True
 
     @property
+    def storage_faults_surface(self) -> bool:
+        """Every failed storage call the backend meets raises: it neither retries nor works around one.
+
+        Checked by the storage-fault tests (BACKEND-013, CONF-009) when the backend's tests give a
+        ``FaultInjector``. True for a file system, where nothing is retried. A backend that retries
+        (S3 over HTTP) declares ``False``: a call that met a fault may then succeed, and the suite
+        checks its result instead.
+        """
+        return True
+
+    @property
     def unicode_paths(self) -> bool:
         """Names with non-ASCII letters, emoji, spaces and punctuation are stored verbatim (STORE-024)."""
         return True

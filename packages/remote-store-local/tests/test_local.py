@@ -819,8 +819,9 @@ def test_delete_folder_refuses_the_root(backend: LocalBackend, root: Path) -> No
     backend.write("a/f.txt", b"x")
     os.symlink(".", root / "self")
     os.symlink("..", root / "a" / "up")
+    os.symlink(root, root / "a" / "absolute")
     before = disk(root)
-    for path in ("", "self", "a/up"):
+    for path in ("", "self", "a/up", "a/absolute"):
         for recursive in (False, True):
             with pytest.raises(InvalidPath):
                 backend.delete_folder(path, recursive=recursive, missing_ok=True)
@@ -1062,6 +1063,16 @@ def test_links_inside_are_followed(backend: LocalBackend, root: Path) -> None:
     assert os.path.islink(root / "alias.txt")
     backend.write("dlink/new.txt", b"new")
     assert (root / "data" / "new.txt").read_bytes() == b"new"
+    # A link deeper in the path, and one whose target has several segments.
+    (root / "deep" / "er").mkdir(parents=True)
+    os.symlink("../../data", root / "deep" / "er" / "up2")
+    os.symlink("data/real.txt", root / "two_segments.txt")
+    assert backend.read_bytes("deep/er/up2/real.txt") == b"through"
+    assert backend.read_bytes("two_segments.txt") == b"through"
+    assert sorted(str(info.path) for info in backend.list_files("deep/er/up2")) == [
+        "deep/er/up2/new.txt",
+        "deep/er/up2/real.txt",
+    ]
     with pytest.raises(AlreadyExists):
         backend.write("alias.txt", b"again")
 
@@ -1312,9 +1323,11 @@ def test_direct_calls_validate_paths(tmp_path: Path, backend: LocalBackend, root
         lambda: backend.is_file(path),
         lambda: backend.get_folder_info(path),
     ]
-    for call in calls:
-        with pytest.raises(InvalidPath):
+    operations = ["write", "read", "delete", "delete_folder", "move", "copy", "list_files", "is_file"]
+    for call, operation in zip(calls, [*operations, "get_folder_info"], strict=True):
+        with pytest.raises(InvalidPath) as caught:
             call()
+        assert (caught.value.operation, caught.value.backend) == (operation, "local")
     assert disk(tmp_path) == before
 
 

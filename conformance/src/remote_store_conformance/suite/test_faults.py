@@ -18,6 +18,7 @@ from remote_store import Backend, Capability, RemoteStoreError
 
 from .._faults import FaultInjector
 from .._markers import requires
+from .._requirements import Requirements
 from .._support import GeneratedStream, random_bytes
 
 __all__ = ["TestFaults"]
@@ -42,6 +43,7 @@ def _files(backend: Backend, folder: str) -> set[str]:
 
 def each_fault(
     faults: FaultInjector,
+    requirements: Requirements,
     prepare: Callable[[str], Any],
     action: Callable[[str, Any], object],
     check: Callable[[str, Any, RemoteStoreError | None], None],
@@ -50,6 +52,8 @@ def each_fault(
 
     Each round gets a fresh folder (``faults/<round>``) that ``prepare`` fills without faults; its
     result is passed on. ``check`` sees the error raised (``None`` when the action met no fault).
+    A fault the action meets must raise unless the backend declares that it may absorb one
+    (``Requirements.storage_faults_surface``).
     """
     for skip in range(MAX_CALLS):
         folder = f"faults/{skip}"
@@ -68,7 +72,11 @@ def each_fault(
         finally:
             fired = faults.disarm()
         if fired and error is None:
-            # The backend absorbed the fault (a retry, a fallback): fine, if the result is right.
+            assert not requirements.storage_faults_surface, (
+                f"storage call {skip + 1} failed and the call returned as if it had not: a failure was "
+                "swallowed (declare Requirements.storage_faults_surface False if the backend retries)"
+            )
+            # The backend absorbed the fault (a retry): fine, if the result is right.
             check(folder, state, None)
             continue
         check(folder, state, error)
@@ -85,7 +93,12 @@ class TestFaults:
     @pytest.mark.parametrize("method", ["write", "write_atomic"])
     @pytest.mark.parametrize("stream", [False, True], ids=["bytes", "stream"])
     def test_a_failed_create_leaves_no_file_or_the_whole_file(
-        self, conformance_backend: Backend, storage_faults: FaultInjector, method: str, stream: bool
+        self,
+        conformance_backend: Backend,
+        storage_faults: FaultInjector,
+        requirements: Requirements,
+        method: str,
+        stream: bool,
     ) -> None:
         backend = conformance_backend
         if method == "write_atomic" and Capability.ATOMIC_WRITE not in backend.capabilities:
@@ -107,12 +120,16 @@ class TestFaults:
                 backend.write(path, expected)  # the name is free again: a create now works
                 assert backend.read_bytes(path) == expected
 
-        each_fault(storage_faults, lambda folder: None, action, check)
+        each_fault(storage_faults, requirements, lambda folder: None, action, check)
 
     @pytest.mark.spec("BACKEND-013", "ATOMIC-003")
     @pytest.mark.parametrize("method", ["write", "write_atomic"])
     def test_a_failed_replace_leaves_the_old_or_the_new_file(
-        self, conformance_backend: Backend, storage_faults: FaultInjector, method: str
+        self,
+        conformance_backend: Backend,
+        storage_faults: FaultInjector,
+        requirements: Requirements,
+        method: str,
     ) -> None:
         backend = conformance_backend
         if method == "write_atomic" and Capability.ATOMIC_WRITE not in backend.capabilities:
@@ -131,12 +148,16 @@ class TestFaults:
             if error is None:
                 assert found == CONTENT
 
-        each_fault(storage_faults, prepare, action, check)
+        each_fault(storage_faults, requirements, prepare, action, check)
 
     @pytest.mark.spec("BACKEND-013")
     @pytest.mark.parametrize("how", ["read_bytes", "read"])
     def test_a_failed_read_changes_nothing_and_never_returns_wrong_data(
-        self, conformance_backend: Backend, storage_faults: FaultInjector, how: str
+        self,
+        conformance_backend: Backend,
+        storage_faults: FaultInjector,
+        requirements: Requirements,
+        how: str,
     ) -> None:
         backend = conformance_backend
         results: dict[str, bytes] = {}
@@ -157,13 +178,17 @@ class TestFaults:
             if error is None:
                 assert results[folder] == CONTENT
 
-        each_fault(storage_faults, prepare, action, check)
+        each_fault(storage_faults, requirements, prepare, action, check)
 
     @requires(Capability.DELETE)
     @pytest.mark.spec("BACKEND-013")
     @pytest.mark.parametrize("missing_ok", [False, True])
     def test_a_failed_delete_leaves_the_file_whole_or_removes_it(
-        self, conformance_backend: Backend, storage_faults: FaultInjector, missing_ok: bool
+        self,
+        conformance_backend: Backend,
+        storage_faults: FaultInjector,
+        requirements: Requirements,
+        missing_ok: bool,
     ) -> None:
         backend = conformance_backend
 
@@ -181,13 +206,17 @@ class TestFaults:
             if error is None:
                 assert not backend.exists(f"{folder}/f.bin")
 
-        each_fault(storage_faults, prepare, action, check)
+        each_fault(storage_faults, requirements, prepare, action, check)
 
     @requires(Capability.DELETE)
     @pytest.mark.spec("BACKEND-013")
     @pytest.mark.parametrize("recursive", [False, True])
     def test_a_failed_folder_delete_leaves_whole_files(
-        self, conformance_backend: Backend, storage_faults: FaultInjector, recursive: bool
+        self,
+        conformance_backend: Backend,
+        storage_faults: FaultInjector,
+        requirements: Requirements,
+        recursive: bool,
     ) -> None:
         backend = conformance_backend
         tree = {"a/x.bin": CONTENT, "a/b/y.bin": OLD} if recursive else {}
@@ -210,13 +239,17 @@ class TestFaults:
             if error is None:
                 assert not backend.is_folder(f"{folder}/a") and _files(backend, f"{folder}/a") == set()
 
-        each_fault(storage_faults, prepare, action, check)
+        each_fault(storage_faults, requirements, prepare, action, check)
 
     @requires(Capability.MOVE)
     @pytest.mark.spec("BACKEND-013", "ATOMIC-006")
     @pytest.mark.parametrize("overwrite", [False, True])
     def test_a_failed_move_keeps_the_content_at_one_end(
-        self, conformance_backend: Backend, storage_faults: FaultInjector, overwrite: bool
+        self,
+        conformance_backend: Backend,
+        storage_faults: FaultInjector,
+        requirements: Requirements,
+        overwrite: bool,
     ) -> None:
         backend = conformance_backend
         atomic = Capability.ATOMIC_MOVE in backend.capabilities
@@ -240,12 +273,12 @@ class TestFaults:
             if error is None:
                 assert (source, target) == (None, CONTENT)
 
-        each_fault(storage_faults, prepare, action, check)
+        each_fault(storage_faults, requirements, prepare, action, check)
 
     @requires(Capability.COPY)
     @pytest.mark.spec("BACKEND-013")
     def test_a_failed_copy_leaves_the_source_and_no_partial_copy(
-        self, conformance_backend: Backend, storage_faults: FaultInjector
+        self, conformance_backend: Backend, storage_faults: FaultInjector, requirements: Requirements
     ) -> None:
         backend = conformance_backend
 
@@ -262,12 +295,12 @@ class TestFaults:
             if error is None:
                 assert backend.read_bytes(f"{folder}/to/dst.bin") == CONTENT
 
-        each_fault(storage_faults, prepare, action, check)
+        each_fault(storage_faults, requirements, prepare, action, check)
 
     @requires(Capability.METADATA)
     @pytest.mark.spec("BACKEND-013")
     def test_failed_queries_and_listings_raise_or_answer_right(
-        self, conformance_backend: Backend, storage_faults: FaultInjector
+        self, conformance_backend: Backend, storage_faults: FaultInjector, requirements: Requirements
     ) -> None:
         backend = conformance_backend
         answers: dict[str, list[object]] = {}
@@ -299,4 +332,4 @@ class TestFaults:
                     2,
                 ]
 
-        each_fault(storage_faults, prepare, action, check)
+        each_fault(storage_faults, requirements, prepare, action, check)
