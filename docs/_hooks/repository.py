@@ -2,7 +2,7 @@
 
 - When the configuration is read, the ``remote_store`` package is assembled from the ``src``
   folders of every distribution into ``build/docs-src`` for mkdocstrings: griffe reads one folder
-  per package and does not merge the portions that ``pkgutil.extend_path`` joins at run time.
+  per package and does not merge the portions that ``remote_store.__init__`` joins at run time.
 - Before each build, ``tools/gen_capability_matrix.py`` regenerates ``docs/backends/capabilities.md``
   from the code (and fails the build when a backend page misses one of its options).
 - ``specs/*.md``, ``README.md``, ``CHANGELOG.md``, ``CONTRIBUTING.md`` and ``conformance/README.md``

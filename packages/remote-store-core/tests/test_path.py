@@ -368,3 +368,23 @@ def test_the_fast_canonical_check_agrees_with_the_rules(text: str) -> None:
             RemotePath(text)
     else:
         assert str(RemotePath(text)) == checked
+
+
+@pytest.mark.spec("PATH-001", "PATH-009", "PATH-010")
+@FAST
+@given(text=st.one_of(_tricky_text, segment_lists.map("/".join)))
+def test_canonical_path_is_the_text_of_a_remote_path(text: str) -> None:
+    from remote_store.backend_tools import canonical_path
+
+    try:
+        expected: str | None = str(RemotePath(text))
+    except InvalidPath:
+        expected = None
+    if expected is None:
+        with pytest.raises(InvalidPath):
+            canonical_path(text)
+    else:
+        assert canonical_path(text) == expected
+        assert canonical_path(RemotePath(text)) == expected
+    with pytest.raises(InvalidPath):
+        canonical_path(b"bytes")

@@ -6,7 +6,7 @@ import re
 
 from ._errors import InvalidPath
 
-__all__ = ["PathLike", "RemotePath"]
+__all__ = ["PathLike", "RemotePath", "canonical_path"]
 
 # Control characters are C0 (U+0000-U+001F), DEL and C1 (U+0080-U+009F): none has a portable
 # meaning in an object key or a file name, and several (NUL, newline) break protocols and logs.
@@ -157,6 +157,21 @@ def _trusted(text: str) -> RemotePath:
     path = RemotePath.__new__(RemotePath)
     object.__setattr__(path, "_text", text)
     return path
+
+
+def canonical_path(path: object) -> str:
+    """The canonical text of ``path`` (a ``str`` or ``RemotePath``), as ``str(RemotePath(path))``.
+
+    For backends that validate the paths they are given (a direct call bypasses the ``Store``)
+    without building a ``RemotePath``: canonical text, the common case, costs one regular
+    expression match.
+
+    Raises:
+        InvalidPath: ``path`` breaks one of the rules of ``RemotePath`` (PATH-001 to PATH-012).
+    """
+    if isinstance(path, RemotePath):
+        return path._text
+    return _validate(path)
 
 
 def _validate(path: object) -> str:

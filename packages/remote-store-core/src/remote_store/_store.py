@@ -20,7 +20,7 @@ from ._errors import (
 )
 from ._models import FileInfo, FolderInfo
 from ._oserror import map_os_error
-from ._path import PathLike, RemotePath
+from ._path import PathLike, RemotePath, canonical_path
 
 __all__ = ["Store"]
 
@@ -334,13 +334,13 @@ class Store:
 
     def _any_path(self, path: PathLike, operation: str) -> str:
         try:
-            relative = RemotePath(path)
+            relative = canonical_path(path)
         except InvalidPath as error:
             error.operation = operation
             raise
         if not self._prefix:
-            return str(relative)
-        if relative.is_root:
+            return relative
+        if not relative:
             return self._prefix
         return f"{self._prefix}/{relative}"
 
@@ -352,7 +352,7 @@ class Store:
 
     def _check_content(self, content: WriteContent, path: PathLike, operation: str) -> None:
         try:
-            check_content(content, str(RemotePath(path)))
+            check_content(content, canonical_path(path))
         except InvalidContent as error:
             error.operation = operation
             raise

@@ -6,6 +6,7 @@ part of the public, versioned API of ``remote-store-core``.
 
 from ._content import DEFAULT_CHUNK_SIZE, Readable, check_content, iter_chunks, read_full
 from ._oserror import map_os_error
+from ._path import canonical_path
 from ._registry import ENTRY_POINT_GROUP
 from ._secrets import MASK, is_secret_option, masked_options
 
@@ -14,6 +15,7 @@ __all__ = [
     "ENTRY_POINT_GROUP",
     "MASK",
     "Readable",
+    "canonical_path",
     "check_content",
     "is_secret_option",
     "iter_chunks",

@@ -27,7 +27,7 @@ from remote_store import (
     StoreClosed,
     WriteContent,
 )
-from remote_store.backend_tools import DEFAULT_CHUNK_SIZE, check_content, iter_chunks
+from remote_store.backend_tools import DEFAULT_CHUNK_SIZE, canonical_path, check_content, iter_chunks
 
 from ._call import BACKEND, Call, is_folder, is_regular
 from ._listing import file_info, scan, walk_files
@@ -136,7 +136,7 @@ class LocalBackend(Backend):
         if self._closed:
             raise StoreClosed("backend is closed", operation=operation, backend=BACKEND)
         try:
-            text = str(RemotePath(path))
+            text = canonical_path(path)
         except InvalidPath as error:
             error.operation = operation
             error.backend = BACKEND
