@@ -256,7 +256,7 @@ class LocalBackend(Backend):
         for follow in (False, True):
             place = locate(call, self._root, call.path, follow=follow)
             if place is None:
-                raise call.error(NotFound, "no such file")
+                raise call.missing()
             with place:
                 if place.is_root or is_folder(place.stat):
                     raise call.error(NotFound, "path is a folder, not a file")
@@ -293,7 +293,7 @@ class LocalBackend(Backend):
         if place is None:
             if missing_ok:
                 return
-            raise call.error(NotFound, "no such file")
+            raise call.missing()
         with place:
             if place.is_root or is_folder(place.stat):
                 raise call.error(InvalidPath, "path is a folder; use delete_folder")
@@ -321,7 +321,7 @@ class LocalBackend(Backend):
         if place is None:
             if missing_ok:
                 return
-            raise call.error(NotFound, "no such folder")
+            raise call.missing()
         with place:
             if place.is_root:
                 raise call.error(InvalidPath, "refusing to delete the backend root")
@@ -459,7 +459,7 @@ class LocalBackend(Backend):
         if call.path:
             place = self._place(call)
             if place is None:
-                raise call.error(NotFound, "no such folder")
+                raise call.missing()
             with place:
                 if not (place.is_root or is_folder(place.stat)):
                     raise call.error(NotFound, "no such folder")

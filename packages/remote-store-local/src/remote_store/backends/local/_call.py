@@ -35,6 +35,18 @@ class Call:
         """The remote-store error for ``error``; the caller raises it ``from error``."""
         return map_os_error(error, path=self.path, operation=self.operation, backend=BACKEND)
 
+    def missing(self) -> RemoteStoreError:
+        """``NotFound`` for a path whose folder does not exist, caused by the ``ENOENT`` it means.
+
+        The walk that found the folder missing saw that ``ENOENT`` on a folder of the path; the
+        error carries one for the whole path, as opening it by name would have raised.
+        """
+        cause = FileNotFoundError(errno.ENOENT, os.strerror(errno.ENOENT), self.path)
+        error = self.os_error(cause)
+        error.__cause__ = cause
+        error.__suppress_context__ = True
+        return error
+
 
 def is_regular(result: os.stat_result | None) -> bool:
     """True if ``result`` is the stat of a regular file (not a folder, FIFO, device, socket)."""
