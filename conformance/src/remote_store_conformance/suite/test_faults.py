@@ -9,6 +9,7 @@ behind the ``Store``'s own mapping. After every injected failure the backend mus
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from typing import Any
 
@@ -28,6 +29,18 @@ MAX_CALLS = 400
 
 CONTENT = random_bytes(3 * 1024 + 17, "faults-new")
 OLD = random_bytes(1024 + 3, "faults-old")
+
+
+DESCRIPTOR_SLACK = 3
+"""Descriptors a backend may open late (a pooled connection); a leak per failed call shows as more."""
+
+
+def _descriptors() -> int | None:
+    """How many descriptors the process has open, where the platform lists them."""
+    for folder in ("/dev/fd", "/proc/self/fd"):
+        if os.path.isdir(folder):
+            return len(os.listdir(folder))
+    return None
 
 
 def _content(backend: Backend, path: str) -> bytes | None:
@@ -55,6 +68,7 @@ def each_fault(
     A fault the action meets must raise unless the backend declares that it may absorb one
     (``Requirements.storage_faults_surface``).
     """
+    descriptors = _descriptors()
     for skip in range(MAX_CALLS):
         folder = f"faults/{skip}"
         state = prepare(folder)
@@ -82,6 +96,11 @@ def each_fault(
         check(folder, state, error)
         if not fired:
             assert skip > 0, "the FaultInjector never fired: it does not reach the backend's storage"
+            if descriptors is not None:
+                leaked = (_descriptors() or 0) - descriptors
+                assert leaked <= DESCRIPTOR_SLACK, (
+                    f"{leaked} descriptors left open by failed calls (BACKEND-014)"
+                )
             return skip
         assert error is not None
     raise AssertionError(f"the operation made more than {MAX_CALLS} storage calls")
@@ -89,7 +108,7 @@ def each_fault(
 
 @requires(Capability.WRITE, Capability.READ, Capability.LIST)
 class TestFaults:
-    @pytest.mark.spec("BACKEND-013", "CONF-009")
+    @pytest.mark.spec("BACKEND-013", "BACKEND-014", "CONF-009")
     @pytest.mark.parametrize("method", ["write", "write_atomic"])
     @pytest.mark.parametrize("stream", [False, True], ids=["bytes", "stream"])
     def test_a_failed_create_leaves_no_file_or_the_whole_file(

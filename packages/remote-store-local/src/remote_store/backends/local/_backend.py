@@ -516,17 +516,20 @@ def _remove_tree(parent: int | None, name: str) -> None:
     not by Python's recursion limit.
     """
     stack: list[tuple[int | None, str, int, list[str]]] = []
-    try:
+
+    def enter(parent: int | None, name: str) -> None:
         fd = _open_subfolder(parent, name)
         if fd is not None:
-            stack.append((parent, name, fd, _clear_files(fd)))
+            subfolders: list[str] = []
+            stack.append((parent, name, fd, subfolders))  # on the stack before anything can fail
+            subfolders += _clear_files(fd)
+
+    try:
+        enter(parent, name)
         while stack:
             parent, name, fd, subfolders = stack[-1]
             if subfolders:
-                sub = subfolders.pop()
-                sub_fd = _open_subfolder(fd, sub)
-                if sub_fd is not None:
-                    stack.append((fd, sub, sub_fd, _clear_files(sub_fd)))
+                enter(fd, subfolders.pop())
                 continue
             stack.pop()
             os.close(fd)

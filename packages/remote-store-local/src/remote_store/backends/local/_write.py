@@ -135,9 +135,7 @@ def name_new(call: Call, source: tuple[int | None, str], target: Place) -> bool:
 def _sync_folder(place: Place) -> None:
     fd = place.folder
     if fd is None:
-        fd = os.open(
-            place.entry(""), os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | getattr(os, "O_CLOEXEC", 0)
-        )
+        fd = os.open(place.entry(""), _FOLDER_FLAGS)
     try:
         os.fsync(fd)
     except OSError as error:
