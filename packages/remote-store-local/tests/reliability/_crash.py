@@ -39,8 +39,9 @@ from pathlib import Path
 
 from remote_store import AlreadyExists, NotFound, RemoteStoreError, Store
 from remote_store.backends.local import LocalBackend
+from remote_store_conformance.workload import make_content, parse_content
 
-from ._support import TEMP_NAME, make_content, parse_content
+from ._support import TEMP_NAME
 
 PERSISTENT = [f"w/k{index}" for index in range(6)]
 CREATED = [f"c/k{index}" for index in range(4)]

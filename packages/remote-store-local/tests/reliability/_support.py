@@ -1,80 +1,23 @@
-"""Helpers of the reliability tests: budgets, self-checking content, sentinels, resource counts."""
+"""Helpers of the local reliability tests: temporary names, sentinels outside the root.
+
+What any backend can use (budgets, figures, self-checking content, the mixed workload, resource
+counts, the secrets scan) is in ``remote_store_conformance.reliability``, ``.workload`` and
+``.secrets_scan``; what is here is about a file system.
+"""
 
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import os
-import random
 import re
 import stat
-import threading
 from pathlib import Path
-from typing import Any
-
-FIGURES: dict[str, dict[str, Any]] = {}
-"""Figures of each test (filled through the ``figures`` fixture), printed at the end of the run."""
 
 TEMP_NAME = re.compile(r"\.~rs-[0-9a-f]{16}\.tmp")
 """The local backend's temporary file names (specs/local.md)."""
 
 SENTINEL_MARK = b"SENTINEL-OUTSIDE-THE-ROOT"
 """Every sentinel file holds this: a read result containing it was read outside the root."""
-
-
-def flag(name: str) -> bool:
-    """True if the environment variable ``name`` is set to a true value (``1``, ``true``, ...)."""
-    return os.environ.get(name, "").strip().lower() in ("1", "true", "yes", "on")
-
-
-def soak_enabled() -> bool:
-    """True when the long variants are wanted (``REMOTE_STORE_SOAK=1``)."""
-    return flag("REMOTE_STORE_SOAK")
-
-
-def budget(ci: int, soak: int, env: str | None = None) -> int:
-    """``soak`` under ``REMOTE_STORE_SOAK=1``, else ``ci``; the variable ``env`` overrides both."""
-    if env and os.environ.get(env, "").strip():
-        return int(os.environ[env])
-    return soak if soak_enabled() else ci
-
-
-# -- self-checking content -------------------------------------------------------------------
-
-_MAGIC = b"RSCK"
-
-
-def make_content(tag: str, seq: int, size: int, rng: random.Random) -> bytes:
-    """``size`` random bytes wrapped with a header naming ``tag``/``seq`` and a SHA-256 of it all.
-
-    ``parse_content`` accepts exactly what this returns: any truncation, mix or corruption fails.
-    """
-    header = f"{tag}:{seq}:{size}:".encode()
-    payload = rng.randbytes(size)
-    digest = hashlib.sha256(header + payload).hexdigest().encode()
-    return _MAGIC + digest + header + payload
-
-
-def parse_content(data: bytes) -> tuple[str, int] | None:
-    """``(tag, seq)`` of content made by ``make_content``, or ``None`` if it is not whole."""
-    if not data.startswith(_MAGIC) or len(data) < 68:
-        return None
-    digest, rest = data[4:68], data[68:]
-    parts = rest.split(b":", 3)
-    if len(parts) != 4:
-        return None
-    tag, seq, size, payload = parts
-    try:
-        expected = int(size)
-        number = int(seq)
-    except ValueError:
-        return None
-    if len(payload) != expected:
-        return None
-    header = b":".join((tag, seq, size)) + b":"
-    if hashlib.sha256(header + payload).hexdigest().encode() != digest:
-        return None
-    return tag.decode(), number
 
 
 # -- sentinels outside the root --------------------------------------------------------------
@@ -177,22 +120,3 @@ def diff_states(before: dict[str, EntryState], after: dict[str, EntryState]) -> 
             ]
             problems.append(f"changed outside the root: {name} ({', '.join(changed)})")
     return problems
-
-
-# -- resources -------------------------------------------------------------------------------
-
-
-def open_fds() -> dict[int, str]:
-    """This process's open file descriptors and what they point to (Linux ``/proc/self/fd``)."""
-    found: dict[int, str] = {}
-    for name in os.listdir("/proc/self/fd"):
-        try:
-            found[int(name)] = os.readlink(f"/proc/self/fd/{name}")
-        except OSError:
-            continue  # the descriptor listdir itself used, closed by now
-    return found
-
-
-def thread_names() -> list[str]:
-    """The names of the live threads."""
-    return sorted(thread.name for thread in threading.enumerate())

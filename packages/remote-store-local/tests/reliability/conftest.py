@@ -8,81 +8,27 @@ switches every budget to its long variant.
 
 Figures (kills survived, examples tried, operations run, seconds taken) are printed at the end
 of the run and, when ``REMOTE_STORE_RELIABILITY_REPORT`` names a file, written to it as JSON.
+The switch, the budgets and the figures are ``remote_store_conformance.reliability``'s, shared
+with the other backends.
 """
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import tempfile
-import time
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 
-from ._support import FIGURES, flag, soak_enabled
+from remote_store_conformance.reliability import ReliabilityFolder
 
-HERE = Path(__file__).resolve().parent
-
-
-def _named_on_command_line(config: pytest.Config) -> bool:
-    for arg in config.args:
-        target = Path(arg.split("::", 1)[0]).resolve()
-        if target == HERE or HERE in target.parents:
-            return True
-    return False
-
-
-def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    enabled = flag("REMOTE_STORE_RELIABILITY") or soak_enabled() or _named_on_command_line(config)
-    kept: list[pytest.Item] = []
-    dropped: list[pytest.Item] = []
-    for item in items:
-        if HERE not in Path(str(item.path)).resolve().parents:
-            kept.append(item)
-        elif enabled:
-            # The package's pytest configuration does not turn warnings into errors; these do.
-            item.add_marker(pytest.mark.filterwarnings("error"))
-            kept.append(item)
-        else:
-            dropped.append(item)
-    if dropped:
-        config.hook.pytest_deselected(items=dropped)
-        items[:] = kept
-
-
-def pytest_terminal_summary(terminalreporter: Any) -> None:
-    if not FIGURES:
-        return
-    terminalreporter.section("reliability figures (local)")
-    for name, figures in FIGURES.items():
-        shown = ", ".join(f"{key}={value}" for key, value in figures.items())
-        terminalreporter.write_line(f"{name}: {shown}")
-    target = os.environ.get("REMOTE_STORE_RELIABILITY_REPORT")
-    if target:
-        path = Path(target)
-        existing: dict[str, Any] = {}
-        if path.exists():
-            try:
-                existing = json.loads(path.read_text(encoding="utf-8"))
-            except ValueError:
-                existing = {}
-        existing.update({f"local/{name}": figures for name, figures in FIGURES.items()})
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(json.dumps(existing, indent=2, sort_keys=True), encoding="utf-8")
-
-
-@pytest.fixture
-def figures(request: pytest.FixtureRequest) -> Iterator[dict[str, Any]]:
-    """A dict the test fills with its figures; its run time is added as ``seconds``."""
-    recorded: dict[str, Any] = {}
-    started = time.monotonic()
-    yield recorded
-    recorded["seconds"] = round(time.monotonic() - started, 2)
-    FIGURES[request.node.name] = recorded
+HARNESS = ReliabilityFolder(Path(__file__).resolve().parent, "local")
+pytest_collection_modifyitems = HARNESS.select
+pytest_terminal_summary = HARNESS.summarize
+figures = HARNESS.figures_fixture()
+"""A dict the test fills with its figures; its run time is added as ``seconds``."""
 
 
 @pytest.fixture

@@ -16,9 +16,9 @@ import pytest
 
 from remote_store import BackendUnavailable, InvalidPath, NotFound, Store
 from remote_store.backends.local import LocalBackend
+from remote_store_conformance.reliability import budget
 
 from ._crash import count_litter, run_campaign
-from ._support import budget
 
 pytestmark = pytest.mark.skipif(
     not hasattr(os, "fork"), reason="the crash harness forks writers (POSIX only)"

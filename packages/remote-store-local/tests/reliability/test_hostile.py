@@ -9,12 +9,12 @@ the sentinel folder (and the folder holding the root) is exactly as before, acce
 and every failure was a ``RemoteStoreError``.
 
 CI: about 9,000 examples in all; ``REMOTE_STORE_SOAK=1``: about 125,000;
-``REMOTE_STORE_HYPOTHESIS_EXAMPLES=N`` sets the count of the single-operation test.
+``REMOTE_STORE_HYPOTHESIS_EXAMPLES=N`` sets the count of the single-operation test. The operations
+are ``remote_store_conformance.workload.run_operation``'s, shared with the other backends.
 """
 
 from __future__ import annotations
 
-import io
 import os
 import shutil
 from collections.abc import Callable
@@ -27,15 +27,10 @@ from hypothesis import strategies as st
 
 from remote_store import FileInfo, RemotePath, RemoteStoreError, Store
 from remote_store.backends.local import LocalBackend
+from remote_store_conformance.reliability import budget
+from remote_store_conformance.workload import OPERATIONS, run_operation
 
-from ._support import (
-    SENTINEL_MARK,
-    access_times_work,
-    age_access_times,
-    budget,
-    diff_states,
-    tree_state,
-)
+from ._support import SENTINEL_MARK, access_times_work, age_access_times, diff_states, tree_state
 
 TRAPS = [
     "link_out",
@@ -96,25 +91,6 @@ PATHS = st.one_of(
     st.sampled_from([f"sub/{trap}" for trap in TRAPS]),
 )
 
-OPERATIONS = [
-    "write",
-    "write_atomic",
-    "write_stream",
-    "read",
-    "read_bytes",
-    "exists",
-    "is_file",
-    "is_folder",
-    "delete",
-    "delete_folder",
-    "move",
-    "copy",
-    "list_files",
-    "list_folders",
-    "get_file_info",
-    "get_folder_info",
-]
-
 
 class World:
     """A root full of traps and a sentinel folder outside it; ``reset()`` rebuilds the root."""
@@ -172,38 +148,6 @@ class World:
         assert not problems, "\n".join(problems)
 
 
-def _consume(result: Any) -> Any:
-    if hasattr(result, "__next__"):
-        return list(result)
-    return result
-
-
-def run(target: Any, operation: str, first: Any, second: Any, flag: bool) -> Any:
-    """Run one operation on a ``Store`` or a ``LocalBackend``; return what it returned, consumed."""
-    if operation == "write":
-        return target.write(first, b"data", overwrite=flag)
-    if operation == "write_atomic":
-        return target.write_atomic(first, b"data", overwrite=flag)
-    if operation == "write_stream":
-        return target.write(first, io.BytesIO(b"streamed" * 100), overwrite=flag)
-    if operation == "read":
-        with target.read(first) as stream:
-            return stream.read()
-    if operation in ("read_bytes", "exists", "is_file", "is_folder", "get_file_info", "get_folder_info"):
-        return getattr(target, operation)(first)
-    if operation == "delete":
-        return target.delete(first, missing_ok=flag)
-    if operation == "delete_folder":
-        return target.delete_folder(first, recursive=flag, missing_ok=not flag)
-    if operation in ("move", "copy"):
-        return getattr(target, operation)(first, second, overwrite=flag)
-    if operation == "list_files":
-        return _consume(target.list_files(first, recursive=flag))
-    if operation == "list_folders":
-        return _consume(target.list_folders(first))
-    raise AssertionError(operation)
-
-
 SENTINEL_SIZES = frozenset({len(SENTINEL_MARK + b" secret"), len(SENTINEL_MARK + b" deep")})
 """Sizes of the sentinel files outside the root; no call writes content of these sizes."""
 
@@ -228,7 +172,7 @@ def check_result(result: Any) -> None:
 def attempt(targets: dict[str, Any], call: tuple[str, str, Any, Any, bool]) -> None:
     which, operation, first, second, flag = call
     try:
-        result = run(targets[which], operation, first, second, flag)
+        result = run_operation(targets[which], operation, first, second, flag)
     except RemoteStoreError:
         return
     # Any other exception propagates and fails the example: it is a raw error leaking out.

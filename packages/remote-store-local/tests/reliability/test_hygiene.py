@@ -18,8 +18,7 @@ import pytest
 
 from remote_store import RemoteStoreError, Store
 from remote_store.backends.local import LocalBackend
-
-from ._support import budget, open_fds, thread_names
+from remote_store_conformance.reliability import budget, new_descriptors, open_fds, thread_names
 
 
 class FailingStream:
@@ -104,7 +103,7 @@ def test_no_descriptor_or_thread_leaks(fast_tmp: Path, figures: dict[str, Any]) 
     gc.collect()
     fds_after, threads_after = open_fds(), thread_names()
     figures.update(operations=total, failures=failures, fds_before=len(fds_before), fds_peak=peak)
-    leaked = {fd: target for fd, target in fds_after.items() if fds_before.get(fd) != target}
+    leaked = new_descriptors(fds_before, fds_after)
     assert not leaked, f"descriptors left open: {leaked}"
     assert threads_after == threads_before
     # At most the one file a call works on, and the one folder a listing reads, at a time.

@@ -5,15 +5,14 @@ backend for an authenticated share would, so that the whole path a secret travel
 ``${ENV}`` interpolation, the registry's build and its DEBUG log, option validation errors, and
 then every operation with its failures. Every ``repr``/``str`` of every object handed out, every
 log record of every logger at DEBUG (with its traceback) and every error (with its causes and
-traceback) is captured and searched for the secrets.
+traceback) is captured and searched for the secrets, with the scan of
+``remote_store_conformance.secrets_scan`` (shared with the other backends).
 """
 
 from __future__ import annotations
 
 import functools
-import logging
-import traceback
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -24,15 +23,22 @@ from remote_store import (
     ConfigError,
     Registry,
     RegistryConfig,
-    RemoteStoreError,
     Store,
     StoreProfile,
 )
 from remote_store.backends.local import LocalBackend
+from remote_store_conformance.secrets_scan import (
+    LogCapture,
+    Recorder,
+    capture_logs,
+    check_the_scan,
+    leaks,
+    store_calls,
+)
 
 TOKEN = "rs_live_9fJ2kQ7xWm4ZpL8vT3nB6yHc1aRe5uDs"
 PASSWORD = "Tr0ub4dor&3-horse-battery-staple-7781"
-SECRETS = (TOKEN, PASSWORD)
+SECRETS = {"api token": TOKEN, "password": PASSWORD}
 
 
 class TokenBackend(LocalBackend):
@@ -50,78 +56,15 @@ class TokenBackend(LocalBackend):
         self._password = password
 
 
-class Capture(logging.Handler):
-    """Keeps the formatted text (message and traceback) of every record it sees."""
-
-    def __init__(self) -> None:
-        super().__init__(level=logging.DEBUG)
-        self.texts: list[str] = []
-        self.setFormatter(logging.Formatter("%(name)s %(levelname)s %(message)s"))
-
-    def emit(self, record: logging.LogRecord) -> None:
-        self.texts.append(self.format(record))
-
-
 @pytest.fixture
-def capture() -> Iterator[Capture]:
-    handler = Capture()
-    root = logging.getLogger()
-    old_level = root.level
-    root.addHandler(handler)
-    root.setLevel(logging.DEBUG)
-    try:
+def capture() -> Iterator[LogCapture]:
+    with capture_logs() as handler:
         yield handler
-    finally:
-        root.removeHandler(handler)
-        root.setLevel(old_level)
-
-
-def error_texts(error: BaseException) -> list[str]:
-    """``str``, ``repr`` and the formatted traceback of ``error`` and of every cause and context shown."""
-    texts = ["".join(traceback.format_exception(type(error), error, error.__traceback__))]
-    seen: set[int] = set()
-    current: BaseException | None = error
-    while current is not None and id(current) not in seen:
-        seen.add(id(current))
-        texts += [str(current), repr(current), repr(getattr(current, "__dict__", {}))]
-        # As Python's own traceback printing: a context suppressed by ``raise ... from None`` is
-        # not shown anywhere, so it is not followed here either.
-        current = current.__cause__ or (None if current.__suppress_context__ else current.__context__)
-    return texts
-
-
-class Recorder:
-    """Runs calls, keeping the repr/str of what they return and the texts of what they raise."""
-
-    def __init__(self) -> None:
-        self.texts: list[str] = []
-        self.calls = 0
-        self.errors = 0
-
-    def show(self, *objects: object) -> None:
-        for item in objects:
-            self.texts += [repr(item), str(item)]
-
-    def call(self, action: Callable[[], Any]) -> Any:
-        self.calls += 1
-        try:
-            result = action()
-            if hasattr(result, "read"):
-                with result as stream:
-                    result = stream.read()
-            elif hasattr(result, "__next__"):
-                result = list(result)
-        except BaseException as error:  # noqa: BLE001 - every error is scanned
-            self.errors += 1
-            self.texts += error_texts(error)
-            return None
-        self.show(result)
-        return result
 
 
 @pytest.mark.spec("GUAR-012")
 def test_no_secret_in_any_repr_log_or_error(
-    tmp_path: Path, capture: Capture, monkeypatch: pytest.MonkeyPatch, figures: dict[str, Any]
+    tmp_path: Path, capture: LogCapture, monkeypatch: pytest.MonkeyPatch, figures: dict[str, Any]
 ) -> None:
     monkeypatch.setenv("SHARE_TOKEN", TOKEN)
     monkeypatch.setenv("SHARE_ROOT", str(tmp_path / "share"))
@@ -169,7 +112,7 @@ def test_no_secret_in_any_repr_log_or_error(
     recorder.call(lambda: typo.get_store("t"))
     store = registry.get_store("files")
     recorder.show(store, store.backend, store.capabilities)
-    operations = _exercise(store, recorder)
+    operations = recorder.call_all(store_calls(store, files=40, folders=4))
     recorder.call(lambda: Store(TokenBackend(str(tmp_path), "not-a-token")))
     registry.close()
     recorder.call(lambda: store.read_bytes("a.txt"))
@@ -182,57 +125,12 @@ def test_no_secret_in_any_repr_log_or_error(
     figures.update(
         operations=operations, texts=len(texts), log_records=len(capture.texts), errors=recorder.errors
     )
-    for secret in SECRETS:
-        leaks = [text for text in texts if secret in text]
-        assert not leaks, f"a secret appears in: {leaks[0][:300]}"
+    found = leaks(texts, SECRETS)
+    assert not found, "\n".join(found[:10])
 
 
-def _exercise(store: Store, recorder: Recorder) -> int:
-    calls: list[Callable[[], Any]] = []
-    for index in range(40):
-        path = f"dir{index % 4}/file{index}.txt"
-        calls += _calls_for(store, path)
-    calls += [
-        lambda: store.list_files("", recursive=True),
-        lambda: store.list_folders(""),
-        lambda: store.get_folder_info(""),
-        lambda: store.delete_folder("dir0"),  # DirectoryNotEmpty
-        lambda: store.delete_folder("dir0", recursive=True),
-        lambda: store.delete_folder("nowhere"),  # NotFound
-        lambda: store.exists("dir1"),
-    ]
-    for call in calls:
-        recorder.call(call)
-    return len(calls)
-
-
-def _calls_for(store: Store, path: str) -> list[Callable[[], Any]]:
-    return [
-        lambda: store.write(path, b"content"),
-        lambda: store.write(path, b"again"),  # AlreadyExists
-        lambda: store.write_atomic(path, b"new", overwrite=True),
-        lambda: store.read_bytes(path),
-        lambda: store.read(path),
-        lambda: store.get_file_info(path),
-        lambda: store.copy(path, path + ".copy"),
-        lambda: store.move(path + ".copy", path + ".moved", overwrite=True),
-        lambda: store.delete(path + ".missing"),  # NotFound
-        lambda: store.write(path + "/below", b"x"),  # InvalidPath: parent is a file
-        lambda: store.read_bytes("../" + path),  # InvalidPath
-        lambda: store.write(path, "text"),  # type: ignore[arg-type]  # InvalidContent
-    ]
-
-
-def test_the_scan_sees_a_leak(capture: Capture) -> None:
+def test_the_scan_sees_a_leak() -> None:
     # The scan is only worth something if a leak would be found: show one being found.
-    logging.getLogger("remote_store.test").debug("token=%s", TOKEN)
-    recorder = Recorder()
-    recorder.call(lambda: _raise(RemoteStoreError(f"bad token {TOKEN}")))
-    assert any(TOKEN in text for text in capture.texts)
-    assert any(TOKEN in text for text in recorder.texts)
+    check_the_scan(SECRETS)
     with pytest.raises(ConfigError):
         raise ConfigError("x")
-
-
-def _raise(error: BaseException) -> None:
-    raise error

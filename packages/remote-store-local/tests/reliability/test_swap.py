@@ -21,8 +21,9 @@ import pytest
 
 from remote_store import RemoteStoreError, Store
 from remote_store.backends.local import LocalBackend
+from remote_store_conformance.reliability import budget
 
-from ._support import SENTINEL_MARK, access_times_work, age_access_times, budget, diff_states, tree_state
+from ._support import SENTINEL_MARK, access_times_work, age_access_times, diff_states, tree_state
 
 
 class Flipper(threading.Thread):

@@ -4,16 +4,14 @@ Like the local package's reliability tests, these are deselected by a plain ``py
 run with ``REMOTE_STORE_RELIABILITY=1`` or ``REMOTE_STORE_SOAK=1`` (``nox -s reliability`` /
 ``nox -s soak``), or when this folder is named on the command line. They use the servers of
 ``tests/conftest.py`` (``REMOTE_STORE_S3_SERVERS``, moto by default) and put
-``tools/faultproxy.py`` between the backend and the server.
+``tools/faultproxy.py`` between the backend and the server. The switch, the budgets and the figures
+are ``remote_store_conformance.reliability``'s, shared with the other backends.
 """
 
 from __future__ import annotations
 
 import importlib.util
-import json
-import os
 import sys
-import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from types import ModuleType
@@ -22,8 +20,7 @@ from typing import Any
 import pytest
 
 from remote_store.backends.s3 import S3Backend
-
-from ._support import FIGURES, flag, soak_enabled
+from remote_store_conformance.reliability import ReliabilityFolder
 
 HERE = Path(__file__).resolve().parent
 FAULTPROXY = HERE.parents[3] / "tools" / "faultproxy.py"
@@ -46,54 +43,13 @@ def load_faultproxy() -> ModuleType:
 faultproxy = load_faultproxy()
 
 
-def _named_on_command_line(config: pytest.Config) -> bool:
-    for arg in config.args:
-        target = Path(arg.split("::", 1)[0]).resolve()
-        if target == HERE or HERE in target.parents:
-            return True
-    return False
-
-
-def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    enabled = flag("REMOTE_STORE_RELIABILITY") or soak_enabled() or _named_on_command_line(config)
-    if enabled:
-        return
-    dropped = [item for item in items if HERE in Path(str(item.path)).resolve().parents]
-    if dropped:
-        config.hook.pytest_deselected(items=dropped)
-        items[:] = [item for item in items if HERE not in Path(str(item.path)).resolve().parents]
-
-
-def pytest_terminal_summary(terminalreporter: Any) -> None:
-    if not FIGURES:
-        return
-    terminalreporter.section("reliability figures (s3)")
-    for name, figures in FIGURES.items():
-        terminalreporter.write_line(
-            f"{name}: {', '.join(f'{key}={value}' for key, value in figures.items())}"
-        )
-    target = os.environ.get("REMOTE_STORE_RELIABILITY_REPORT")
-    if target:
-        path = Path(target)
-        existing: dict[str, Any] = {}
-        if path.exists():
-            try:
-                existing = json.loads(path.read_text(encoding="utf-8"))
-            except ValueError:
-                existing = {}
-        existing.update({f"s3/{name}": figures for name, figures in FIGURES.items()})
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(json.dumps(existing, indent=2, sort_keys=True), encoding="utf-8")
-
-
-@pytest.fixture
-def figures(request: pytest.FixtureRequest) -> Iterator[dict[str, Any]]:
-    """A dict the test fills with its figures; its run time is added as ``seconds``."""
-    recorded: dict[str, Any] = {}
-    started = time.monotonic()
-    yield recorded
-    recorded["seconds"] = round(time.monotonic() - started, 2)
-    FIGURES[request.node.name] = recorded
+# Unlike the local folder, warnings become errors here only through the ``-W error`` that the nox
+# session passes (as before the shared harness): a run by hand reports them as warnings.
+HARNESS = ReliabilityFolder(HERE, "s3", warnings_as_errors=False)
+pytest_collection_modifyitems = HARNESS.select
+pytest_terminal_summary = HARNESS.summarize
+figures = HARNESS.figures_fixture()
+"""A dict the test fills with its figures; its run time is added as ``seconds``."""
 
 
 @pytest.fixture

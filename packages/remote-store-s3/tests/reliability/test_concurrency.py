@@ -3,7 +3,8 @@
 CI: 2,000 mixed operations (moto answers a few hundred requests a second on 2 cores; the
 local backend's test runs 10,000) and 5 races of 20 creators per kind; ``REMOTE_STORE_SOAK=1``:
 10,000 operations and 50 races. Races run against every server selected by
-``REMOTE_STORE_S3_SERVERS`` (moto, and Ceph radosgw where selected).
+``REMOTE_STORE_S3_SERVERS`` (moto, and Ceph radosgw where selected). The workload, the races and
+the calls are ``remote_store_conformance.workload``'s, shared with the other backends.
 """
 
 from __future__ import annotations
@@ -11,19 +12,25 @@ from __future__ import annotations
 import functools
 import io
 import random
-import threading
-import time
 from collections import Counter
 from collections.abc import Callable
 from typing import Any
 
 import pytest
 
-from remote_store import AlreadyExists, RemoteStoreError, Store, StoreClosed
+from remote_store import BackendUnavailable, Store, StoreClosed
 from remote_store.backends.s3 import S3Backend
+from remote_store_conformance.reliability import budget
+from remote_store_conformance.workload import (
+    STORE_CALLS_AFTER_CLOSE,
+    create,
+    make_content,
+    race_close,
+    race_creators,
+    run_workload,
+)
 
-from ._support import MIB, budget, make_content
-from ._workload import run_workload
+from ._support import MIB
 
 
 @pytest.mark.spec("GUAR-009")
@@ -51,7 +58,9 @@ def test_twenty_creators_exactly_one_wins(
             make_content(f"creator{index}", round_number, 20_000 + index, random.Random(index))
             for index in range(creators)
         ]
-        winners, others = _race(creators, functools.partial(_create_nth, store, method, target, contents))
+        winners, others = race_creators(
+            creators, functools.partial(_create_nth, store, method, target, contents)
+        )
         assert not others, f"round {round_number}: unexpected outcomes {others[:3]!r}"
         assert len(winners) == 1, f"round {round_number}: {len(winners)} creators won"
         assert store.read_bytes(target) == contents[winners[0]]
@@ -69,7 +78,9 @@ def test_twenty_multipart_creators_leave_one_whole_object(
     store = Store(make_backend(multipart_threshold=5 * MIB, multipart_chunksize=5 * MIB, max_concurrency=1))
     creators = 20
     contents = [random.Random(index).randbytes(5 * MIB + 100 + index) for index in range(creators)]
-    winners, others = _race(creators, lambda index: store.write("race/big", io.BytesIO(contents[index])))
+    winners, others = race_creators(
+        creators, lambda index: store.write("race/big", io.BytesIO(contents[index]))
+    )
     assert not others, f"unexpected outcomes {others[:3]!r}"
     assert winners, "nobody created the object"
     assert store.read_bytes("race/big") in [contents[index] for index in winners]
@@ -77,65 +88,14 @@ def test_twenty_multipart_creators_leave_one_whole_object(
 
 
 def _create_nth(store: Store, method: str, target: str, contents: list[bytes], index: int) -> None:
-    _create(store, method, target, contents[index])
-
-
-def _create(store: Store, method: str, target: str, content: bytes) -> None:
-    if method == "write":
-        store.write(target, content)
-    elif method == "write_stream":
-        store.write(target, io.BytesIO(content))
-    else:
-        store.write_atomic(target, content)
-
-
-def _race(creators: int, create: Callable[[int], None]) -> tuple[list[int], list[BaseException]]:
-    barrier = threading.Barrier(creators)
-    results: list[BaseException | None] = [None] * creators
-
-    def run(index: int) -> None:
-        barrier.wait()
-        try:
-            create(index)
-        except BaseException as error:  # noqa: BLE001 - collected and checked by the caller
-            results[index] = error
-
-    threads = [threading.Thread(target=run, args=(index,)) for index in range(creators)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    winners = [index for index, result in enumerate(results) if result is None]
-    others = [result for result in results if result is not None and not isinstance(result, AlreadyExists)]
-    return winners, others
-
-
-STORE_CALLS: dict[str, Callable[[Store], object]] = {
-    "write": lambda store: store.write("f", b"x", overwrite=True),
-    "write_atomic": lambda store: store.write_atomic("f", b"x", overwrite=True),
-    "read": lambda store: store.read("f"),
-    "read_bytes": lambda store: store.read_bytes("f"),
-    "exists": lambda store: store.exists("f"),
-    "exists_root": lambda store: store.exists(""),
-    "is_file": lambda store: store.is_file("f"),
-    "is_folder": lambda store: store.is_folder("d"),
-    "is_folder_root": lambda store: store.is_folder(""),
-    "delete": lambda store: store.delete("f"),
-    "delete_folder": lambda store: store.delete_folder("d", recursive=True),
-    "move": lambda store: store.move("f", "g"),
-    "copy": lambda store: store.copy("f", "g"),
-    "list_files": lambda store: store.list_files(""),
-    "list_folders": lambda store: store.list_folders(""),
-    "get_file_info": lambda store: store.get_file_info("f"),
-    "get_folder_info": lambda store: store.get_folder_info(""),
-}
+    create(store, method, target, contents[index])
 
 
 @pytest.mark.spec("GUAR-011")
 def test_every_call_after_close_raises_store_closed(
     make_backend: Callable[..., S3Backend], admin: Any, bucket: str
 ) -> None:
-    for name, call in sorted(STORE_CALLS.items()):
+    for name, call in sorted(STORE_CALLS_AFTER_CLOSE.items()):
         store = Store(make_backend())
         store.write("f", b"content", overwrite=True)
         store.write("d/inner", b"content", overwrite=True)
@@ -152,46 +112,14 @@ def test_calls_racing_close_finish_or_raise_store_closed(
 ) -> None:
     rounds = budget(10, 100)
     outcomes: Counter[str] = Counter()
-    lock = threading.Lock()
     for round_number in range(rounds):
         store = Store(make_backend())
         store.write("f", b"content", overwrite=True)
-        errors: list[BaseException] = []
-        started = threading.Barrier(5)
-
-        def hammer(
-            store: Store = store, errors: list[BaseException] = errors, started: threading.Barrier = started
-        ) -> None:
-            started.wait()
-            for number in range(1_000):
-                try:
-                    store.write(f"w{number % 5}", b"x", overwrite=True)
-                    with store.read("f") as stream:
-                        stream.read()
-                    list(store.list_files(""))
-                except StoreClosed:
-                    with lock:
-                        outcomes["closed"] += 1
-                    return
-                except RemoteStoreError as error:
-                    errors.append(error)
-                    return
-                with lock:
-                    outcomes["done"] += 1
-            errors.append(AssertionError("close() never reached this thread"))
-
-        threads = [threading.Thread(target=hammer) for _ in range(4)]
-        for thread in threads:
-            thread.start()
-        started.wait()
-        time.sleep(0.01 + 0.02 * (round_number % 4))
-        store.close()
-        for thread in threads:
-            thread.join()
+        race = race_close(store, delay=0.01 + 0.02 * (round_number % 4), iterations=1_000, stream_reads=True)
         # A call already sending when the client's connections close may fail as a broken
         # connection: that is BackendUnavailable, one of ours. Anything else is a finding.
-        unexpected = [failure for failure in errors if type(failure).__name__ != "BackendUnavailable"]
+        unexpected = [failure for failure in race.errors if not isinstance(failure, BackendUnavailable)]
         assert not unexpected, f"a call racing close() failed otherwise: {unexpected[0]!r}"
-        outcomes["broken"] += len(errors)
+        outcomes.update(closed=race.closed, done=race.done, broken=len(race.errors))
     figures.update(rounds=rounds, **outcomes)
     assert outcomes["done"] > 0 and outcomes["closed"] > 0

@@ -18,8 +18,9 @@ import pytest
 
 from remote_store import RemoteStoreError, Store
 from remote_store.backends.s3 import S3Backend
+from remote_store_conformance.reliability import budget, new_descriptors, open_fds, sockets_to, thread_names
 
-from ._support import MIB, budget, open_fds, sockets_to, thread_names
+from ._support import MIB
 
 
 class FailingStream:
@@ -118,11 +119,7 @@ def test_no_socket_descriptor_or_thread_leaks(
     )
     assert sockets_after == sockets_before, "close() left connections open"
     # The proxy's own connections come and go in this process too: compare files only.
-    leaked = {
-        fd: target
-        for fd, target in fds_after.items()
-        if fds_before.get(fd) != target and not target.startswith("socket:")
-    }
+    leaked = new_descriptors(fds_before, fds_after, sockets=False)
     assert not leaked, f"descriptors left open: {leaked}"
     assert _own(threads_after) == _own(threads_before)
     assert failures > total // 20, "the run must include failing operations"

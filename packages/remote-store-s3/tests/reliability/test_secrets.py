@@ -15,7 +15,8 @@ real ones (``AKIA`` + 16 characters, 40 characters, a long token):
 Nothing of ours may show any of the three. botocore's own DEBUG log is the one exception, and it
 is measured, not excused: it prints the request headers, so the access key id (in
 ``Authorization``) and the session token (``X-Amz-Security-Token``) appear there; the secret key
-never does. See specs/guarantees.md.
+never does. See specs/guarantees.md. The in-process scan is ``remote_store_conformance.secrets_scan``'s,
+shared with the other backends.
 """
 
 from __future__ import annotations
@@ -23,22 +24,28 @@ from __future__ import annotations
 import functools
 import io
 import json
-import logging
 import os
 import random
 import string
 import subprocess
 import sys
 import textwrap
-import traceback
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from remote_store import Registry, RegistryConfig, RemoteStoreError, Store
+from remote_store import Registry, RegistryConfig
 from remote_store.backends.s3 import S3Backend
+from remote_store_conformance.secrets_scan import (
+    LogCapture,
+    Recorder,
+    capture_logs,
+    check_the_scan,
+    leaks,
+    store_calls,
+)
 
 from ._support import MIB
 from .conftest import faultproxy
@@ -54,78 +61,10 @@ OURS = ("remote_store", "s3servers")
 """Loggers of this project: no secret at all may appear in their records."""
 
 
-class Capture(logging.Handler):
-    """Keeps ``(logger name, formatted text with traceback)`` of every record it sees."""
-
-    def __init__(self) -> None:
-        super().__init__(level=logging.DEBUG)
-        self.records: list[tuple[str, str]] = []
-        self.setFormatter(logging.Formatter("%(name)s %(levelname)s %(message)s"))
-
-    def emit(self, record: logging.LogRecord) -> None:
-        self.records.append((record.name, self.format(record)))
-
-
 @pytest.fixture
-def capture() -> Iterator[Capture]:
-    handler = Capture()
-    root = logging.getLogger()
-    old_level = root.level
-    root.addHandler(handler)
-    root.setLevel(logging.DEBUG)
-    try:
+def capture() -> Iterator[LogCapture]:
+    with capture_logs() as handler:
         yield handler
-    finally:
-        root.removeHandler(handler)
-        root.setLevel(old_level)
-
-
-def error_texts(error: BaseException) -> list[str]:
-    """``str``, ``repr``, attributes and traceback of ``error`` and of every cause or context shown."""
-    texts = ["".join(traceback.format_exception(type(error), error, error.__traceback__))]
-    seen: set[int] = set()
-    current: BaseException | None = error
-    while current is not None and id(current) not in seen:
-        seen.add(id(current))
-        texts += [str(current), repr(current), repr(getattr(current, "__dict__", {}))]
-        current = current.__cause__ or (None if current.__suppress_context__ else current.__context__)
-    return texts
-
-
-class Recorder:
-    """Runs calls, keeping the repr/str of what they return and the texts of what they raise."""
-
-    def __init__(self) -> None:
-        self.texts: list[str] = []
-        self.calls = 0
-        self.errors = 0
-
-    def show(self, *objects: object) -> None:
-        for item in objects:
-            self.texts += [repr(item), str(item)]
-
-    def call(self, action: Callable[[], Any]) -> Any:
-        self.calls += 1
-        try:
-            result = action()
-            if hasattr(result, "read"):
-                with result as stream:
-                    result = stream.read()
-            elif hasattr(result, "__next__"):
-                result = list(result)
-        except BaseException as error:  # noqa: BLE001 - every error is scanned
-            self.errors += 1
-            self.texts += error_texts(error)
-            return None
-        self.show(result)
-        return result
-
-
-def leaks(texts: list[str], secrets: dict[str, str]) -> list[str]:
-    """``"<secret name> in: <text>"`` for every text holding a secret."""
-    return [
-        f"{name} in: {text[:300]}" for text in texts for name, secret in secrets.items() if secret in text
-    ]
 
 
 @pytest.mark.spec("GUAR-012")
@@ -134,7 +73,7 @@ def test_no_secret_in_any_repr_log_or_error(
     bucket: str,
     proxy: Any,
     fast_retries: None,
-    capture: Capture,
+    capture: LogCapture,
     monkeypatch: pytest.MonkeyPatch,
     figures: dict[str, Any],
 ) -> None:
@@ -188,7 +127,7 @@ def test_no_secret_in_any_repr_log_or_error(
     store = registry.get_store("s3")
     backend = store.backend
     recorder.show(store, backend, getattr(backend, "_options", None))
-    operations = _exercise(store, recorder)
+    operations = recorder.call_all(store_calls(store, files=20, folders=3))
     # Retried faults: botocore logs each retry at DEBUG.
     proxy.add(faultproxy.Rule("status", operation="PutObject", status=503, code="SlowDown", times=2))
     proxy.add(faultproxy.Rule("reset", operation="GetObject", times=1))
@@ -229,44 +168,6 @@ def test_no_secret_in_any_repr_log_or_error(
     )
     found = leaks(ours, SECRETS) + leaks(theirs, {"secret access key": SECRET_KEY})
     assert not found, "\n".join(found[:10])
-
-
-def _exercise(store: Store, recorder: Recorder) -> int:
-    calls: list[Callable[[], Any]] = []
-    for index in range(20):
-        path = f"dir{index % 3}/file{index}.txt"
-        calls += _calls_for(store, path)
-    calls += [
-        lambda: store.list_files("", recursive=True),
-        lambda: store.list_folders(""),
-        lambda: store.get_folder_info(""),
-        lambda: store.delete_folder("dir0"),  # DirectoryNotEmpty
-        lambda: store.delete_folder("dir0", recursive=True),
-        lambda: store.delete_folder("nowhere"),  # NotFound
-        lambda: store.exists("dir1"),
-        lambda: store.is_folder("dir1"),
-    ]
-    for call in calls:
-        recorder.call(call)
-    return len(calls)
-
-
-def _calls_for(store: Store, path: str) -> list[Callable[[], Any]]:
-    return [
-        lambda: store.write(path, b"content"),
-        lambda: store.write(path, b"again"),  # AlreadyExists
-        lambda: store.write_atomic(path, io.BytesIO(b"new"), overwrite=True),
-        lambda: store.read_bytes(path),
-        lambda: store.read(path),
-        lambda: store.get_file_info(path),
-        lambda: store.copy(path, path + ".copy", overwrite=True),
-        lambda: store.move(path + ".copy", path + ".moved", overwrite=True),
-        lambda: store.delete(path + ".missing"),  # NotFound
-        lambda: store.read_bytes(path + ".missing"),  # NotFound
-        lambda: store.copy(path + ".missing", "x"),  # NotFound
-        lambda: store.read_bytes("../" + path),  # InvalidPath
-        lambda: store.write(path, "text"),  # type: ignore[arg-type]  # InvalidContent
-    ]
 
 
 _CHILD_CONFTEST = '''
@@ -451,14 +352,6 @@ def test_no_secret_in_a_run_of_the_conformance_suite(
     assert not found, "\n".join(found[:10])
 
 
-def test_the_scan_sees_a_leak(capture: Capture) -> None:
+def test_the_scan_sees_a_leak() -> None:
     # The scans are only worth something if a leak would be found: show one being found.
-    logging.getLogger("remote_store.test").debug("key=%s", SECRET_KEY)
-    recorder = Recorder()
-    recorder.call(lambda: _raise(RemoteStoreError(f"token {SESSION_TOKEN}")))
-    assert leaks([text for _, text in capture.records], SECRETS)
-    assert leaks(recorder.texts, SECRETS)
-
-
-def _raise(error: BaseException) -> None:
-    raise error
+    check_the_scan(SECRETS)
