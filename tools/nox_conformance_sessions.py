@@ -57,6 +57,8 @@ def mutation(session: Any) -> None:
         *TEST_DEPS,
     )
     session.run("python", "tools/mutation.py", "run", *session.posargs)
+    # The local backend's own tests against the suite's survivors: the second score of the report.
+    session.run("python", "tools/mutation.py", "own-tests")
 
 
 def register(nox: Any) -> None:

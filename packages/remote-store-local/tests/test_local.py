@@ -1069,6 +1069,11 @@ def test_links_inside_are_followed(backend: LocalBackend, root: Path) -> None:
     os.symlink("data/real.txt", root / "two_segments.txt")
     assert backend.read_bytes("deep/er/up2/real.txt") == b"through"
     assert backend.read_bytes("two_segments.txt") == b"through"
+    # Absolute targets inside the root are followed too.
+    os.symlink(root / "data" / "real.txt", root / "absolute.txt")
+    os.symlink(root / "data", root / "deep" / "absolute_dir")
+    assert backend.read_bytes("absolute.txt") == b"through"
+    assert backend.get_file_info("deep/absolute_dir/real.txt").size == len(b"through")
     assert sorted(str(info.path) for info in backend.list_files("deep/er/up2")) == [
         "deep/er/up2/new.txt",
         "deep/er/up2/real.txt",
