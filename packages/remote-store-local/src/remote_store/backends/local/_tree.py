@@ -141,14 +141,8 @@ def open_folder(place: Place) -> int | None:
     Raises:
         OSError: any failure but the entry missing or not being a folder.
     """
-    try:
-        if place.is_root:
-            return os.open(place.entry(), _ROOT_FLAGS)
-        return os.open(place.entry(), DIR_FLAGS, dir_fd=place.folder)
-    except OSError as error:
-        if error.errno in _NOT_A_FOLDER or error.errno in MISSING_ERRNOS:
-            return None
-        raise
+    # The root itself is trusted configuration: links in its own path are followed.
+    return _open_folder_at(place.folder, place.entry(), _ROOT_FLAGS if place.is_root else DIR_FLAGS)
 
 
 def locate(
@@ -289,7 +283,7 @@ def _walk(
         if last and not follow:
             return Place(root, fds, folder, name, [*walked, name], None)
         entry = name if folder is not None else prefix + name
-        sub = None if last else _open_plain_folder(folder, entry)
+        sub = None if last else _open_folder_at(folder, entry)
         if sub is None:
             result = lstat_at(folder, entry)
             if result is None and folder is None and created is not None:
@@ -326,13 +320,17 @@ def _walk(
     return Place(root, fds, None, "", [], result)
 
 
-def _open_plain_folder(folder: int | None, entry: str) -> int | None:
-    """Open ``entry`` in ``folder`` if it is a folder, not a link; ``None`` for anything else.
+def _open_folder_at(folder: int | None, entry: str, flags: int = DIR_FLAGS) -> int | None:
+    """Open ``entry`` in ``folder`` if it is a folder (not a link, with ``DIR_FLAGS``); else ``None``.
 
-    The common case costs one system call; the caller looks closer (``lstat``) on ``None``.
+    The common case costs one system call; a caller that needs to know what is there instead
+    looks closer (``lstat``) on ``None``.
+
+    Raises:
+        OSError: any failure but the entry missing or not being a folder.
     """
     try:
-        return os.open(entry, DIR_FLAGS, dir_fd=folder)
+        return os.open(entry, flags, dir_fd=folder)
     except OSError as error:
         if error.errno in _NOT_A_FOLDER or error.errno in MISSING_ERRNOS:
             return None

@@ -96,6 +96,27 @@ def _taken(call: Call, target: Place) -> RemoteStoreError:
     return call.error(AlreadyExists, "file already exists")
 
 
+def _link(call: Call, source: str, source_folder: int | None, target: Place, *, follow: bool) -> bool:
+    """``link(2)`` ``source`` (in ``source_folder``) to ``target``; ``False`` where there are no hard links.
+
+    Raises:
+        AlreadyExists: a file exists at ``target``.
+        InvalidPath: a folder exists at ``target``.
+        OSError: any other failure, for the caller to map.
+    """
+    try:
+        os.link(
+            source, target.entry(), src_dir_fd=source_folder, dst_dir_fd=target.folder, follow_symlinks=follow
+        )
+    except FileExistsError as error:
+        raise _taken(call, target) from error
+    except OSError as error:
+        if error.errno not in _NO_HARD_LINKS:
+            raise
+        return False
+    return True
+
+
 def name_new(call: Call, source: tuple[int | None, str], target: Place) -> bool:
     """Give the file ``source`` (folder, entry) the new name ``target``, failing if it exists.
 
@@ -108,14 +129,7 @@ def name_new(call: Call, source: tuple[int | None, str], target: Place) -> bool:
         InvalidPath: a folder exists at ``target``.
         OSError: any other failure, for the caller to map.
     """
-    try:
-        os.link(source[1], target.entry(), src_dir_fd=source[0], dst_dir_fd=target.folder)
-    except FileExistsError as error:
-        raise _taken(call, target) from error
-    except OSError as error:
-        if error.errno not in _NO_HARD_LINKS:
-            raise
-    else:
+    if _link(call, source[1], source[0], target, follow=False):
         return True
     # No hard links here: reserve the name with an exclusive create (still one winner), then
     # rename over the placeholder. Readers may briefly see an empty file at ``target``.
@@ -157,23 +171,10 @@ def _link_unnamed(call: Call, target: Place, fd: int, *, durable: bool) -> str |
         InvalidPath: a folder exists at ``target``.
         OSError: any other failure, for the caller to map.
     """
-    try:
-        # linkat(2) with AT_SYMLINK_FOLLOW; a descriptor argument makes Python call linkat rather
-        # than link(2), which would not follow the /proc link (the path is absolute: the
-        # descriptor itself is ignored).
-        os.link(
-            f"/proc/self/fd/{fd}",
-            target.entry(),
-            src_dir_fd=fd,
-            dst_dir_fd=target.folder,
-            follow_symlinks=True,
-        )
-    except FileExistsError as error:
-        raise _taken(call, target) from error
-    except OSError as error:
-        if error.errno not in _NO_HARD_LINKS:
-            raise
-    else:
+    # linkat(2) with AT_SYMLINK_FOLLOW; a descriptor argument makes Python call linkat rather
+    # than link(2), which would not follow the /proc link (the path is absolute: the descriptor
+    # itself is ignored).
+    if _link(call, f"/proc/self/fd/{fd}", fd, target, follow=True):
         return None
     named = open_temp(call, target)
     if named is None:
