@@ -6,6 +6,7 @@ subclass from ``conformance_requirements`` to declare known deviations. See the 
 """
 
 from ._faults import FaultInjector, OsCallFaults
+from ._links import LinkMaker, OsLinks
 from ._markers import requires, requires_not
 from ._requirements import Need, Requirements
 from ._version import __version__
@@ -14,8 +15,10 @@ from .plugin import NESTED_ROOT
 __all__ = [
     "NESTED_ROOT",
     "FaultInjector",
+    "LinkMaker",
     "Need",
     "OsCallFaults",
+    "OsLinks",
     "Requirements",
     "__version__",
     "requires",

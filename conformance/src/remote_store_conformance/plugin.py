@@ -24,6 +24,7 @@ pytest.register_assert_rewrite("remote_store_conformance.suite", "remote_store_c
 from remote_store import Backend, Store  # noqa: E402
 
 from ._faults import FaultInjector  # noqa: E402
+from ._links import LinkMaker  # noqa: E402
 from ._markers import REQUIRES, REQUIRES_NOT, skip_reason  # noqa: E402
 from ._requirements import Requirements  # noqa: E402
 
@@ -31,12 +32,14 @@ __all__ = [
     "NESTED_ROOT",
     "conformance_backend",
     "conformance_faults",
+    "conformance_links",
     "conformance_requirements",
     "conformance_selection",
     "nested_store",
     "pytest_configure",
     "requirements",
     "storage_faults",
+    "storage_links",
     "store",
 ]
 
@@ -106,6 +109,36 @@ def storage_faults(conformance_faults: object) -> Iterator[FaultInjector]:
         )
     yield conformance_faults
     conformance_faults.disarm()
+
+
+@pytest.fixture
+def conformance_links() -> LinkMaker | None:
+    """The backend's ``LinkMaker``; override it to run the symbolic-link tests (CONF-010).
+
+    ``None`` (the default) skips them, saying so.
+    """
+    return None
+
+
+@pytest.fixture
+def storage_links(conformance_links: object) -> LinkMaker:
+    """``conformance_links``, checked; skips the test if ``None``.
+
+    Raises:
+        pytest.fail.Exception: ``conformance_links`` is neither ``None`` nor a ``LinkMaker``.
+    """
+    if conformance_links is None:
+        pytest.skip(
+            "no LinkMaker: return one from a 'conformance_links' fixture to run the symbolic-link tests "
+            "(CONF-010)"
+        )
+    if not isinstance(conformance_links, LinkMaker):
+        pytest.fail(
+            "the 'conformance_links' fixture must return a remote_store_conformance.LinkMaker or None, "
+            f"not {type(conformance_links).__name__}",
+            pytrace=False,
+        )
+    return conformance_links
 
 
 @pytest.fixture

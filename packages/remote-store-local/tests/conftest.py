@@ -45,6 +45,14 @@ def conformance_faults() -> Any:
 
 
 @pytest.fixture
+def conformance_links(conformance_backend: LocalBackend, tmp_path: Path) -> Any:
+    # Links that other programs make in the root: the suite checks they never lead out (CONF-010).
+    from remote_store_conformance import OsLinks
+
+    return OsLinks(conformance_backend.root, tmp_path / "outside")
+
+
+@pytest.fixture
 def root(tmp_path: Path) -> Path:
     """The root folder of ``backend`` (not created)."""
     return tmp_path / "root"

@@ -9,7 +9,7 @@ module). The suite's own fixtures are exported too, so that they are bound in th
 and a ``store`` fixture of the backend's ``conftest.py`` cannot replace them (CONF-003).
 """
 
-from ..plugin import conformance_selection, nested_store, requirements, storage_faults, store
+from ..plugin import conformance_selection, nested_store, requirements, storage_faults, storage_links, store
 from .test_atomic import TestAtomic, TestAtomicConcurrent
 from .test_capabilities import TestCapabilities, TestCapabilitiesUndeclared
 from .test_close import TestClose
@@ -18,6 +18,7 @@ from .test_contract import TestContract, TestContractPaths
 from .test_delete import TestDelete, TestDeleteEmptyFolders, TestDeleteFolder
 from .test_errors import TestErrors, TestErrorsFromTheBackend
 from .test_faults import TestFaults
+from .test_links import TestLinks
 from .test_listing import TestListing, TestListingLarge, TestListingNames
 from .test_metadata import TestMetadata
 from .test_move_copy import TestMoveCopy, TestMoveCopyErrors
@@ -43,6 +44,7 @@ __all__ = [
     "TestErrors",
     "TestErrorsFromTheBackend",
     "TestFaults",
+    "TestLinks",
     "TestListing",
     "TestListingLarge",
     "TestListingNames",
@@ -61,5 +63,6 @@ __all__ = [
     "nested_store",
     "requirements",
     "storage_faults",
+    "storage_links",
     "store",
 ]
