@@ -80,7 +80,8 @@ class FlatMemoryBackend(Backend):
         self._put("write_atomic", path, content, overwrite)
 
     def _put(self, operation: str, path: str, content: WriteContent, overwrite: bool) -> None:
-        data = b"".join(bytes(chunk) for chunk in iter_chunks(content, path=path))
+        chunks = iter_chunks(content, path=path, operation=operation, backend=self.type_name)
+        data = b"".join(bytes(chunk) for chunk in chunks)
         with self._lock:
             self._check(operation)
             if not overwrite and path in self._objects:

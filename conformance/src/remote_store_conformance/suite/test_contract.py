@@ -20,6 +20,7 @@ from remote_store import (
     RemotePath,
     RemoteStoreError,
     Store,
+    StoreClosed,
 )
 from remote_store.backend_tools import ENTRY_POINT_GROUP
 
@@ -30,6 +31,30 @@ from ..plugin import NESTED_ROOT
 __all__ = ["TestContract", "TestContractPaths"]
 
 TYPE_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
+
+# Every backend operation with valid arguments, and the capability that gates it (None: never).
+BACKEND_OPERATIONS: list[tuple[str, Callable[[Backend], object], Capability | None]] = [
+    ("exists", lambda backend: backend.exists("file.txt"), None),
+    ("is_file", lambda backend: backend.is_file("file.txt"), None),
+    ("is_folder", lambda backend: backend.is_folder("folder"), None),
+    ("write", lambda backend: backend.write("new.txt", b"x"), Capability.WRITE),
+    ("write_atomic", lambda backend: backend.write_atomic("new.txt", b"x"), Capability.ATOMIC_WRITE),
+    ("read", lambda backend: backend.read("file.txt").close(), Capability.READ),
+    ("read_bytes", lambda backend: backend.read_bytes("file.txt"), Capability.READ),
+    ("delete", lambda backend: backend.delete("file.txt"), Capability.DELETE),
+    ("delete_folder", lambda backend: backend.delete_folder("folder", recursive=True), Capability.DELETE),
+    ("move", lambda backend: backend.move("file.txt", "moved.txt"), Capability.MOVE),
+    ("copy", lambda backend: backend.copy("file.txt", "copied.txt"), Capability.COPY),
+    ("list_files", lambda backend: list(backend.list_files("")), Capability.LIST),
+    ("list_folders", lambda backend: list(backend.list_folders("")), Capability.LIST),
+    ("get_file_info", lambda backend: backend.get_file_info("file.txt"), Capability.METADATA),
+    ("get_folder_info", lambda backend: backend.get_folder_info(""), Capability.METADATA),
+]
+
+AFTER_CLOSE = [
+    pytest.param(name, call, marks=requires(needed) if needed else (), id=name)
+    for name, call, needed in BACKEND_OPERATIONS
+]
 
 
 class TestContract:
@@ -71,6 +96,30 @@ class TestContract:
     def test_close_is_idempotent(self, conformance_backend: Backend) -> None:
         conformance_backend.close()
         conformance_backend.close()
+
+    @pytest.mark.spec("BACKEND-008")
+    @pytest.mark.parametrize(("operation", "call"), AFTER_CLOSE)
+    def test_every_backend_operation_after_close_raises(
+        self, conformance_backend: Backend, operation: str, call: Callable[[Backend], object]
+    ) -> None:
+        backend = conformance_backend
+        if Capability.WRITE in backend.capabilities:
+            backend.write("file.txt", b"x")
+            backend.write("folder/inner.txt", b"y")
+        backend.close()
+        with pytest.raises(StoreClosed) as caught:
+            call(backend)
+        assert caught.value.operation == operation
+        assert caught.value.backend == backend.type_name
+
+    @pytest.mark.spec("BACKEND-001", "STORE-031")
+    def test_repr_is_one_line_naming_the_class(self, conformance_backend: Backend) -> None:
+        text = repr(conformance_backend)
+        assert isinstance(text, str) and "\n" not in text
+        assert type(conformance_backend).__name__ in text
+        view = Store(conformance_backend, "some/root", owns_backend=False)
+        shown = repr(view)
+        assert "\n" not in shown and text in shown and "some/root" in shown
 
     @pytest.mark.spec("BACKEND-011")
     def test_queries_never_raise_not_found(self, conformance_backend: Backend) -> None:

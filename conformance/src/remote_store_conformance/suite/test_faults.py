@@ -54,6 +54,12 @@ def _files(backend: Backend, folder: str) -> set[str]:
     return {str(info.path) for info in backend.list_files(folder, recursive=True)}
 
 
+def _no_folder_left(backend: Backend, requirements: Requirements, folder: str, operation: str) -> None:
+    """A failed call that wrote nothing left no folder it made on the way (BACKEND-006)."""
+    if requirements.real_empty_folders:
+        assert not backend.is_folder(folder), f"a failed {operation} left the folder {folder!r} it made"
+
+
 def each_fault(
     faults: FaultInjector,
     requirements: Requirements,
@@ -136,6 +142,7 @@ class TestFaults:
             if error is None:
                 assert found == expected
             elif found is None:
+                _no_folder_left(backend, requirements, folder, method)
                 backend.write(path, expected)  # the name is free again: a create now works
                 assert backend.read_bytes(path) == expected
 
@@ -289,6 +296,8 @@ class TestFaults:
             assert _files(backend, folder) <= {f"{folder}/src.bin", f"{folder}/to/dst.bin"}
             if atomic:
                 assert (source is None) == (target == CONTENT), "an atomic move is all or nothing"
+            if target is None:
+                _no_folder_left(backend, requirements, f"{folder}/to", "move")
             if error is None:
                 assert (source, target) == (None, CONTENT)
 
@@ -313,6 +322,8 @@ class TestFaults:
             assert _files(backend, folder) <= {f"{folder}/src.bin", f"{folder}/to/dst.bin"}
             if error is None:
                 assert backend.read_bytes(f"{folder}/to/dst.bin") == CONTENT
+            elif not backend.is_file(f"{folder}/to/dst.bin"):
+                _no_folder_left(backend, requirements, f"{folder}/to", "copy")
 
         each_fault(storage_faults, requirements, prepare, action, check)
 

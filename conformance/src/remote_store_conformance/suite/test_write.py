@@ -21,6 +21,15 @@ from .._support import MIB, RecordingBackend, random_bytes, snapshot
 
 __all__ = ["TestWrite", "TestWriteInvalid"]
 
+# Content that ``write`` refuses before reading any of it (STORE-008, BACKEND-016).
+INVALID_CONTENT = [
+    pytest.param("text is not bytes", id="str"),
+    pytest.param(io.StringIO("text stream"), id="text-stream"),
+    pytest.param(42, id="int"),
+    pytest.param(None, id="none"),
+    pytest.param([b"a", b"b"], id="list-of-bytes"),
+]
+
 
 @requires(Capability.WRITE, Capability.READ)
 class TestWrite:
@@ -129,16 +138,7 @@ class TestWriteInvalid:
         assert store.read_bytes("plain.txt") == b"plain"
 
     @pytest.mark.spec("STORE-008", "STORE-028")
-    @pytest.mark.parametrize(
-        "content",
-        [
-            pytest.param("text is not bytes", id="str"),
-            pytest.param(io.StringIO("text stream"), id="text-stream"),
-            pytest.param(42, id="int"),
-            pytest.param(None, id="none"),
-            pytest.param([b"a", b"b"], id="list-of-bytes"),
-        ],
-    )
+    @pytest.mark.parametrize("content", INVALID_CONTENT)
     @pytest.mark.parametrize(
         "operation", ["write", pytest.param("write_atomic", marks=requires(Capability.ATOMIC_WRITE))]
     )
@@ -153,3 +153,64 @@ class TestWriteInvalid:
         assert caught.value.operation == operation
         assert recorder.calls == [], "the backend was called for content that cannot be written"
         assert not view.exists("new-folder")
+
+    @pytest.mark.spec("BACKEND-016", "BACKEND-005")
+    @pytest.mark.parametrize("content", INVALID_CONTENT)
+    @pytest.mark.parametrize(
+        "operation", ["write", pytest.param("write_atomic", marks=requires(Capability.ATOMIC_WRITE))]
+    )
+    @pytest.mark.parametrize("existing", [False, True], ids=["new", "existing"])
+    def test_a_backend_checks_content_itself_first(
+        self, conformance_backend: Backend, operation: str, content: object, existing: bool
+    ) -> None:
+        # Called directly, without a Store in front: the backend must not trust its caller.
+        backend = conformance_backend
+        if existing:
+            backend.write("new-folder/new.txt", b"old")
+        with pytest.raises(InvalidContent) as caught:
+            getattr(backend, operation)("new-folder/new.txt", content)
+        error = caught.value
+        assert (error.path, error.operation, error.backend) == (
+            "new-folder/new.txt",
+            operation,
+            backend.type_name,
+        )
+        if existing:
+            assert backend.read_bytes("new-folder/new.txt") == b"old"
+        else:
+            assert not backend.exists("new-folder")
+
+    @pytest.mark.spec("BACKEND-016", "BACKEND-005", "BACKEND-006")
+    @pytest.mark.parametrize(
+        "operation", ["write", pytest.param("write_atomic", marks=requires(Capability.ATOMIC_WRITE))]
+    )
+    @pytest.mark.parametrize("overwrite", [False, True])
+    def test_a_stream_that_turns_out_to_give_text_is_refused_midway(
+        self, conformance_backend: Backend, operation: str, overwrite: bool
+    ) -> None:
+        backend = conformance_backend
+        if overwrite:
+            backend.write("new-folder/new.txt", b"old")
+        with pytest.raises(InvalidContent) as caught:
+            getattr(backend, operation)("new-folder/new.txt", _TextAfterBytes(), overwrite=overwrite)
+        error = caught.value
+        assert (error.path, error.operation, error.backend) == (
+            "new-folder/new.txt",
+            operation,
+            backend.type_name,
+        )
+        if overwrite:
+            assert backend.read_bytes("new-folder/new.txt") == b"old"
+        else:
+            assert not backend.exists("new-folder")
+
+
+class _TextAfterBytes:
+    """A stream with a binary-looking ``read`` that gives bytes, then text: found only while writing."""
+
+    def __init__(self) -> None:
+        self._calls = 0
+
+    def read(self, size: int = -1) -> object:
+        self._calls += 1
+        return b"binary first " * 100 if self._calls == 1 else "then text"

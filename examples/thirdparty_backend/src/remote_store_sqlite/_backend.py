@@ -126,7 +126,8 @@ class SqliteBackend(Backend):
     def _put(self, operation: str, path: str, content: WriteContent, overwrite: bool) -> None:
         # iter_chunks reads streams in bounded chunks (STREAM-005); SQLite wants the whole value
         # for the INSERT, so this backend is for small files.
-        data = b"".join(bytes(chunk) for chunk in iter_chunks(content, path=path))
+        chunks = iter_chunks(content, path=path, operation=operation, backend=self.type_name)
+        data = b"".join(bytes(chunk) for chunk in chunks)
         verb = "INSERT OR REPLACE" if overwrite else "INSERT"
         now = datetime.now(timezone.utc).timestamp()
         with self._lock:

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, BinaryIO, ClassVar
 
 from ._capabilities import Capability, CapabilitySet
 from ._content import WriteContent
-from ._errors import CapabilityNotSupported, NotFound
+from ._errors import CapabilityNotSupported, NotFound, RemoteStoreError
 from ._models import FileInfo, FolderInfo
 from ._path import RemotePath
 
@@ -69,7 +69,11 @@ class Backend(abc.ABC):
 
     def exists(self, path: str) -> bool:
         """True if ``path`` is a file or a folder; never raises ``NotFound``."""
-        return self.is_file(path) or self.is_folder(path)
+        try:
+            return self.is_file(path) or self.is_folder(path)
+        except RemoteStoreError as error:
+            error.operation = "exists"  # a default built on another operation names its own
+            raise
 
     # -- writes -----------------------------------------------------------------------------
 
@@ -113,8 +117,12 @@ class Backend(abc.ABC):
         Raises:
             NotFound: no file at ``path``.
         """
-        with self.read(path) as stream:
-            return stream.read()
+        try:
+            with self.read(path) as stream:
+                return stream.read()
+        except RemoteStoreError as error:
+            error.operation = "read_bytes"  # a default built on another operation names its own
+            raise
 
     # -- deletes ----------------------------------------------------------------------------
 
@@ -189,16 +197,22 @@ class Backend(abc.ABC):
         """
         if Capability.METADATA not in self.capabilities:
             raise self._unsupported(Capability.METADATA, "get_folder_info", path)
-        if not self.is_folder(path):
-            raise NotFound("no such folder", path=path, operation="get_folder_info", backend=self.type_name)
         count = 0
         total = 0
         newest: datetime | None = None
-        for info in self.list_files(path, recursive=True):
-            count += 1
-            total += info.size
-            if newest is None or info.modified_at > newest:
-                newest = info.modified_at
+        try:
+            if not self.is_folder(path):
+                raise NotFound(
+                    "no such folder", path=path, operation="get_folder_info", backend=self.type_name
+                )
+            for info in self.list_files(path, recursive=True):
+                count += 1
+                total += info.size
+                if newest is None or info.modified_at > newest:
+                    newest = info.modified_at
+        except RemoteStoreError as error:
+            error.operation = "get_folder_info"  # a default built on another operation names its own
+            raise
         return FolderInfo(path=RemotePath(path), file_count=count, total_size=total, modified_at=newest)
 
     # -- lifecycle --------------------------------------------------------------------------

@@ -30,8 +30,13 @@ seekable and may return fewer bytes than asked (pipes and sockets do). The strea
 """
 
 
-def check_content(content: object, path: str | None = None) -> None:
+def check_content(
+    content: object, path: str | None = None, *, operation: str | None = None, backend: str | None = None
+) -> None:
     """Reject what cannot be written before any I/O.
+
+    ``path``, ``operation`` and ``backend`` are set on the error raised (a backend passes its own,
+    BACKEND-016).
 
     Raises:
         InvalidContent: for text streams, ``str`` and anything neither bytes-like nor readable.
@@ -39,39 +44,48 @@ def check_content(content: object, path: str | None = None) -> None:
     if isinstance(content, (bytes, bytearray, memoryview)):
         return
     if isinstance(content, str):
-        raise InvalidContent("content must be bytes or a binary stream, not str; encode it first", path=path)
-    if isinstance(content, io.TextIOBase):
-        raise InvalidContent("content must be a binary stream, not a text stream", path=path)
-    if not callable(getattr(content, "read", None)):
-        raise InvalidContent(
-            f"content must be bytes-like or a readable binary stream, not {type(content).__name__}",
-            path=path,
-        )
+        message = "content must be bytes or a binary stream, not str; encode it first"
+    elif isinstance(content, io.TextIOBase):
+        message = "content must be a binary stream, not a text stream"
+    elif not callable(getattr(content, "read", None)):
+        message = f"content must be bytes-like or a readable binary stream, not {type(content).__name__}"
+    else:
+        return
+    raise InvalidContent(message, path=path, operation=operation, backend=backend)
 
 
-def _read_chunk(stream: Readable, size: int, path: str | None) -> bytes:
+def _read_chunk(
+    stream: Readable, size: int, path: str | None, operation: str | None = None, backend: str | None = None
+) -> bytes:
     chunk = stream.read(size)
     if chunk is None:
         # A non-blocking stream with nothing ready: the contract is a blocking read.
-        raise InvalidContent("content stream is non-blocking (read returned None)", path=path)
-    if not isinstance(chunk, (bytes, bytearray, memoryview)):
-        raise InvalidContent(f"content stream returned {type(chunk).__name__}, expected bytes", path=path)
-    return bytes(chunk) if not isinstance(chunk, bytes) else chunk
+        message = "content stream is non-blocking (read returned None)"
+    elif not isinstance(chunk, (bytes, bytearray, memoryview)):
+        message = f"content stream returned {type(chunk).__name__}, expected bytes"
+    else:
+        return bytes(chunk) if not isinstance(chunk, bytes) else chunk
+    raise InvalidContent(message, path=path, operation=operation, backend=backend)
 
 
 def iter_chunks(
-    content: WriteContent, chunk_size: int = DEFAULT_CHUNK_SIZE, path: str | None = None
+    content: WriteContent,
+    chunk_size: int = DEFAULT_CHUNK_SIZE,
+    path: str | None = None,
+    *,
+    operation: str | None = None,
+    backend: str | None = None,
 ) -> Iterator[bytes | memoryview]:
     """Yield the content in chunks of at most ``chunk_size`` bytes, never holding more than one.
 
     Bytes-like content is sliced without copying. Streams are read until ``b""``; short reads are
-    passed on as they come.
+    passed on as they come. ``path``, ``operation`` and ``backend`` are set on any error raised.
 
     Raises:
         InvalidContent: if the content is not writable content (see ``check_content``) or a stream
             yields something other than bytes.
     """
-    check_content(content, path)
+    check_content(content, path, operation=operation, backend=backend)
     if isinstance(content, (bytes, bytearray, memoryview)):
         view = memoryview(content)
         if not view.c_contiguous:
@@ -81,27 +95,35 @@ def iter_chunks(
             yield view[start : start + chunk_size]
         return
     while True:
-        chunk = _read_chunk(content, chunk_size, path)
+        chunk = _read_chunk(content, chunk_size, path, operation, backend)
         if not chunk:
             return
         yield chunk
 
 
-def read_full(stream: Readable, size: int, path: str | None = None) -> bytes:
+def read_full(
+    stream: Readable,
+    size: int,
+    path: str | None = None,
+    *,
+    operation: str | None = None,
+    backend: str | None = None,
+) -> bytes:
     """Read exactly ``size`` bytes, or fewer only at end of stream, looping over short reads.
 
-    Backends use it to fill one part of a multipart upload from a pipe or socket.
+    Backends use it to fill one part of a multipart upload from a pipe or socket. ``path``,
+    ``operation`` and ``backend`` are set on any error raised.
 
     Raises:
         InvalidContent: if the stream yields something other than bytes.
     """
-    first = _read_chunk(stream, size, path)
+    first = _read_chunk(stream, size, path, operation, backend)
     if len(first) == size or not first:
         return first
     parts = [first]
     have = len(first)
     while have < size:
-        chunk = _read_chunk(stream, size - have, path)
+        chunk = _read_chunk(stream, size - have, path, operation, backend)
         if not chunk:
             break
         parts.append(chunk)

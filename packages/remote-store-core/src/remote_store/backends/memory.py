@@ -20,7 +20,6 @@ from remote_store import (
     CapabilitySet,
     DirectoryNotEmpty,
     FileInfo,
-    InvalidContent,
     InvalidPath,
     NotFound,
     RemotePath,
@@ -85,11 +84,8 @@ class MemoryBackend(Backend):
 
     def _commit(self, operation: str, path: str, content: WriteContent, overwrite: bool) -> None:
         self._check(operation)
-        try:
-            data = b"".join(bytes(chunk) for chunk in iter_chunks(content, path=path))
-        except InvalidContent as error:
-            error.operation, error.backend = operation, self.type_name
-            raise
+        chunks = iter_chunks(content, path=path, operation=operation, backend=self.type_name)
+        data = b"".join(bytes(chunk) for chunk in chunks)
         with self._lock:
             self._check(operation)
             self._check_target(operation, path, overwrite)

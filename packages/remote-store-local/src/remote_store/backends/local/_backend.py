@@ -19,7 +19,6 @@ from remote_store import (
     DirectoryNotEmpty,
     FileInfo,
     FolderInfo,
-    InvalidContent,
     InvalidPath,
     NotFound,
     RemotePath,
@@ -195,17 +194,12 @@ class LocalBackend(Backend):
         call = self._call(path, operation, creating=True)
 
         def fill(stream: io.BufferedWriter) -> None:
-            for chunk in iter_chunks(content, path=call.path):
+            for chunk in iter_chunks(content, path=call.path, operation=operation, backend=BACKEND):
                 stream.write(chunk)
 
-        try:
-            check_content(content, call.path)
-            self._create(call, fill, overwrite=overwrite, durable=durable)
-        except InvalidContent as error:
-            # Raised by the core helpers, which know the path but not the call.
-            error.operation = error.operation or operation
-            error.backend = error.backend or BACKEND
-            raise
+        # Before anything else: invalid content wins over an existing file (BACKEND-016).
+        check_content(content, call.path, operation=operation, backend=BACKEND)
+        self._create(call, fill, overwrite=overwrite, durable=durable)
 
     def _create(
         self, call: Call, fill: Callable[[io.BufferedWriter], None], *, overwrite: bool, durable: bool

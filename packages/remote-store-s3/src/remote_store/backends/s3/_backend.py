@@ -20,6 +20,7 @@ from remote_store import (
     CapabilitySet,
     DirectoryNotEmpty,
     FileInfo,
+    InvalidContent,
     InvalidPath,
     NotFound,
     RemotePath,
@@ -381,7 +382,15 @@ class S3Backend(Backend):
         self._write("write_atomic", path, content, overwrite)
 
     def _write(self, operation: str, path: str, content: WriteContent, overwrite: bool) -> None:
-        check_content(content, path)
+        check_content(content, path, operation=operation, backend=self.type_name)
+        try:
+            self._write_checked(operation, path, content, overwrite)
+        except InvalidContent as error:
+            # A stream found giving text midway, by the part readers, which know only the path.
+            error.operation, error.backend = operation, self.type_name
+            raise
+
+    def _write_checked(self, operation: str, path: str, content: WriteContent, overwrite: bool) -> None:
         options = self._options
         client = self._client_for(operation, path)
         stream: Any = None
