@@ -14,7 +14,8 @@ Each mutant is written into a copy of the package's source tree in a temporary f
 tree is never modified) that shadows the installed one through ``PYTHONPATH``; then the
 conformance suite runs against it with ``pytest -x -q -p no:cacheprovider`` under a time limit:
 ``Store`` mutants against the memory backend (``conformance/tests/test_memory.py``), local
-mutants against ``packages/remote-store-local/tests/test_conformance.py``. A failing run kills
+mutants against ``packages/remote-store-local/tests/test_conformance.py`` and
+``tests/without_hard_links`` (the same suite on a file system without hard links). A failing run kills
 the mutant (a mutant that does not even import fails the run too), a run over the limit is a
 timeout (counted as detected), a passing run is a survivor.
 
@@ -64,7 +65,9 @@ class Target:
     module: str
     """A module whose ``__file__`` proves that the copy shadows the installed package."""
     test_dir: Path
-    test_file: str
+    """The folder whose pytest configuration the test runs use."""
+    test_files: tuple[str, ...]
+    """The tests run against each mutant, relative to ``test_dir``."""
 
 
 CORE_SRC = ROOT / "packages" / "remote-store-core" / "src"
@@ -78,7 +81,7 @@ TARGETS = (
         ("remote_store/_store.py",),
         "remote_store._store",
         ROOT / "conformance",
-        "tests/test_memory.py",
+        ("tests/test_memory.py",),
     ),
     Target(
         "local",
@@ -86,7 +89,8 @@ TARGETS = (
         tuple(f"{LOCAL_PKG}/{path.name}" for path in sorted((LOCAL_SRC / LOCAL_PKG).glob("*.py"))),
         "remote_store.backends.local._backend",
         ROOT / "packages" / "remote-store-local",
-        "tests/test_conformance.py",
+        # The suite on a normal file system, and on one without hard links (the fallbacks).
+        ("tests/test_conformance.py", "tests/without_hard_links"),
     ),
 )
 
@@ -293,12 +297,13 @@ def enumerate_mutants() -> list[tuple[Mutant, str]]:
 # -- running ----------------------------------------------------------------------------------
 
 
-def _run(command: list[str], cwd: Path, env: dict[str, str], timeout: float) -> tuple[str, float]:
-    """Run ``command`` in its own process group; ``passed``, ``failed`` or ``timeout``."""
+def _run(command: list[str], env: dict[str, str], timeout: float) -> tuple[str, float]:
+    """Run ``command`` in its own process group and a scratch folder: passed, failed or timeout."""
     start = time.monotonic()
+    scratch = tempfile.mkdtemp(prefix="remote-store-mutant-")
     process = subprocess.Popen(
         command,
-        cwd=cwd,
+        cwd=scratch,
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
@@ -310,6 +315,8 @@ def _run(command: list[str], cwd: Path, env: dict[str, str], timeout: float) -> 
         os.killpg(process.pid, signal.SIGKILL)  # the group of the pytest this function started
         process.wait()
         return "timeout", time.monotonic() - start
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
     return ("passed" if code == 0 else "failed"), time.monotonic() - start
 
 
@@ -321,7 +328,9 @@ def _env(copy_src: Path) -> dict[str, str]:
     return env
 
 
-def _pytest(target: Target, test_file: str | None = None) -> list[str]:
+def _pytest(target: Target, test_files: tuple[str, ...] = ()) -> list[str]:
+    # Run from a scratch folder (see _run) with the target's configuration: a mutant that
+    # writes to relative paths litters the scratch folder, not the working tree.
     return [
         sys.executable,
         "-m",
@@ -330,7 +339,11 @@ def _pytest(target: Target, test_file: str | None = None) -> list[str]:
         "-q",
         "-p",
         "no:cacheprovider",
-        test_file or target.test_file,
+        "--rootdir",
+        str(target.test_dir),
+        "-c",
+        str(target.test_dir / "pyproject.toml"),
+        *(str(target.test_dir / name) for name in test_files or target.test_files),
     ]
 
 
@@ -360,7 +373,7 @@ def _prepare(tmp: Path) -> tuple[dict[str, Path], dict[str, float]]:
         ).stdout.strip()
         if not Path(where).is_relative_to(copy_src):
             raise SystemExit(f"{target.module} is imported from {where}, not from the copy {copy_src}")
-        status, seconds = _run(_pytest(target), target.test_dir, env, timeout=600)
+        status, seconds = _run(_pytest(target), env, timeout=600)
         if status != "passed":
             raise SystemExit(f"the unmutated {target.name} does not pass its suite ({status})")
         limits[target.name] = max(30.0, 3 * seconds + 10)
@@ -381,9 +394,7 @@ def _test_all(work: list[tuple[Mutant, str]], budget: float, started: float) -> 
             original = (target.src / mutant.file).read_text(encoding="utf-8")
             path.write_text(mutated, encoding="utf-8")
             try:
-                status, seconds = _run(
-                    _pytest(target), target.test_dir, _env(copies[target.name]), limits[target.name]
-                )
+                status, seconds = _run(_pytest(target), _env(copies[target.name]), limits[target.name])
             finally:
                 path.write_text(original, encoding="utf-8")
             mutant.status = {"failed": "killed", "passed": "survived", "timeout": "timeout"}[status]
@@ -407,8 +418,8 @@ def own_tests() -> dict[str, object]:
             original = (target.src / mutant.file).read_text(encoding="utf-8")
             path.write_text(sources[mutant.key], encoding="utf-8")
             try:
-                command = _pytest(target, OWN_TESTS[target.name])
-                status, _ = _run(command, target.test_dir, _env(copies[target.name]), limits[target.name])
+                command = _pytest(target, (OWN_TESTS[target.name],))
+                status, _ = _run(command, _env(copies[target.name]), limits[target.name])
             finally:
                 path.write_text(original, encoding="utf-8")
             mutant.own_tests = "survived" if status == "passed" else "killed"
@@ -564,8 +575,9 @@ def write_markdown(data: dict[str, object]) -> None:
         score = f"{100 * (killed + timeout) / judged:.1f}%" if judged else "-"
         with_own = f"{100 * (killed + timeout + own_killed) / judged:.1f}%" if judged else "-"
         own_name = f" + `{OWN_TESTS[target.name]}`" if target.name in OWN_TESTS else ""
+        tests = ", ".join(f"`{name}`" for name in target.test_files)
         lines.append(
-            f"| {target.name} (`{target.test_file}`{own_name}) | {len(own)} | {killed} | {timeout} "
+            f"| {target.name} ({tests}{own_name}) | {len(own)} | {killed} | {timeout} "
             f"| {survived} | {equivalent} | {score} | {with_own} |"
         )
     survivors = [m for m in mutants if m.status == "survived"]

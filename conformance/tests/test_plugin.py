@@ -238,8 +238,12 @@ def test_nothing_but_selection_skips(tmp_path: Path) -> None:
     assert sum(int(re.search(r"\[(\d+)\]", line).group(1)) for line in reasons) == counts["skipped"]  # type: ignore[union-attr]
     for line in reasons:
         selection = re.search(r"the backend (lacks|has) (capability '\w+'|Requirements\.\w+)", line)
-        # The storage-fault tests need a FaultInjector, which the memory backend has no storage for.
-        hooks = ("no FaultInjector: return one from a 'conformance_faults'", "no LinkMaker: return one from")
+        # The storage hooks (faults, links, litter) need storage, which the memory backend has not.
+        hooks = (
+            "no FaultInjector: return one from a 'conformance_faults'",
+            "no LinkMaker: return one from",
+            "no LitterMaker: return one from",
+        )
         assert selection or any(hook in line for hook in hooks), line
 
 

@@ -7,6 +7,7 @@ subclass from ``conformance_requirements`` to declare known deviations. See the 
 
 from ._faults import FaultInjector, OsCallFaults
 from ._links import LinkMaker, OsLinks
+from ._litter import LitterMaker
 from ._markers import requires, requires_not
 from ._requirements import Need, Requirements
 from ._version import __version__
@@ -16,6 +17,7 @@ __all__ = [
     "NESTED_ROOT",
     "FaultInjector",
     "LinkMaker",
+    "LitterMaker",
     "Need",
     "OsCallFaults",
     "OsLinks",

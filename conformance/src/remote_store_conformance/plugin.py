@@ -7,7 +7,9 @@ installed (or explicitly with ``-p remote_store_conformance.plugin``). It provid
 - ``conformance_backend``: a placeholder that fails, naming the fixture the backend's tests must
   define; ``conformance_requirements``: ``Requirements()`` unless the backend's tests override it;
   ``conformance_faults``: ``None`` (no storage-fault tests) unless overridden with a
-  ``FaultInjector``, which ``storage_faults`` hands to the tests;
+  ``FaultInjector``, which ``storage_faults`` hands to the tests; likewise ``conformance_links``
+  (a ``LinkMaker``, handed on by ``storage_links``) and ``conformance_litter`` (a
+  ``LitterMaker``, handed on by ``storage_litter``);
 - ``requirements``, ``store`` and ``nested_store``, built from those two;
 - an autouse fixture that skips a marked test whose needs the backend does not meet.
 """
@@ -25,6 +27,7 @@ from remote_store import Backend, Store  # noqa: E402
 
 from ._faults import FaultInjector  # noqa: E402
 from ._links import LinkMaker  # noqa: E402
+from ._litter import LitterMaker  # noqa: E402
 from ._markers import REQUIRES, REQUIRES_NOT, skip_reason  # noqa: E402
 from ._requirements import Requirements  # noqa: E402
 
@@ -33,6 +36,7 @@ __all__ = [
     "conformance_backend",
     "conformance_faults",
     "conformance_links",
+    "conformance_litter",
     "conformance_requirements",
     "conformance_selection",
     "nested_store",
@@ -40,6 +44,7 @@ __all__ = [
     "requirements",
     "storage_faults",
     "storage_links",
+    "storage_litter",
     "store",
 ]
 
@@ -139,6 +144,36 @@ def storage_links(conformance_links: object) -> LinkMaker:
             pytrace=False,
         )
     return conformance_links
+
+
+@pytest.fixture
+def conformance_litter() -> LitterMaker | None:
+    """The backend's ``LitterMaker``; override it to run the tests of interrupted writes' litter (CONF-011).
+
+    ``None`` (the default) skips them, saying so.
+    """
+    return None
+
+
+@pytest.fixture
+def storage_litter(conformance_litter: object) -> LitterMaker:
+    """``conformance_litter``, checked; skips the test if ``None``.
+
+    Raises:
+        pytest.fail.Exception: ``conformance_litter`` is neither ``None`` nor a ``LitterMaker``.
+    """
+    if conformance_litter is None:
+        pytest.skip(
+            "no LitterMaker: return one from a 'conformance_litter' fixture to run the tests of the "
+            "litter of interrupted writes (CONF-011)"
+        )
+    if not isinstance(conformance_litter, LitterMaker):
+        pytest.fail(
+            "the 'conformance_litter' fixture must return a remote_store_conformance.LitterMaker or None, "
+            f"not {type(conformance_litter).__name__}",
+            pytrace=False,
+        )
+    return conformance_litter
 
 
 @pytest.fixture

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import os
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -50,6 +52,34 @@ def conformance_links(conformance_backend: LocalBackend, tmp_path: Path) -> Any:
     from remote_store_conformance import OsLinks
 
     return OsLinks(conformance_backend.root, tmp_path / "outside")
+
+
+@pytest.fixture
+def conformance_litter(conformance_backend: LocalBackend) -> Any:
+    # What a writer killed mid-replace leaves: a named temporary file beside the target (CONF-011).
+    from remote_store.backends.local._names import is_temp_name, new_temp_name
+    from remote_store_conformance import LitterMaker
+
+    class LocalLitter(LitterMaker):
+        def __init__(self, backend: LocalBackend) -> None:
+            self._backend = backend
+            self._root = Path(backend.root)
+
+        def leave(self, folder: str, *, age: float) -> None:
+            place = self._root / folder
+            place.mkdir(parents=True, exist_ok=True)
+            temp = place / new_temp_name()
+            temp.write_bytes(b"the first part of a file whose writer was killed")
+            touched = time.time() - age
+            os.utime(temp, (touched, touched))
+
+        def count(self) -> int:
+            return sum(1 for _, _, names in os.walk(self._root) for name in names if is_temp_name(name))
+
+        def sweep(self, older_than: float) -> int:
+            return self._backend.remove_temp_files(older_than=older_than)
+
+    return LocalLitter(conformance_backend)
 
 
 @pytest.fixture

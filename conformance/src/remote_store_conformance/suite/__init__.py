@@ -9,7 +9,15 @@ module). The suite's own fixtures are exported too, so that they are bound in th
 and a ``store`` fixture of the backend's ``conftest.py`` cannot replace them (CONF-003).
 """
 
-from ..plugin import conformance_selection, nested_store, requirements, storage_faults, storage_links, store
+from ..plugin import (
+    conformance_selection,
+    nested_store,
+    requirements,
+    storage_faults,
+    storage_links,
+    storage_litter,
+    store,
+)
 from .test_atomic import TestAtomic, TestAtomicConcurrent
 from .test_capabilities import TestCapabilities, TestCapabilitiesUndeclared
 from .test_close import TestClose
@@ -20,6 +28,7 @@ from .test_errors import TestErrors, TestErrorsFromTheBackend
 from .test_faults import TestFaults
 from .test_links import TestLinks
 from .test_listing import TestListing, TestListingLarge, TestListingNames
+from .test_litter import TestLitter
 from .test_metadata import TestMetadata
 from .test_move_copy import TestMoveCopy, TestMoveCopyErrors
 from .test_queries import TestQueries
@@ -48,6 +57,7 @@ __all__ = [
     "TestListing",
     "TestListingLarge",
     "TestListingNames",
+    "TestLitter",
     "TestMetadata",
     "TestMoveCopy",
     "TestMoveCopyErrors",
@@ -64,5 +74,6 @@ __all__ = [
     "requirements",
     "storage_faults",
     "storage_links",
+    "storage_litter",
     "store",
 ]
