@@ -38,14 +38,25 @@ class FaultInjector(abc.ABC):
     def disarm(self) -> bool:
         """Stop injecting (idempotent); ``True`` if the fault fired since the last ``arm``."""
 
+    def reported_by(self, error: BaseException) -> bool:
+        """True if ``error`` reports the fault that fired: it is in its ``__cause__`` chain.
+
+        The suite asks after each failed call, so that a backend cannot answer a storage failure
+        with an unrelated error (BACKEND-005). The default answers ``True``: for injectors that
+        cannot recognise their fault (it surfaces as a client library's own error).
+        """
+        return True
+
 
 class OsCallFaults(FaultInjector):
     """A ``FaultInjector`` for backends built on the ``os`` module (file systems).
 
     While armed, the functions of ``os`` named in ``functions`` are replaced by wrappers that
     count calls (from any module, in the arming thread only) and raise
-    ``OSError(error_number, "injected fault")`` for the one call chosen. Functions of the
-    built-in ``open()`` and of ``io`` file objects are C code that these wrappers cannot reach.
+    ``OSError(error_number, "injected fault")`` for the one call chosen. Each entry a
+    ``scandir`` iterator reads counts as a call too (reading a folder is I/O that can fail
+    midway). Functions of the built-in ``open()`` and of ``io`` file objects are C code that
+    these wrappers cannot reach.
 
     Args:
         functions: the ``os`` functions to fail; by default those a file-system backend uses to
@@ -79,30 +90,46 @@ class OsCallFaults(FaultInjector):
         self._error_number = error_number
         self._originals: dict[str, Callable[..., Any]] = {}
         self._left = 0
-        self._fired = False
+        self._fired: OSError | None = None
         self._thread: int | None = None
 
     def arm(self, skip: int) -> None:
         """Fail the ``skip + 1``-th call to one of the functions made by this thread from now on."""
         self.disarm()
         self._left = skip
-        self._fired = False
+        self._fired = None
         self._thread = threading.get_ident()
         for name in self._names:
             original = getattr(os, name)
             self._originals[name] = original
-            setattr(os, name, self._wrap(original))
+            setattr(os, name, self._wrap(original, entries=name == "scandir"))
 
-    def _wrap(self, original: Callable[..., Any]) -> Callable[..., Any]:
+    def _tick(self) -> None:
+        """Count one call; raise the fault if it is the chosen one."""
+        if self._fired is None and threading.get_ident() == self._thread:
+            if self._left == 0:
+                self._fired = OSError(self._error_number, "injected fault")
+                raise self._fired
+            self._left -= 1
+
+    def _wrap(self, original: Callable[..., Any], *, entries: bool) -> Callable[..., Any]:
         def failing(*args: Any, **kwargs: Any) -> Any:
-            if not self._fired and threading.get_ident() == self._thread:
-                if self._left == 0:
-                    self._fired = True
-                    raise OSError(self._error_number, "injected fault")
-                self._left -= 1
-            return original(*args, **kwargs)
+            self._tick()
+            result = original(*args, **kwargs)
+            return _Entries(result, self._tick) if entries else result
 
         return failing
+
+    def reported_by(self, error: BaseException) -> bool:
+        """True if the ``OSError`` this injector raised is ``error`` or in its cause/context chain."""
+        seen: set[int] = set()
+        current: BaseException | None = error
+        while current is not None and id(current) not in seen:
+            if current is self._fired:
+                return True
+            seen.add(id(current))
+            current = current.__cause__ or current.__context__
+        return False
 
     def disarm(self) -> bool:
         """Put the original functions back; ``True`` if the fault fired."""
@@ -110,4 +137,28 @@ class OsCallFaults(FaultInjector):
             setattr(os, name, original)
         self._originals.clear()
         self._thread = None
-        return self._fired
+        return self._fired is not None
+
+
+class _Entries:
+    """A ``scandir`` iterator whose every step counts as a storage call (and can fail)."""
+
+    def __init__(self, inner: Any, tick: Callable[[], None]) -> None:
+        self._inner = inner
+        self._tick = tick
+
+    def __iter__(self) -> _Entries:
+        return self
+
+    def __next__(self) -> Any:
+        self._tick()
+        return next(self._inner)
+
+    def close(self) -> None:
+        self._inner.close()
+
+    def __enter__(self) -> _Entries:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self._inner.close()

@@ -22,11 +22,15 @@ class LitterMaker(abc.ABC):
     """
 
     @abc.abstractmethod
-    def leave(self, folder: str, *, age: float) -> None:
+    def leave(self, folder: str, *, age: float) -> str | None:
         """Leave what one write into ``folder``, interrupted ``age`` seconds ago, leaves behind.
 
         Exactly what a killed writer of this backend leaves (same names, same place), last
         touched ``age`` seconds ago; ``folder`` is made first if it does not exist.
+
+        Returns the backend path the litter sits at if the backend reserves such paths (no file
+        can be made there, like the local backend's temporary names), else ``None`` (an unfinished
+        upload to a path that stays an ordinary path).
         """
 
     @abc.abstractmethod

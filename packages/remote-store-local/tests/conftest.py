@@ -65,13 +65,14 @@ def conformance_litter(conformance_backend: LocalBackend) -> Any:
             self._backend = backend
             self._root = Path(backend.root)
 
-        def leave(self, folder: str, *, age: float) -> None:
+        def leave(self, folder: str, *, age: float) -> str:
             place = self._root / folder
             place.mkdir(parents=True, exist_ok=True)
-            temp = place / new_temp_name()
-            temp.write_bytes(b"the first part of a file whose writer was killed")
+            name = new_temp_name()
+            (place / name).write_bytes(b"the first part of a file whose writer was killed")
             touched = time.time() - age
-            os.utime(temp, (touched, touched))
+            os.utime(place / name, (touched, touched))
+            return f"{folder}/{name}" if folder else name  # temporary names are reserved (LOCAL-009)
 
         def count(self) -> int:
             return sum(1 for _, _, names in os.walk(self._root) for name in names if is_temp_name(name))

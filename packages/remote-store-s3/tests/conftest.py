@@ -277,6 +277,18 @@ class RequestFaults(FaultInjector):
         self._armed = False
         return self._fired
 
+    def reported_by(self, error: BaseException) -> bool:
+        # The refusal surfaces as botocore's ClientError carrying the injected message.
+        seen: set[int] = set()
+        current: BaseException | None = error
+        while current is not None and id(current) not in seen:
+            seen.add(id(current))
+            response = getattr(current, "response", None)
+            if isinstance(response, dict) and response.get("Error", {}).get("Message") == "injected fault":
+                return True
+            current = current.__cause__ or current.__context__
+        return False
+
 
 @pytest.fixture
 def conformance_faults(backend: S3Backend) -> FaultInjector:

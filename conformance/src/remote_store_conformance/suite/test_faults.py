@@ -100,6 +100,11 @@ def each_fault(
             check(folder, state, None)
             continue
         check(folder, state, error)
+        if fired and error is not None:
+            assert faults.reported_by(error), (
+                f"storage call {skip + 1} failed, but the backend raised {error!r}, which does not carry "
+                "that failure in its __cause__ chain: it answered the failure with an unrelated error"
+            )
         if not fired:
             assert skip > 0, "the FaultInjector never fired: it does not reach the backend's storage"
             if descriptors is not None:

@@ -7,9 +7,11 @@ backend's own cleanup (BACKEND-017).
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pytest
 
-from remote_store import Capability, ConfigError, Store
+from remote_store import Capability, ConfigError, InvalidPath, NotFound, Store
 
 from .._litter import LitterMaker
 from .._markers import requires
@@ -42,6 +44,50 @@ class TestLitter:
         if info is not None:
             assert store.get_folder_info("") == info
             assert store.get_folder_info("a/b/c").file_count == 1
+
+    @pytest.mark.spec("BACKEND-017")
+    @pytest.mark.parametrize("folder", ["", "a/b"], ids=["root", "nested"])
+    def test_a_reserved_litter_path_is_nothing_and_takes_nothing(
+        self, store: Store, storage_litter: LitterMaker, folder: str
+    ) -> None:
+        write_tree(store, TREE)
+        path = storage_litter.leave(folder, age=0)
+        if path is None:
+            pytest.skip("this backend's litter sits at no reserved path (LitterMaker.leave gave None)")
+        before = snapshot(store, *TREE, path)
+        assert not store.exists(path) and not store.is_file(path) and not store.is_folder(path)
+        assert not store.exists(f"{path}/below.txt")
+        refused: list[tuple[str, Callable[[], object]]] = [
+            ("read_bytes", lambda: store.read_bytes(path)),
+            ("read", lambda: store.read(path).close()),
+        ]
+        if store.supports(Capability.METADATA):
+            refused.append(("get_file_info", lambda: store.get_file_info(path)))
+        if store.supports(Capability.DELETE):
+            refused.append(("delete", lambda: store.delete(path)))
+        for operation, call in refused:
+            with pytest.raises(NotFound) as caught:
+                call()
+            assert caught.value.operation == operation
+        if store.supports(Capability.DELETE):
+            store.delete(path, missing_ok=True)  # nothing there to delete: the litter stays
+        creates: list[Callable[[], object]] = [
+            lambda: store.write(path, b"mine"),
+            lambda: store.write(path, b"mine", overwrite=True),
+            lambda: store.write(f"{path}/below.txt", b"mine"),
+        ]
+        if store.supports(Capability.ATOMIC_WRITE):
+            creates.append(lambda: store.write_atomic(path, b"mine", overwrite=True))
+        if store.supports(Capability.MOVE):
+            creates.append(lambda: store.move("top.txt", path))
+            creates.append(lambda: store.move("top.txt", path, overwrite=True))
+        if store.supports(Capability.COPY):
+            creates.append(lambda: store.copy("top.txt", path, overwrite=True))
+        for create in creates:
+            with pytest.raises(InvalidPath):
+                create()
+        assert snapshot(store, *TREE, path) == before
+        assert storage_litter.count() == 1, "a call removed or replaced the litter"
 
     @requires(Capability.DELETE)
     @pytest.mark.spec("BACKEND-017")
@@ -98,14 +144,19 @@ class TestLitter:
         assert store.read_bytes("f/keep.txt") == b"keep"
 
     @pytest.mark.spec("BACKEND-017")
-    def test_a_sweep_of_an_empty_backend_finds_nothing(self, storage_litter: LitterMaker) -> None:
+    def test_a_sweep_of_an_empty_backend_finds_nothing(
+        self, store: Store, storage_litter: LitterMaker
+    ) -> None:
         assert storage_litter.sweep(0) == 0
+        assert list(store.list_files("", recursive=True)) == []
 
     @pytest.mark.spec("BACKEND-017")
     @pytest.mark.parametrize("age", [-1, -0.5, float("nan")])
-    def test_a_negative_age_is_refused(self, storage_litter: LitterMaker, age: float) -> None:
+    def test_a_negative_age_is_refused(self, store: Store, storage_litter: LitterMaker, age: float) -> None:
+        store.write("a/kept.txt", b"kept")
         storage_litter.leave("a", age=OLD)
         with pytest.raises(ConfigError) as caught:
             storage_litter.sweep(age)
         assert "older_than" in str(caught.value), "the error does not name the argument at fault"
         assert storage_litter.count() == 1
+        assert store.read_bytes("a/kept.txt") == b"kept"
