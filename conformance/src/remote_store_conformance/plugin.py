@@ -17,6 +17,7 @@ installed (or explicitly with ``-p remote_store_conformance.plugin``). It provid
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import TypeVar
 
 import pytest
 
@@ -47,6 +48,8 @@ __all__ = [
     "storage_litter",
     "store",
 ]
+
+HookT = TypeVar("HookT")
 
 NESTED_ROOT = "nested/inner root"
 """The ``root_path`` of ``nested_store``: two levels deep, with a space, to exercise translation."""
@@ -94,6 +97,25 @@ def conformance_faults() -> FaultInjector | None:
     return None
 
 
+def _hook(value: object, kind: type[HookT], fixture: str, tests: str, requirement: str) -> HookT:
+    """``value`` (a hook fixture's result) checked to be a ``kind``; skips the test if ``None``.
+
+    Raises:
+        pytest.fail.Exception: ``value`` is neither ``None`` nor a ``kind``.
+    """
+    if value is None:
+        pytest.skip(
+            f"no {kind.__name__}: return one from a '{fixture}' fixture to run the {tests} ({requirement})"
+        )
+    if not isinstance(value, kind):
+        pytest.fail(
+            f"the '{fixture}' fixture must return a remote_store_conformance.{kind.__name__} or None, "
+            f"not {type(value).__name__}",
+            pytrace=False,
+        )
+    return value
+
+
 @pytest.fixture
 def storage_faults(conformance_faults: object) -> Iterator[FaultInjector]:
     """``conformance_faults``, checked, and disarmed after the test; skips the test if ``None``.
@@ -101,19 +123,9 @@ def storage_faults(conformance_faults: object) -> Iterator[FaultInjector]:
     Raises:
         pytest.fail.Exception: ``conformance_faults`` is neither ``None`` nor a ``FaultInjector``.
     """
-    if conformance_faults is None:
-        pytest.skip(
-            "no FaultInjector: return one from a 'conformance_faults' fixture to run the storage-fault "
-            "tests (CONF-009)"
-        )
-    if not isinstance(conformance_faults, FaultInjector):
-        pytest.fail(
-            "the 'conformance_faults' fixture must return a remote_store_conformance.FaultInjector "
-            f"or None, not {type(conformance_faults).__name__}",
-            pytrace=False,
-        )
-    yield conformance_faults
-    conformance_faults.disarm()
+    faults = _hook(conformance_faults, FaultInjector, "conformance_faults", "storage-fault tests", "CONF-009")
+    yield faults
+    faults.disarm()
 
 
 @pytest.fixture
@@ -132,18 +144,7 @@ def storage_links(conformance_links: object) -> LinkMaker:
     Raises:
         pytest.fail.Exception: ``conformance_links`` is neither ``None`` nor a ``LinkMaker``.
     """
-    if conformance_links is None:
-        pytest.skip(
-            "no LinkMaker: return one from a 'conformance_links' fixture to run the symbolic-link tests "
-            "(CONF-010)"
-        )
-    if not isinstance(conformance_links, LinkMaker):
-        pytest.fail(
-            "the 'conformance_links' fixture must return a remote_store_conformance.LinkMaker or None, "
-            f"not {type(conformance_links).__name__}",
-            pytrace=False,
-        )
-    return conformance_links
+    return _hook(conformance_links, LinkMaker, "conformance_links", "symbolic-link tests", "CONF-010")
 
 
 @pytest.fixture
@@ -162,18 +163,13 @@ def storage_litter(conformance_litter: object) -> LitterMaker:
     Raises:
         pytest.fail.Exception: ``conformance_litter`` is neither ``None`` nor a ``LitterMaker``.
     """
-    if conformance_litter is None:
-        pytest.skip(
-            "no LitterMaker: return one from a 'conformance_litter' fixture to run the tests of the "
-            "litter of interrupted writes (CONF-011)"
-        )
-    if not isinstance(conformance_litter, LitterMaker):
-        pytest.fail(
-            "the 'conformance_litter' fixture must return a remote_store_conformance.LitterMaker or None, "
-            f"not {type(conformance_litter).__name__}",
-            pytrace=False,
-        )
-    return conformance_litter
+    return _hook(
+        conformance_litter,
+        LitterMaker,
+        "conformance_litter",
+        "tests of the litter of interrupted writes",
+        "CONF-011",
+    )
 
 
 @pytest.fixture

@@ -164,21 +164,7 @@ class TestWriteInvalid:
         self, conformance_backend: Backend, operation: str, content: object, existing: bool
     ) -> None:
         # Called directly, without a Store in front: the backend must not trust its caller.
-        backend = conformance_backend
-        if existing:
-            backend.write("new-folder/new.txt", b"old")
-        with pytest.raises(InvalidContent) as caught:
-            getattr(backend, operation)("new-folder/new.txt", content)
-        error = caught.value
-        assert (error.path, error.operation, error.backend) == (
-            "new-folder/new.txt",
-            operation,
-            backend.type_name,
-        )
-        if existing:
-            assert backend.read_bytes("new-folder/new.txt") == b"old"
-        else:
-            assert not backend.exists("new-folder")
+        _assert_refused(conformance_backend, operation, content, overwrite=False, existing=existing)
 
     @pytest.mark.spec("BACKEND-016", "BACKEND-005", "BACKEND-006")
     @pytest.mark.parametrize(
@@ -188,21 +174,26 @@ class TestWriteInvalid:
     def test_a_stream_that_turns_out_to_give_text_is_refused_midway(
         self, conformance_backend: Backend, operation: str, overwrite: bool
     ) -> None:
-        backend = conformance_backend
-        if overwrite:
-            backend.write("new-folder/new.txt", b"old")
-        with pytest.raises(InvalidContent) as caught:
-            getattr(backend, operation)("new-folder/new.txt", _TextAfterBytes(), overwrite=overwrite)
-        error = caught.value
-        assert (error.path, error.operation, error.backend) == (
-            "new-folder/new.txt",
-            operation,
-            backend.type_name,
+        _assert_refused(
+            conformance_backend, operation, _TextAfterBytes(), overwrite=overwrite, existing=overwrite
         )
-        if overwrite:
-            assert backend.read_bytes("new-folder/new.txt") == b"old"
-        else:
-            assert not backend.exists("new-folder")
+
+
+def _assert_refused(
+    backend: Backend, operation: str, content: object, *, overwrite: bool, existing: bool
+) -> None:
+    """``operation`` of ``content`` raises InvalidContent naming path, operation, backend; nothing changes."""
+    path = "new-folder/new.txt"
+    if existing:
+        backend.write(path, b"old")
+    with pytest.raises(InvalidContent) as caught:
+        getattr(backend, operation)(path, content, overwrite=overwrite)
+    error = caught.value
+    assert (error.path, error.operation, error.backend) == (path, operation, backend.type_name)
+    if existing:
+        assert backend.read_bytes(path) == b"old"
+    else:
+        assert not backend.exists("new-folder")
 
 
 class _TextAfterBytes:
