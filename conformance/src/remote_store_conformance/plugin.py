@@ -17,7 +17,7 @@ installed (or explicitly with ``-p remote_store_conformance.plugin``). It provid
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import TypeVar
+from typing import cast
 
 import pytest
 
@@ -48,8 +48,6 @@ __all__ = [
     "storage_litter",
     "store",
 ]
-
-HookT = TypeVar("HookT")
 
 NESTED_ROOT = "nested/inner root"
 """The ``root_path`` of ``nested_store``: two levels deep, with a space, to exercise translation."""
@@ -97,7 +95,7 @@ def conformance_faults() -> FaultInjector | None:
     return None
 
 
-def _hook(value: object, kind: type[HookT], fixture: str, tests: str, requirement: str) -> HookT:
+def _hook(value: object, kind: type[object], fixture: str, tests: str, requirement: str) -> object:
     """``value`` (a hook fixture's result) checked to be a ``kind``; skips the test if ``None``.
 
     Raises:
@@ -123,7 +121,10 @@ def storage_faults(conformance_faults: object) -> Iterator[FaultInjector]:
     Raises:
         pytest.fail.Exception: ``conformance_faults`` is neither ``None`` nor a ``FaultInjector``.
     """
-    faults = _hook(conformance_faults, FaultInjector, "conformance_faults", "storage-fault tests", "CONF-009")
+    faults = cast(
+        FaultInjector,
+        _hook(conformance_faults, FaultInjector, "conformance_faults", "storage-fault tests", "CONF-009"),
+    )
     yield faults
     faults.disarm()
 
@@ -144,7 +145,9 @@ def storage_links(conformance_links: object) -> LinkMaker:
     Raises:
         pytest.fail.Exception: ``conformance_links`` is neither ``None`` nor a ``LinkMaker``.
     """
-    return _hook(conformance_links, LinkMaker, "conformance_links", "symbolic-link tests", "CONF-010")
+    return cast(
+        LinkMaker, _hook(conformance_links, LinkMaker, "conformance_links", "symbolic-link tests", "CONF-010")
+    )
 
 
 @pytest.fixture
@@ -163,13 +166,8 @@ def storage_litter(conformance_litter: object) -> LitterMaker:
     Raises:
         pytest.fail.Exception: ``conformance_litter`` is neither ``None`` nor a ``LitterMaker``.
     """
-    return _hook(
-        conformance_litter,
-        LitterMaker,
-        "conformance_litter",
-        "tests of the litter of interrupted writes",
-        "CONF-011",
-    )
+    tests = "tests of the litter of interrupted writes"
+    return cast(LitterMaker, _hook(conformance_litter, LitterMaker, "conformance_litter", tests, "CONF-011"))
 
 
 @pytest.fixture
