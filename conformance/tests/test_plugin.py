@@ -298,3 +298,17 @@ def test_every_suite_test_cites_known_requirements() -> None:
             assert cited, f"{name}.{attribute} cites no requirement"
             assert set(cited) <= known, f"{name}.{attribute} cites unknown {sorted(set(cited) - known)}"
     assert tests > 50
+
+
+@pytest.mark.spec("CONF-002")
+def test_every_suite_test_takes_the_backend() -> None:
+    # A test reaching the backend only through a hook fixture would not be parametrized by a
+    # backend factory over several servers (the S3 tests run moto and Ceph from one fixture).
+    for name in suite.__all__:
+        area = getattr(suite, name)
+        if not isinstance(area, type):
+            continue
+        for attribute, test in vars(area).items():
+            if attribute.startswith("test_"):
+                parameters = set(inspect.signature(test).parameters)
+                assert parameters & {"conformance_backend", "store", "nested_store"}, f"{name}.{attribute}"
