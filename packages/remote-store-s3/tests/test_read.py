@@ -235,11 +235,19 @@ def _break_bodies(monkeypatch: pytest.MonkeyPatch, backend: S3Backend, plan: Pla
     return bodies
 
 
-def _read_in_chunks(backend: S3Backend, path: str, chunk: int = 64 * 1024) -> bytes:
-    received = bytearray()
+def _read_into(backend: S3Backend, path: str, how: str, received: bytearray, chunk: int = 64 * 1024) -> None:
+    """Read ``path`` with ``how`` into ``received``, which keeps what arrived when the read fails."""
+    if how == "read_bytes":
+        received += backend.read_bytes(path)
+        return
     with backend.read(path) as stream:
         while data := stream.read(chunk):
             received += data
+
+
+def _read_in_chunks(backend: S3Backend, path: str, chunk: int = 64 * 1024) -> bytes:
+    received = bytearray()
+    _read_into(backend, path, "read", received, chunk)
     return bytes(received)
 
 
@@ -382,12 +390,7 @@ def test_resumes_are_bounded_by_max_attempts(
     log = RequestLog(backend)
     received = bytearray()
     with pytest.raises(BackendUnavailable) as caught:
-        if how == "read_bytes":
-            received += backend.read_bytes("f.bin")
-        else:
-            with backend.read("f.bin") as stream:
-                while chunk := stream.read(25_000):
-                    received += chunk
+        _read_into(backend, "f.bin", how, received, 25_000)
     assert log.operations == ["GetObject"] * max_attempts, "one GetObject, then max_attempts - 1 resumes"
     assert caught.value.__cause__ is errors[-1]
     assert caught.value.path == "f.bin" and caught.value.operation == how
@@ -417,12 +420,7 @@ def test_an_object_replaced_before_the_resume_is_never_spliced(
     log = RequestLog(backend)
     received = bytearray()
     with pytest.raises(BackendUnavailable) as caught:
-        if how == "read_bytes":
-            received += backend.read_bytes("f.bin")
-        else:
-            with backend.read("f.bin") as stream:
-                while chunk := stream.read(64 * 1024):
-                    received += chunk
+        _read_into(backend, "f.bin", how, received)
     assert caught.value.message == CHANGED
     assert caught.value.path == "f.bin"
     cause: Any = caught.value.__cause__
