@@ -32,7 +32,7 @@ from ._call import BACKEND, Call, is_folder, is_regular
 from ._listing import file_info, scan, walk_files
 from ._litter import remove_stale_temps
 from ._names import has_temp_segment, is_temp_name
-from ._tree import DIR_FLAGS, Place, locate, locate_target, lstat_at, remove_folders
+from ._tree import DIR_FLAGS, NOT_A_FOLDER, Place, locate, locate_target, lstat_at, remove_folders
 from ._write import discard, name_new, open_temp, publish
 
 __all__ = ["LocalBackend"]
@@ -541,7 +541,7 @@ def _open_subfolder(parent: int | None, name: str) -> int | None:
     except FileNotFoundError:
         return None
     except OSError as error:
-        if error.errno not in (errno.ELOOP, errno.ENOTDIR, errno.EMLINK):
+        if error.errno not in NOT_A_FOLDER:
             raise
     with contextlib.suppress(FileNotFoundError):
         os.unlink(name, dir_fd=parent)

@@ -26,6 +26,8 @@ from ._call import MISSING_ERRNOS, Call
 
 __all__ = [
     "DIR_FLAGS",
+    "NOT_A_FOLDER",
+    "ROOT_FLAGS",
     "Created",
     "Place",
     "locate",
@@ -40,15 +42,15 @@ _CLOEXEC = getattr(os, "O_CLOEXEC", 0)
 DIR_FLAGS = os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | os.O_NOFOLLOW | _CLOEXEC
 """Flags opening a folder that is not a link (``ELOOP`` or ``ENOTDIR`` otherwise)."""
 
-_ROOT_FLAGS = os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | _CLOEXEC
+ROOT_FLAGS = os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | _CLOEXEC
+"""Flags opening the root by its path (trusted configuration: links in it are followed)."""
 
 # The most links one resolution follows, as Linux's own path walk (MAXSYMLINKS): a loop of
 # links ends here, as "nothing there".
 _MAX_LINKS = 40
 
-# What open(2) of a folder with O_NOFOLLOW | O_DIRECTORY gives when the entry is a link or a
-# file (FreeBSD says EMLINK for a link).
-_NOT_A_FOLDER = frozenset({errno.ELOOP, errno.ENOTDIR, errno.EMLINK})
+NOT_A_FOLDER = frozenset({errno.ELOOP, errno.ENOTDIR, errno.EMLINK})
+"""What open(2) with ``DIR_FLAGS`` gives when the entry is a link or a file (FreeBSD: EMLINK for a link)."""
 
 Created = list[tuple["int | None", str]]
 """Folders made by one call, outermost first: ``(folder descriptor or None, entry)``."""
@@ -142,7 +144,7 @@ def open_folder(place: Place) -> int | None:
         OSError: any failure but the entry missing or not being a folder.
     """
     # The root itself is trusted configuration: links in its own path are followed.
-    return _open_folder_at(place.folder, place.entry(), _ROOT_FLAGS if place.is_root else DIR_FLAGS)
+    return _open_folder_at(place.folder, place.entry(), ROOT_FLAGS if place.is_root else DIR_FLAGS)
 
 
 def locate(
@@ -332,7 +334,7 @@ def _open_folder_at(folder: int | None, entry: str, flags: int = DIR_FLAGS) -> i
     try:
         return os.open(entry, flags, dir_fd=folder)
     except OSError as error:
-        if error.errno in _NOT_A_FOLDER or error.errno in MISSING_ERRNOS:
+        if error.errno in NOT_A_FOLDER or error.errno in MISSING_ERRNOS:
             return None
         raise
 
@@ -357,7 +359,7 @@ def _enter(
     try:
         return os.open(entry, DIR_FLAGS, dir_fd=folder)
     except OSError as error:
-        if error.errno not in _NOT_A_FOLDER and error.errno != errno.ENOENT:
+        if error.errno not in NOT_A_FOLDER and error.errno != errno.ENOENT:
             raise
         # Swapped for a link or a file, or removed, since the lstat: treat it as not there.
         if created is None:

@@ -22,7 +22,7 @@ from remote_store import AlreadyExists, InvalidPath, RemoteStoreError
 
 from ._call import Call
 from ._names import new_temp_name
-from ._tree import Place
+from ._tree import ROOT_FLAGS, Place
 
 __all__ = ["discard", "name_new", "open_temp", "publish"]
 
@@ -34,8 +34,6 @@ _NO_HARD_LINKS = frozenset({errno.EPERM, errno.ENOTSUP, errno.EOPNOTSUPP, errno.
 _FOLDER_SYNC_UNSUPPORTED = frozenset({errno.EINVAL, errno.ENOTSUP, errno.EOPNOTSUPP})
 
 _OPEN_NEW = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0) | os.O_NOFOLLOW
-
-_FOLDER_FLAGS = os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | getattr(os, "O_CLOEXEC", 0)
 
 _TEMP_NAME_ATTEMPTS = 16
 
@@ -149,7 +147,7 @@ def name_new(call: Call, source: tuple[int | None, str], target: Place) -> bool:
 def _sync_folder(place: Place) -> None:
     fd = place.folder
     if fd is None:
-        fd = os.open(place.entry(""), _FOLDER_FLAGS)
+        fd = os.open(place.entry(""), ROOT_FLAGS)
     try:
         os.fsync(fd)
     except OSError as error:
