@@ -46,8 +46,7 @@ class RemotePath:
     _text: str
 
     def __init__(self, path: PathLike = "") -> None:
-        text = path._text if isinstance(path, RemotePath) else _validate(path)
-        object.__setattr__(self, "_text", text)
+        object.__setattr__(self, "_text", canonical_path(path))
 
     def __setattr__(self, name: str, value: object) -> None:
         raise AttributeError("RemotePath is immutable")

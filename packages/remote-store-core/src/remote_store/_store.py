@@ -12,7 +12,6 @@ from ._capabilities import Capability, CapabilitySet
 from ._content import WriteContent, check_content
 from ._errors import (
     CapabilityNotSupported,
-    InvalidContent,
     InvalidPath,
     NotFound,
     RemoteStoreError,
@@ -92,7 +91,7 @@ class Store:
         """
         target = self._file_path(path, "write")
         self._require(Capability.WRITE, "write", target)
-        self._check_content(content, path, "write")
+        check_content(content, self._relative(target), operation="write")
         self._call("write", lambda: self._backend.write(target, content, overwrite=overwrite))
 
     def write_atomic(self, path: PathLike, content: WriteContent, *, overwrite: bool = False) -> None:
@@ -106,7 +105,7 @@ class Store:
         """
         target = self._file_path(path, "write_atomic")
         self._require(Capability.ATOMIC_WRITE, "write_atomic", target)
-        self._check_content(content, path, "write_atomic")
+        check_content(content, self._relative(target), operation="write_atomic")
         self._call("write_atomic", lambda: self._backend.write_atomic(target, content, overwrite=overwrite))
 
     # -- reads ------------------------------------------------------------------------------
@@ -349,13 +348,6 @@ class Store:
         if target == self._prefix:
             raise InvalidPath("a file path must not be empty", path=str(path), operation=operation)
         return target
-
-    def _check_content(self, content: WriteContent, path: PathLike, operation: str) -> None:
-        try:
-            check_content(content, canonical_path(path))
-        except InvalidContent as error:
-            error.operation = operation
-            raise
 
     def _pair(self, src: PathLike, dst: PathLike, operation: str) -> tuple[str, str]:
         source = self._file_path(src, operation)
