@@ -382,11 +382,11 @@ class S3Backend(Backend):
         self._write("write_atomic", path, content, overwrite)
 
     def _write(self, operation: str, path: str, content: WriteContent, overwrite: bool) -> None:
-        check_content(content, path, operation=operation, backend=self.type_name)
         try:
+            check_content(content, path)
             self._write_checked(operation, path, content, overwrite)
         except InvalidContent as error:
-            # A stream found giving text midway, by the part readers, which know only the path.
+            # Raised before any request, or midway by the part readers: both know only the path.
             error.operation, error.backend = operation, self.type_name
             raise
 
