@@ -16,6 +16,8 @@ import threading
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from ._support import error_chain
+
 __all__ = ["FaultInjector", "OsCallFaults"]
 
 
@@ -122,14 +124,7 @@ class OsCallFaults(FaultInjector):
 
     def reported_by(self, error: BaseException) -> bool:
         """True if the ``OSError`` this injector raised is ``error`` or in its cause/context chain."""
-        seen: set[int] = set()
-        current: BaseException | None = error
-        while current is not None and id(current) not in seen:
-            if current is self._fired:
-                return True
-            seen.add(id(current))
-            current = current.__cause__ or current.__context__
-        return False
+        return any(link is self._fired for link in error_chain(error))
 
     def disarm(self) -> bool:
         """Put the original functions back; ``True`` if the fault fired."""

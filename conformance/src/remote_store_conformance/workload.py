@@ -29,6 +29,8 @@ from typing import Any
 
 from remote_store import AlreadyExists, NotFound, Store, StoreClosed
 
+from ._support import run_threads
+
 __all__ = [
     "CREATE_METHODS",
     "ONCE_KEYS",
@@ -375,28 +377,14 @@ def create(store: Store, method: str, target: str, content: bytes, *, source: st
 def race_creators(creators: int, attempt: Callable[[int], None]) -> tuple[list[int], list[BaseException]]:
     """Run ``attempt(0)`` ... ``attempt(creators - 1)`` at once, each in a thread of its own.
 
-    The threads start together (a barrier). Returns the indexes of the attempts that returned
+    The threads start together (``run_threads``). Returns the indexes of the attempts that returned
     (the winners) and the exceptions other than ``AlreadyExists`` raised by the others. For a
     race-free create: exactly one winner, no other exception.
     """
-    barrier = threading.Barrier(creators)
-    results: list[BaseException | None] = [None] * creators
-
-    def run(index: int) -> None:
-        barrier.wait()
-        try:
-            attempt(index)
-        except BaseException as error:  # noqa: BLE001 - collected and returned to the caller
-            results[index] = error
-
-    threads = [threading.Thread(target=run, args=(index,)) for index in range(creators)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    winners = [index for index, result in enumerate(results) if result is None]
-    others = [result for result in results if result is not None and not isinstance(result, AlreadyExists)]
-    return winners, others
+    results = run_threads(creators, attempt)
+    failures = [result for result in results if isinstance(result, BaseException)]
+    winners = [index for index, result in enumerate(results) if not isinstance(result, BaseException)]
+    return winners, [error for error in failures if not isinstance(error, AlreadyExists)]
 
 
 # -- close ----------------------------------------------------------------------------------------

@@ -9,7 +9,6 @@ behind the ``Store``'s own mapping. After every injected failure the backend mus
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
 from typing import Any
 
@@ -20,7 +19,7 @@ from remote_store import Backend, Capability, RemoteStoreError
 from .._faults import FaultInjector
 from .._markers import requires
 from .._requirements import Requirements
-from .._support import GeneratedStream, random_bytes
+from .._support import DESCRIPTOR_SLACK, GeneratedStream, open_descriptors, random_bytes
 
 __all__ = ["TestFaults"]
 
@@ -29,18 +28,6 @@ MAX_CALLS = 400
 
 CONTENT = random_bytes(3 * 1024 + 17, "faults-new")
 OLD = random_bytes(1024 + 3, "faults-old")
-
-
-DESCRIPTOR_SLACK = 3
-"""Descriptors a backend may open late (a pooled connection); a leak per failed call shows as more."""
-
-
-def _descriptors() -> int | None:
-    """How many descriptors the process has open, where the platform lists them."""
-    for folder in ("/dev/fd", "/proc/self/fd"):
-        if os.path.isdir(folder):
-            return len(os.listdir(folder))
-    return None
 
 
 def _content(backend: Backend, path: str) -> bytes | None:
@@ -74,7 +61,7 @@ def each_fault(
     A fault the action meets must raise unless the backend declares that it may absorb one
     (``Requirements.storage_faults_surface``).
     """
-    descriptors = _descriptors()
+    descriptors = open_descriptors()
     for skip in range(MAX_CALLS):
         folder = f"faults/{skip}"
         state = prepare(folder)
@@ -108,7 +95,7 @@ def each_fault(
         if not fired:
             assert skip > 0, "the FaultInjector never fired: it does not reach the backend's storage"
             if descriptors is not None:
-                leaked = (_descriptors() or 0) - descriptors
+                leaked = (open_descriptors() or 0) - descriptors
                 assert leaked <= DESCRIPTOR_SLACK, (
                     f"{leaked} descriptors left open by failed calls (BACKEND-014)"
                 )

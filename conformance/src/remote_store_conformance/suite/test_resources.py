@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import gc
-import os
 import threading
 
 import pytest
@@ -12,27 +11,19 @@ import pytest
 from remote_store import Capability, NotFound, Store
 
 from .._markers import requires
+from .._support import DESCRIPTOR_SLACK, open_descriptors
 
 __all__ = ["TestResources"]
 
 ROUNDS = 60
 """Rounds after the warm-up; a leak of one descriptor per call shows as dozens."""
 
-SLACK = 3
-"""Descriptors a backend may still open late (a pooled connection the warm-up did not need)."""
-
-_FD_FOLDER = "/dev/fd" if os.path.isdir("/dev/fd") else "/proc/self/fd"
-
-
-def _descriptors() -> int:
-    return len(os.listdir(_FD_FOLDER))
-
 
 @requires(Capability.WRITE, Capability.READ, Capability.LIST, Capability.DELETE)
 class TestResources:
     @pytest.mark.spec("BACKEND-014")
     def test_operations_leak_no_descriptors_or_threads(self, store: Store) -> None:
-        if not os.path.isdir(_FD_FOLDER):
+        if open_descriptors() is None:
             pytest.skip("the platform does not list open descriptors (/dev/fd)")
         data = b"resource" * 64
         moves = store.supports(Capability.MOVE)
@@ -62,11 +53,10 @@ class TestResources:
         for number in range(10):
             round_of_calls(number)
         gc.collect()
-        descriptors, threads = _descriptors(), threading.active_count()
+        descriptors, threads = open_descriptors(), threading.active_count()
         for number in range(ROUNDS):
             round_of_calls(number)
         gc.collect()
-        assert _descriptors() <= descriptors + SLACK, (
-            f"{_descriptors() - descriptors} more open descriptors after {ROUNDS} rounds of calls"
-        )
+        leaked = (open_descriptors() or 0) - (descriptors or 0)
+        assert leaked <= DESCRIPTOR_SLACK, f"{leaked} more open descriptors after {ROUNDS} rounds of calls"
         assert threading.active_count() <= threads, "threads left running after the calls returned"
