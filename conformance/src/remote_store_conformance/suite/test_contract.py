@@ -204,6 +204,19 @@ class TestContract:
             view.get_file_info("gone.txt")
         assert (caught.value.operation, caught.value.path) == ("get_file_info", "gone.txt")
 
+    @requires(Capability.METADATA)
+    @pytest.mark.spec("STORE-028")
+    def test_store_names_the_backend_a_backend_error_left_unnamed(self, conformance_backend: Backend) -> None:
+        # A backend that leaves ``backend`` unset breaks BACKEND-005; the Store still keeps its promise.
+        class Unnamed(RecordingBackend):
+            def get_file_info(self, path: str) -> FileInfo:
+                raise NotFound("no such file", path=path, operation="get_file_info")
+
+        view = Store(Unnamed(conformance_backend), owns_backend=False)
+        with pytest.raises(NotFound) as caught:
+            view.get_file_info("gone.txt")
+        assert caught.value.backend == conformance_backend.type_name
+
     @requires(Capability.READ)
     @pytest.mark.spec("STORE-028")
     def test_raw_os_errors_of_a_backend_become_remote_store_errors(
