@@ -34,6 +34,7 @@ DOCUMENTED = {
     "DirectoryNotEmpty",
     "PermissionDenied",
     "BackendUnavailable",
+    "Behaviour",
     "ConfigError",
 }
 EXTRAS = {"InvalidContent", "StoreClosed", "PathLike", "WriteContent", "__version__"}

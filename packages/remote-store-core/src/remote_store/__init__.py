@@ -5,6 +5,7 @@ and are contributed by separate distributions (``remote-store-local``, ``remote-
 """
 
 from ._backend import Backend
+from ._behaviour import Behaviour
 from ._capabilities import Capability, CapabilitySet
 from ._config import BackendConfig, RegistryConfig, StoreProfile
 from ._content import WriteContent
@@ -32,6 +33,7 @@ __all__ = [
     "Backend",
     "BackendConfig",
     "BackendUnavailable",
+    "Behaviour",
     "Capability",
     "CapabilityNotSupported",
     "CapabilitySet",

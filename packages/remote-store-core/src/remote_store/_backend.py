@@ -6,16 +6,20 @@ import abc
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, BinaryIO, ClassVar
 
+from ._behaviour import Behaviour
 from ._capabilities import Capability, CapabilitySet
 from ._content import WriteContent
 from ._errors import CapabilityNotSupported, NotFound, RemoteStoreError
 from ._models import FileInfo, FolderInfo
+from ._operation import Operation, OperationContext
 from ._path import RemotePath
 
 if TYPE_CHECKING:  # annotations only: datetime is not imported with the package (CONFIG-018)
     from datetime import datetime
 
 __all__ = ["Backend"]
+
+_STRICT = Behaviour()
 
 
 class Backend(abc.ABC):
@@ -53,6 +57,18 @@ class Backend(abc.ABC):
     @abc.abstractmethod
     def capabilities(self) -> CapabilitySet:
         """The capabilities this backend instance supports; constant for its lifetime."""
+
+    @property
+    def behaviour(self) -> Behaviour:
+        """Facts about how this backend behaves (``Behaviour``); constant for its lifetime.
+
+        The default is the strict, file-system behaviour; backends override it to declare theirs.
+        """
+        return _STRICT
+
+    def context(self, operation: Operation, path: str | None = None) -> OperationContext:
+        """The ``OperationContext`` of one call of ``operation`` on ``path``: it builds the call's errors."""
+        return OperationContext(operation, self.type_name, path)
 
     # -- queries that every backend answers -------------------------------------------------
 

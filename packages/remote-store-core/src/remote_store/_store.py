@@ -8,6 +8,7 @@ from types import TracebackType
 from typing import BinaryIO, TypeVar
 
 from ._backend import Backend
+from ._behaviour import Behaviour
 from ._capabilities import Capability, CapabilitySet
 from ._content import WriteContent, check_content
 from ._errors import (
@@ -70,6 +71,11 @@ class Store:
     def capabilities(self) -> CapabilitySet:
         """The capabilities the backend declares."""
         return self._backend.capabilities
+
+    @property
+    def behaviour(self) -> Behaviour:
+        """Facts about how the backend behaves (``Behaviour``: real empty folders, ...)."""
+        return self._backend.behaviour
 
     def supports(self, capability: Capability) -> bool:
         """True if the backend declares ``capability``."""

@@ -1,10 +1,11 @@
-"""Helpers for backend authors: consuming write content and mapping OS errors.
+"""Helpers for backend authors: the operation context, consuming write content, mapping OS errors.
 
 Application code does not need this module; ``Backend`` implementations do. Everything here is
 part of the public, versioned API of ``remote-store-core``.
 """
 
 from ._content import DEFAULT_CHUNK_SIZE, Readable, check_content, iter_chunks, read_full
+from ._operation import Operation, OperationContext
 from ._oserror import map_os_error
 from ._path import canonical_path
 from ._registry import ENTRY_POINT_GROUP
@@ -14,6 +15,8 @@ __all__ = [
     "DEFAULT_CHUNK_SIZE",
     "ENTRY_POINT_GROUP",
     "MASK",
+    "Operation",
+    "OperationContext",
     "Readable",
     "canonical_path",
     "check_content",
