@@ -140,6 +140,38 @@ class Backend(abc.ABC):
             error.operation = "read_bytes"  # a default built on another operation names its own
             raise
 
+    def read_range(self, path: str, start: int, end: int) -> bytes:
+        """The bytes ``start`` to ``end`` (excluded) of the file at ``path``, like ``data[start:end]``.
+
+        ``Store`` has checked ``0 <= start <= end``; a range past the end of the file gives what
+        exists (``b""`` when ``start`` is past it). Backends override this to fetch the range in one
+        request; the default seeks the stream of ``read``.
+
+        Raises:
+            NotFound: no file at ``path``.
+            CapabilityNotSupported: the backend does not declare ``SEEKABLE_READ``.
+        """
+        if Capability.SEEKABLE_READ not in self.capabilities:
+            raise self._unsupported(Capability.SEEKABLE_READ, "read_range", path)
+        context = self.context(Operation.READ_RANGE, path)
+        try:
+            with self.read(path) as stream:
+                stream.seek(start)
+                parts: list[bytes] = []
+                wanted = end - start
+                while wanted > 0:
+                    chunk = stream.read(wanted)
+                    if not chunk:
+                        break
+                    parts.append(chunk)
+                    wanted -= len(chunk)
+                return b"".join(parts)
+        except RemoteStoreError as error:
+            context.claim(error)  # a default built on another operation names its own
+            raise
+        except OSError as error:
+            raise context.os_error(error) from error
+
     # -- deletes ----------------------------------------------------------------------------
 
     def delete(self, path: str, *, missing_ok: bool = False) -> None:
@@ -191,7 +223,10 @@ class Backend(abc.ABC):
         raise self._unsupported(Capability.LIST, "list_files", path)
 
     def list_folders(self, path: str) -> Iterator[str]:
-        """Lazily yield the backend-relative paths of the folders directly in folder ``path``."""
+        """Lazily yield the backend-relative paths of the folders directly in folder ``path``.
+
+        (``Store.list_folders`` hands its callers the folders' names: the last segment.)
+        """
         raise self._unsupported(Capability.LIST, "list_folders", path)
 
     def get_file_info(self, path: str) -> FileInfo:

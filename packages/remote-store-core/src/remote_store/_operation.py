@@ -30,6 +30,9 @@ class Operation(str, enum.Enum):
     WRITE_ATOMIC = "write_atomic"
     READ = "read"
     READ_BYTES = "read_bytes"
+    READ_RANGE = "read_range"
+    READ_TEXT = "read_text"
+    WRITE_TEXT = "write_text"
     EXISTS = "exists"
     IS_FILE = "is_file"
     IS_FOLDER = "is_folder"
@@ -39,8 +42,10 @@ class Operation(str, enum.Enum):
     COPY = "copy"
     LIST_FILES = "list_files"
     LIST_FOLDERS = "list_folders"
+    GLOB = "glob"
     GET_FILE_INFO = "get_file_info"
     GET_FOLDER_INFO = "get_folder_info"
+    CHILD = "child"
     CLOSE = "close"
 
     def __str__(self) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 import dataclasses
 from collections.abc import Callable, Iterator
 from types import TracebackType
@@ -13,12 +14,16 @@ from ._capabilities import Capability, CapabilitySet
 from ._content import WriteContent, check_content
 from ._errors import (
     CapabilityNotSupported,
+    InvalidContent,
     InvalidPath,
+    InvalidRange,
     NotFound,
     RemoteStoreError,
     StoreClosed,
 )
+from ._glob import compile_glob
 from ._models import FileInfo, FolderInfo
+from ._operation import Operation
 from ._oserror import map_os_error
 from ._path import PathLike, RemotePath, canonical_path
 
@@ -33,7 +38,7 @@ class Store:
     Every path argument is a store-relative ``str`` or ``RemotePath`` (specs/paths.md); ``""`` is
     the store's root. Every path in a result or an error is store-relative and round-trips as input.
     ``Store`` adds no I/O of its own: it validates, checks capabilities, delegates, and translates
-    paths (STORE-001 to STORE-030 in specs/store.md).
+    paths (STORE-001 to STORE-038 in specs/store.md).
 
     Thread safety: a ``Store`` is as thread-safe as its backend, and every backend in this project
     is safe to share between threads.
@@ -120,7 +125,10 @@ class Store:
         """Open the file at ``path`` for streaming reads.
 
         The result is a binary file object and a context manager; ``read(n)`` streams. Close it
-        (or use ``with``) to release the file handle or connection.
+        (or use ``with``) to release the file handle or connection. Where the backend declares
+        ``SEEKABLE_READ`` the stream also has ``seek``, ``tell`` and ``readinto`` and reads only
+        what is asked (Parquet, zip and HDF5 readers can take it as it is); elsewhere it reads
+        forward only.
 
         Raises:
             NotFound: no file at ``path``.
@@ -142,6 +150,76 @@ class Store:
         target = self._file_path(path, "read_bytes")
         self._require(Capability.READ, "read_bytes", target)
         return self._call("read_bytes", lambda: self._backend.read_bytes(target))
+
+    def read_range(self, path: PathLike, start: int, end: int) -> bytes:
+        """The bytes ``start`` to ``end`` (excluded) of the file at ``path``, in one request.
+
+        Like ``data[start:end]``: a range reaching past the end of the file gives what exists,
+        ``b""`` when ``start`` is at or past the end or ``start == end``.
+
+        Raises:
+            InvalidRange: ``start`` or ``end`` is not an ``int``, is negative, or ``end < start``
+                (checked before any I/O).
+            NotFound: no file at ``path``.
+            InvalidPath: ``path`` is invalid or empty.
+            CapabilityNotSupported: the backend does not declare ``SEEKABLE_READ`` (before any I/O).
+        """
+        operation = Operation.READ_RANGE.value
+        target = self._file_path(path, operation)
+        _check_range(start, end, self._relative(target))
+        self._require(Capability.SEEKABLE_READ, operation, target)
+        return self._call(operation, lambda: self._backend.read_range(target, start, end))
+
+    def read_text(self, path: PathLike, encoding: str = "utf-8", errors: str = "strict") -> str:
+        """The content of the file at ``path``, decoded as ``bytes.decode(encoding, errors)`` does.
+
+        Raises:
+            NotFound: no file at ``path``.
+            InvalidPath: ``path`` is invalid or empty.
+            CapabilityNotSupported: the backend does not declare ``READ``.
+            LookupError: ``encoding`` names no codec (before any I/O).
+            UnicodeDecodeError: the content is not text in ``encoding`` (with ``errors="strict"``);
+                its reason names the path.
+        """
+        operation = Operation.READ_TEXT.value
+        target = self._file_path(path, operation)
+        codecs.lookup(encoding)
+        self._require(Capability.READ, operation, target)
+        data = self._call(operation, lambda: self._backend.read_bytes(target))
+        try:
+            return data.decode(encoding, errors)
+        except UnicodeDecodeError as error:
+            reason = f"{error.reason} in {self._relative(target)!r}"
+            raise UnicodeDecodeError(error.encoding, error.object, error.start, error.end, reason) from None
+
+    def write_text(
+        self, path: PathLike, text: str, encoding: str = "utf-8", *, overwrite: bool = False
+    ) -> None:
+        """Write ``text`` encoded with ``encoding`` to the file at ``path``, as ``write`` does.
+
+        Raises:
+            AlreadyExists: ``overwrite=False`` and a file exists at ``path``; it is left unchanged.
+            InvalidPath: ``path`` is invalid, empty, or names a folder.
+            InvalidContent: ``text`` is not a ``str`` (bytes go to ``write``).
+            CapabilityNotSupported: the backend does not declare ``WRITE``.
+            LookupError: ``encoding`` names no codec (before any I/O).
+            UnicodeEncodeError: ``text`` cannot be encoded in ``encoding``; its reason names the path.
+        """
+        operation = Operation.WRITE_TEXT.value
+        target = self._file_path(path, operation)
+        if not isinstance(text, str):
+            raise InvalidContent(
+                f"text must be a str, not {type(text).__name__}; write bytes with write()",
+                path=self._relative(target),
+                operation=operation,
+            )
+        self._require(Capability.WRITE, operation, target)
+        try:
+            data = text.encode(encoding)
+        except UnicodeEncodeError as error:
+            reason = f"{error.reason} for {self._relative(target)!r}"
+            raise UnicodeEncodeError(error.encoding, error.object, error.start, error.end, reason) from None
+        self._call(operation, lambda: self._backend.write(target, data, overwrite=overwrite))
 
     # -- queries ----------------------------------------------------------------------------
 
@@ -260,7 +338,10 @@ class Store:
         return self._iterate("list_files", source, self._file_info)
 
     def list_folders(self, path: PathLike = "") -> Iterator[str]:
-        """Lazily yield the store-relative paths of the folders directly in folder ``path``.
+        """Lazily yield the names of the folders directly in folder ``path`` (their last segment).
+
+        ``path`` joined with a name (``RemotePath(path) / name``) is that folder's store-relative
+        path. Order is not guaranteed. A missing folder yields nothing.
 
         Raises:
             InvalidPath: ``path`` is invalid (raised at the call).
@@ -270,7 +351,30 @@ class Store:
         self._require(Capability.LIST, "list_folders", target)
         self._check_open("list_folders")
         source = self._call("list_folders", lambda: self._backend.list_folders(target))
-        return self._iterate("list_folders", source, self._relative)
+        return self._iterate("list_folders", source, _last_segment)
+
+    def glob(self, pattern: str) -> Iterator[FileInfo]:
+        """Lazily yield ``FileInfo`` for the files whose store-relative path matches ``pattern``.
+
+        ``*`` matches any run of characters within a segment, ``?`` one character, ``[abc]`` one
+        of a set (``[!abc]`` one outside it), and a segment that is exactly ``**`` zero or more
+        whole segments: ``reports/2024/**/*.csv``. Names starting with a dot match like any other;
+        folders are not yielded. Only the pattern's literal prefix (``reports/2024``) is listed,
+        once, recursively only when the pattern can match deeper than directly in it. Order is
+        not guaranteed.
+
+        Raises:
+            InvalidPath: ``pattern`` is not a valid pattern, naming it (raised at the call).
+            CapabilityNotSupported: the backend does not declare ``LIST`` (raised at the call).
+        """
+        operation = Operation.GLOB.value
+        compiled = compile_glob(pattern, operation=operation)
+        target = self._any_path(compiled.prefix, operation)
+        self._require(Capability.LIST, operation, target)
+        self._check_open(operation)
+        source = self._call(operation, lambda: self._backend.list_files(target, recursive=compiled.recursive))
+        listing = self._iterate(operation, source, self._file_info)
+        return _matching(listing, compiled.matches)
 
     def get_file_info(self, path: PathLike) -> FileInfo:
         """Metadata of the file at ``path``.
@@ -302,6 +406,22 @@ class Store:
             # The store root always exists; before any write it is simply empty.
             return FolderInfo(path=RemotePath(""), file_count=0, total_size=0, modified_at=None)
         return dataclasses.replace(info, path=RemotePath(self._relative(str(info.path))))
+
+    # -- derived stores ---------------------------------------------------------------------
+
+    def child(self, subpath: PathLike) -> Store:
+        """A ``Store`` on the same backend for the folder ``subpath`` of this store.
+
+        The child does not own the backend: closing it leaves this store (and the backend) open,
+        and closing this store's backend makes the child's calls raise ``StoreClosed``. No I/O.
+
+        Raises:
+            InvalidPath: ``subpath`` is invalid.
+            StoreClosed: this store is closed.
+        """
+        target = self._any_path(subpath, Operation.CHILD.value)
+        self._check_open(Operation.CHILD.value)
+        return Store(self._backend, target, owns_backend=False)
 
     # -- lifecycle --------------------------------------------------------------------------
 
@@ -430,3 +550,30 @@ class Store:
         if error.backend is None:
             error.backend = self._backend.type_name
         return error
+
+
+def _last_segment(path: str) -> str:
+    return path.rsplit("/", 1)[-1]
+
+
+def _matching(listing: Iterator[FileInfo], matches: Callable[[str], bool]) -> Iterator[FileInfo]:
+    try:
+        for info in listing:
+            if matches(str(info.path)):
+                yield info
+    finally:
+        close = getattr(listing, "close", None)
+        if close is not None:
+            close()
+
+
+def _check_range(start: int, end: int, path: str) -> None:
+    operation = Operation.READ_RANGE.value
+    for name, bound in (("start", start), ("end", end)):
+        if not isinstance(bound, int) or isinstance(bound, bool):
+            message = f"{name} must be an int, not {type(bound).__name__}"
+            raise InvalidRange(message, path=path, operation=operation)
+        if bound < 0:
+            raise InvalidRange(f"{name} must not be negative (got {bound})", path=path, operation=operation)
+    if end < start:
+        raise InvalidRange(f"end ({end}) must not be before start ({start})", path=path, operation=operation)
