@@ -45,6 +45,16 @@ def test_pathlike_root(tmp_path: Path) -> None:
     assert str(tmp_path / "r") in repr(backend)
 
 
+@pytest.mark.spec("LOCAL-001", "BACKEND-001")
+def test_repr_names_a_subclass(tmp_path: Path) -> None:
+    class ArchiveBackend(LocalBackend):
+        type_name = "archive"
+
+    text = repr(ArchiveBackend(root=tmp_path / "r"))
+    assert text == f"<ArchiveBackend type='archive' root={str(tmp_path / 'r')!r}>"
+    assert repr(LocalBackend(root=tmp_path / "r")).startswith("<LocalBackend type='local' root=")
+
+
 @pytest.mark.spec("LOCAL-001")
 @pytest.mark.parametrize("root", ["", "a\0b", b"/tmp/x", 3, None])
 def test_invalid_root(root: Any) -> None:
