@@ -59,7 +59,7 @@ class TestCapabilities:
         if Capability.ATOMIC_WRITE in declared:
             assert Capability.WRITE in declared, "ATOMIC_WRITE refines WRITE, which is not declared"
 
-    @pytest.mark.spec("BACKEND-018")
+    @pytest.mark.spec("BACKEND-020")
     def test_capability_sets_are_immutable_values(self, conformance_backend: Backend) -> None:
         declared = conformance_backend.capabilities
         members = list(declared)
