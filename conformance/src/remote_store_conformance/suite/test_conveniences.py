@@ -23,7 +23,7 @@ __all__ = ["TestConveniencesChild", "TestConveniencesText"]
 
 
 class TestConveniencesChild:
-    @pytest.mark.spec("STORE-035")
+    @pytest.mark.spec("STORE-036")
     def test_child_is_the_folder_below(self, conformance_backend: Backend) -> None:
         recorder = RecordingBackend(conformance_backend)
         parent = Store(recorder, "top", owns_backend=False)
@@ -34,7 +34,7 @@ class TestConveniencesChild:
         assert parent.child("").root_path == RemotePath("top")
         assert parent.child(RemotePath("x")).child("y").root_path == RemotePath("top/x/y")
 
-    @pytest.mark.spec("STORE-035")
+    @pytest.mark.spec("STORE-036")
     @requires(Capability.WRITE, Capability.READ)
     def test_child_reads_and_writes_below_the_parent(self, store: Store) -> None:
         child = store.child("a/b")
@@ -46,7 +46,7 @@ class TestConveniencesChild:
             child.read_bytes("missing.txt")
         assert caught.value.path == "missing.txt"
 
-    @pytest.mark.spec("STORE-035")
+    @pytest.mark.spec("STORE-036")
     def test_closing_a_child_leaves_the_backend_open(self, conformance_backend: Backend) -> None:
         recorder = RecordingBackend(conformance_backend)
         parent = Store(recorder)
@@ -58,7 +58,7 @@ class TestConveniencesChild:
         parent.close()
         assert recorder.calls.count("close") == 1
 
-    @pytest.mark.spec("STORE-035")
+    @pytest.mark.spec("STORE-036")
     def test_child_errors(self, store: Store) -> None:
         for bad in ("../up", "a//b", "/abs"):
             with pytest.raises(InvalidPath) as caught:
@@ -72,7 +72,7 @@ class TestConveniencesChild:
 
 @requires(Capability.WRITE, Capability.READ)
 class TestConveniencesText:
-    @pytest.mark.spec("STORE-036")
+    @pytest.mark.spec("STORE-037")
     def test_text_round_trips(self, store: Store) -> None:
         text = "naïve café ✓\nline two\n"
         store.write_text("text/utf8.txt", text)
@@ -84,7 +84,7 @@ class TestConveniencesText:
         store.write_text("text/empty.txt", "")
         assert store.read_text("text/empty.txt") == ""
 
-    @pytest.mark.spec("STORE-036")
+    @pytest.mark.spec("STORE-037")
     def test_write_text_keeps_write_guarantees(self, store: Store) -> None:
         store.write_text("text/once.txt", "first")
         with pytest.raises(AlreadyExists) as caught:
@@ -94,7 +94,7 @@ class TestConveniencesText:
         store.write_text("text/once.txt", "second", overwrite=True)
         assert store.read_text("text/once.txt") == "second"
 
-    @pytest.mark.spec("STORE-036")
+    @pytest.mark.spec("STORE-037")
     def test_decoding_errors(self, store: Store) -> None:
         store.write("text/bad.bin", b"ok \xff\xfe bad")
         with pytest.raises(UnicodeDecodeError) as caught:
@@ -105,7 +105,7 @@ class TestConveniencesText:
             store.read_text("text/absent.txt")
         assert missing.value.operation == "read_text"
 
-    @pytest.mark.spec("STORE-036")
+    @pytest.mark.spec("STORE-037")
     def test_bad_text_and_encodings_are_refused_before_any_io(self, conformance_backend: Backend) -> None:
         recorder = RecordingBackend(conformance_backend)
         view = Store(recorder, owns_backend=False)

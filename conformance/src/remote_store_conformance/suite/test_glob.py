@@ -34,7 +34,7 @@ def _matched(store: Store, pattern: str) -> list[str]:
 
 @requires(Capability.LIST, Capability.WRITE)
 class TestGlob:
-    @pytest.mark.spec("STORE-033")
+    @pytest.mark.spec("STORE-034")
     @pytest.mark.parametrize(
         ("pattern", "expected"),
         [
@@ -71,7 +71,7 @@ class TestGlob:
         write_tree(store, TREE)
         assert _matched(store, pattern) == expected
 
-    @pytest.mark.spec("STORE-033", "STORE-030")
+    @pytest.mark.spec("STORE-034", "STORE-030")
     def test_results_are_file_infos_relative_to_the_store(self, nested_store: Store) -> None:
         write_tree(nested_store, TREE)
         found = list(nested_store.glob("reports/2024/q1/**/*.csv"))
@@ -83,7 +83,7 @@ class TestGlob:
             assert info.size == len(TREE[str(info.path)])
             assert info.name == str(info.path).rsplit("/", 1)[-1]
 
-    @pytest.mark.spec("STORE-034")
+    @pytest.mark.spec("STORE-035")
     @pytest.mark.parametrize(
         ("pattern", "listed"),
         [
@@ -113,7 +113,7 @@ class TestGlob:
         assert listings == [listed]
         assert [call for call in recorder.calls if call != "list_files"] == []
 
-    @pytest.mark.spec("STORE-022", "STORE-034")
+    @pytest.mark.spec("STORE-022", "STORE-035")
     def test_glob_is_lazy(self, conformance_backend: Backend) -> None:
         recorder = RecordingBackend(conformance_backend)
         view = Store(recorder, owns_backend=False)
@@ -127,7 +127,7 @@ class TestGlob:
         getattr(matches, "close")()  # noqa: B009 - Iterator does not declare close(); the generator has it
         assert recorder.pulled == 1
 
-    @pytest.mark.spec("STORE-034")
+    @pytest.mark.spec("STORE-035")
     @pytest.mark.parametrize(
         "pattern",
         ["", "a/**b/c", "**x", "a[b", "reports/[z-a].csv", "../x/*", "a//*.txt", "/abs/*", "a\\b*", 3],

@@ -91,13 +91,13 @@ class TestRandomAccess:
             assert readinto(view) == 10
             assert bytes(view[:10]) == CONTENT[-10:]
 
-    @pytest.mark.spec("STORE-032")
+    @pytest.mark.spec("STORE-033")
     def test_read_range_slices(self, store: Store) -> None:
         store.write(PATH, CONTENT)
         for start, end in [(0, 1), (0, 100), (5, 5), (1000, 70_000), (len(CONTENT) - 3, len(CONTENT))]:
             assert store.read_range(PATH, start, end) == CONTENT[start:end], (start, end)
 
-    @pytest.mark.spec("STORE-032")
+    @pytest.mark.spec("STORE-033")
     def test_read_range_past_the_end_gives_what_exists(self, store: Store) -> None:
         store.write(PATH, CONTENT)
         size = len(CONTENT)
@@ -108,7 +108,7 @@ class TestRandomAccess:
         assert store.read_range("ranges/empty.bin", 0, 10) == b""
         assert store.read_range("ranges/empty.bin", 0, 0) == b""
 
-    @pytest.mark.spec("STORE-032", "STORE-028")
+    @pytest.mark.spec("STORE-033", "STORE-028")
     def test_read_range_of_what_is_no_file(self, store: Store) -> None:
         store.write(PATH, CONTENT)
         for missing in ("ranges/absent.bin", "ranges", "no/such/file.bin"):
@@ -121,7 +121,7 @@ class TestRandomAccess:
         with pytest.raises(InvalidPath):
             store.read_range("", 0, 1)
 
-    @pytest.mark.spec("STORE-032")
+    @pytest.mark.spec("STORE-033")
     @pytest.mark.parametrize(
         ("start", "end", "fault"),
         [
@@ -146,7 +146,7 @@ class TestRandomAccess:
         assert caught.value.operation == "read_range"
         assert recorder.calls == []
 
-    @pytest.mark.spec("STORE-032", "STORE-030")
+    @pytest.mark.spec("STORE-033", "STORE-030")
     def test_read_range_through_a_nested_store(self, nested_store: Store) -> None:
         nested_store.write(PATH, CONTENT)
         assert nested_store.read_range(PATH, 10, 20) == CONTENT[10:20]
@@ -154,7 +154,7 @@ class TestRandomAccess:
             nested_store.read_range("ranges/absent.bin", 0, 1)
         assert caught.value.path == "ranges/absent.bin"
 
-    @pytest.mark.spec("BACKEND-018")
+    @pytest.mark.spec("BACKEND-021")
     def test_the_backend_answers_read_range(self, conformance_backend: Backend) -> None:
         conformance_backend.write(PATH, CONTENT)
         assert conformance_backend.read_range(PATH, 7, 70) == CONTENT[7:70]
@@ -167,7 +167,7 @@ class TestRandomAccess:
 
 @requires_not(Capability.SEEKABLE_READ)
 class TestRandomAccessUndeclared:
-    @pytest.mark.spec("BACKEND-018", "STORE-027")
+    @pytest.mark.spec("BACKEND-021", "STORE-027")
     def test_read_range_is_refused(self, store: Store, conformance_backend: Backend) -> None:
         if store.supports(Capability.WRITE):
             store.write(PATH, CONTENT)
