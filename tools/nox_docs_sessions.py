@@ -15,8 +15,8 @@ noxfile.py registers them with one call::
   ``print(...)  # text`` prints ``text`` (```` ```py ```` blocks are illustrations and are not
   run); builds the site with ``mkdocs build --strict`` into
   ``build/site``.
-- ``examples``: runs every ``examples/*.py`` (the local backend; ``s3_minio.py`` against a moto
-  server the session starts with ``tools/s3servers/moto.py`` and stops by its PID afterwards) and
+- ``examples``: runs every ``examples/*.py`` (the local backend; the ``s3_*.py`` ones against a
+  moto server the session starts with ``tools/s3servers/moto.py`` and stops by its PID afterwards) and
   executes every notebook of ``examples/notebooks/`` with nbclient. Every script and notebook runs
   even when one fails; the session then fails naming them.
 - ``packaging``: ``python -m build`` (sdist, then the wheel from it) for every distribution, the
@@ -58,7 +58,13 @@ DOCS_DEPS = [
     "mkdocstrings==1.0.8",
     "mkdocstrings-python==2.0.11",
 ]
-EXAMPLES_DEPS = ["nbclient==0.11.0", "nbformat==5.11.1", "ipykernel==7.4.0", "moto[s3,server]>=5"]
+EXAMPLES_DEPS = [
+    "nbclient==0.11.0",
+    "nbformat==5.11.1",
+    "ipykernel==7.4.0",
+    "moto[s3,server]>=5",
+    "pyarrow>=14",  # examples/s3_parquet_column.py
+]
 BUILD = "build==1.6.1"
 TWINE = "twine==7.0.0"
 
@@ -156,11 +162,11 @@ def examples(session: Any) -> None:
 
     scripts = sorted((ROOT / "examples").glob("*.py"))
     for script in scripts:
-        if script.name != "s3_minio.py":
+        if not script.name.startswith("s3_"):
             attempt(script.name, "python", str(script))
 
-    s3_example = ROOT / "examples" / "s3_minio.py"
-    if s3_example.exists():
+    s3_examples = [script for script in scripts if script.name.startswith("s3_")]
+    if s3_examples:
         state = Path(session.create_tmp()) / "moto-state.json"
         moto = str(ROOT / "tools" / "s3servers" / "moto.py")
         session.run("python", moto, "-q", "start", "--state", str(state), silent=True)
@@ -174,7 +180,8 @@ def examples(session: Any) -> None:
                 "REMOTE_STORE_S3_BUCKET": "remote-store-examples",
                 "REMOTE_STORE_S3_CREATE_BUCKET": "1",
             }
-            attempt(s3_example.name, "python", str(s3_example), env=env)
+            for s3_example in s3_examples:
+                attempt(s3_example.name, "python", str(s3_example), env=env)
         finally:
             session.run("python", moto, "stop", "--state", str(state))
 
