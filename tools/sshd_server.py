@@ -49,6 +49,9 @@ SSHD = os.environ.get("REMOTE_STORE_SSHD", "/usr/sbin/sshd")
 """The ``sshd`` program (``REMOTE_STORE_SSHD`` overrides the Debian location)."""
 
 _READY_TIMEOUT = 15.0
+# The processes this interpreter started, by PID: kept so that stop() reaps them (no zombie, and
+# no ResourceWarning from a Popen collected while its process runs).
+_PROCESSES: dict[int, subprocess.Popen[bytes]] = {}
 _STOP_GRACE = 5.0
 
 
@@ -113,7 +116,10 @@ def _keygen(path: Path) -> None:
 
 def _fingerprint(public_key: Path) -> str:
     out = subprocess.run(
-        ["ssh-keygen", "-l", "-E", "sha256", "-f", str(public_key)], check=True, capture_output=True, text=True
+        ["ssh-keygen", "-l", "-E", "sha256", "-f", str(public_key)],
+        check=True,
+        capture_output=True,
+        text=True,
     ).stdout
     return out.split()[1]
 
@@ -150,7 +156,9 @@ def _answers(port: int) -> bool:
         return False
 
 
-def start(workdir: str | os.PathLike[str], *, port: int | None = None, extra_config: Sequence[str] = ()) -> SshdServer:
+def start(
+    workdir: str | os.PathLike[str], *, port: int | None = None, extra_config: Sequence[str] = ()
+) -> SshdServer:
     """Start a private sshd with a fresh working directory and wait until it answers.
 
     Args:
@@ -185,6 +193,7 @@ def start(workdir: str | os.PathLike[str], *, port: int | None = None, extra_con
             stderr=log,
             start_new_session=True,
         )
+    _PROCESSES[process.pid] = process
     server = SshdServer(
         host="127.0.0.1",
         port=chosen,
@@ -210,6 +219,7 @@ def stop(server: SshdServer) -> None:
 
     The sessions sshd forked for clients are in its process group and are stopped with it.
     """
+    process = _PROCESSES.pop(server.pid, None)
     for sig in (signal.SIGTERM, signal.SIGKILL):
         try:
             os.killpg(server.pid, sig)
@@ -217,6 +227,11 @@ def stop(server: SshdServer) -> None:
             return
         deadline = time.monotonic() + _STOP_GRACE
         while time.monotonic() < deadline:
+            if process is not None:
+                if process.poll() is not None:
+                    return
+                time.sleep(0.05)
+                continue
             try:
                 finished, _ = os.waitpid(server.pid, os.WNOHANG)
             except ChildProcessError:  # not our child (the CLI's stop): probe instead
