@@ -409,12 +409,13 @@ class SFTPBackend(Backend):
                     await remote_dst.replace(real, target.real)
                 else:
                     try:
-                        await remote.link(real, target.real, context.at(destination))
+                        linked = await remote.link(real, target.real)
                     except remote.ssh.SFTPFailure as error:
                         raise await remote.classify_target(
                             target.real, error, context.at(destination)
                         ) from error
-                    await remote.sftp.remove(real)
+                    if linked:
+                        await remote.sftp.remove(real)
             except BaseException:
                 await remote.remove_folders(target.created)
                 raise

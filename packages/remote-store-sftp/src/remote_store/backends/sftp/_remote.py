@@ -203,22 +203,24 @@ class Remote:
             if overwrite:
                 await self.replace(temp, real)
             else:
-                await self.link(temp, real, context)
-                with contextlib.suppress(self.ssh.SFTPNoSuchFile):
-                    await self.sftp.remove(temp)
+                if await self.link(temp, real):
+                    with contextlib.suppress(self.ssh.SFTPNoSuchFile):
+                        await self.sftp.remove(temp)
         except self.ssh.SFTPFailure as error:
             raise await self.classify_target(real, error, context) from error
 
-    async def link(self, real: str, new: str, context: OperationContext) -> None:
+    async def link(self, real: str, new: str) -> bool:
         """Make ``new`` another name of the file ``real``, failing if ``new`` exists (race-free).
 
         Without ``hardlink@openssh.com``, a plain rename (SFTP version 3: fails if ``new``
-        exists; the old name is then gone).
+        exists). Returns whether the name ``real`` is still there (the caller removes it).
         """
         try:
             await self.sftp.link(real, new)
+            return True
         except self.ssh.SFTPOpUnsupported:
             await self.sftp.rename(real, new)
+            return False
 
     async def replace(self, real: str, new: str) -> None:
         """Rename ``real`` to ``new``, replacing a file there in one step (``posix-rename@openssh.com``)."""
