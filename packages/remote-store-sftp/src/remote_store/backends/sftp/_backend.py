@@ -255,9 +255,12 @@ class SFTPBackend(Backend):
                     self._send(context, handle, content, text)
                     if durable:
                         self._wait(context, self._submit(remote.fsync(handle)))
-                finally:
+                except BaseException:
                     with contextlib.suppress(RemoteStoreError):
                         self._wait(context, self._submit(handle.close()))
+                    raise
+                # A failed close may report a failed write: it fails the call (SFTP-012).
+                self._wait(context, self._submit(handle.close()))
                 publish = remote.publish(temp, target.real, overwrite=overwrite)
                 self._wait(context, self._submit(publish))
             except BaseException:
