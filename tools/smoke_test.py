@@ -109,7 +109,12 @@ def check_backends(expected: Sequence[str]) -> None:
     step(f"backend entry points {sorted(found)} (expected {sorted(expected)})")
 
 
-BACKEND_CLASSES = {"memory": "MemoryBackend", "local": "LocalBackend", "s3": "S3Backend"}
+BACKEND_CLASSES = {
+    "memory": "MemoryBackend",
+    "local": "LocalBackend",
+    "s3": "S3Backend",
+    "sftp": "SFTPBackend",
+}
 """The class ``from remote_store.backends import ...`` gives for each backend type (CONFIG-019)."""
 
 

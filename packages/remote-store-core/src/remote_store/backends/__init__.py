@@ -16,6 +16,7 @@ if TYPE_CHECKING:  # for type checkers only: at run time each name is imported o
     from .local import LocalBackend as LocalBackend
     from .memory import MemoryBackend as MemoryBackend
     from .s3 import S3Backend as S3Backend
+    from .sftp import SFTPBackend as SFTPBackend
 
 # Empty: a star import would import every backend (and fail for each one not installed).
 __all__: list[str] = []
