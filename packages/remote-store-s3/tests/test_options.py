@@ -220,6 +220,7 @@ def test_import_and_construction_leave_boto3_unimported() -> None:
         socket.socket.connect = no_network
         socket.create_connection = no_network
         from remote_store import BackendConfig, Registry, RegistryConfig
+        from remote_store.backend_tools import Operation
         import remote_store.backends.s3 as s3
         assert "boto3" not in sys.modules and "botocore" not in sys.modules, "import"
         backend = s3.S3Backend(bucket="b", endpoint_url="http://127.0.0.1:9",
@@ -228,7 +229,7 @@ def test_import_and_construction_leave_boto3_unimported() -> None:
         Registry(config).get_backend("x")
         repr(backend); backend.capabilities
         assert "boto3" not in sys.modules and "botocore" not in sys.modules, "construction"
-        backend._client_for("test", None)
+        backend._requests.client(backend.context(Operation.READ))
         assert "boto3" in sys.modules and "botocore" in sys.modules, "first use"
         print("ok")
         """
