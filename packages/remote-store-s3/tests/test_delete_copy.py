@@ -1,4 +1,4 @@
-"""A missing bucket, delete, delete_folder, copy and move (S3-021 to S3-027)."""
+"""A missing bucket, delete, delete_folder, copy and move (specs/s3.md)."""
 
 from __future__ import annotations
 

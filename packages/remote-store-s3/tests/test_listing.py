@@ -1,4 +1,4 @@
-"""Listings, folder markers, odd keys, queries and metadata (S3-017 to S3-020)."""
+"""Listings, folder markers, odd keys, queries and metadata (specs/s3.md)."""
 
 from __future__ import annotations
 

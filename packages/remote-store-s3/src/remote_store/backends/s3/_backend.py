@@ -8,10 +8,8 @@ from __future__ import annotations
 
 import functools
 import inspect
-import logging
 import math
 from collections.abc import Iterator
-from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any, BinaryIO, ClassVar, cast
 
 from remote_store import (
@@ -25,7 +23,6 @@ from remote_store import (
     InvalidContent,
     InvalidPath,
     NotFound,
-    RemotePath,
     RemoteStoreError,
     WriteContent,
 )
@@ -33,7 +30,8 @@ from remote_store.backend_tools import Operation, OperationContext, check_conten
 
 from . import _upload
 from ._client import BucketClient
-from ._options import S3Options, options_signature, safe_url, secret_options
+from ._objects import carried_headers, file_info, listed_files, listed_folders
+from ._options import S3Options, options_signature, secret_options
 from ._reader import ObjectReader
 from ._upload import as_view, iter_parts, read_first
 
@@ -41,8 +39,6 @@ if TYPE_CHECKING:
     from mypy_boto3_s3.type_defs import GetObjectOutputTypeDef, HeadObjectOutputTypeDef
 
 __all__ = ["COPY_PART_SIZE", "DELETE_BATCH", "MAX_COPY_OBJECT_SIZE", "PAGE_SIZE", "S3Backend"]
-
-logger = logging.getLogger("remote_store.s3")
 
 PAGE_SIZE = 1000
 """Keys asked per ListObjectsV2 page (S3's maximum); tests lower it to exercise paging."""
@@ -77,9 +73,6 @@ _BEHAVIOUR = Behaviour(
     missing_ok_delete_detects_folders=False,
     retries_storage_faults=True,
 )
-
-# HeadObject fields a multipart copy carries over to the new object (CopyObject does it itself).
-_CARRIED_HEADERS = ("ContentType", "ContentEncoding", "ContentDisposition", "ContentLanguage", "CacheControl")
 
 
 class S3Backend(Backend):
@@ -128,17 +121,7 @@ class S3Backend(Backend):
         return self._options.bucket
 
     def __repr__(self) -> str:
-        options = self._options
-        parts = [f"bucket={options.bucket!r}"]
-        if options.endpoint_url:
-            parts.append(f"endpoint_url={safe_url(options.endpoint_url)!r}")
-        if options.region_name:
-            parts.append(f"region_name={options.region_name!r}")
-        if options.profile_name:
-            parts.append(f"profile_name={options.profile_name!r}")
-        if options.aws_access_key_id:
-            parts.append("aws_access_key_id='***'")
-        return f"S3Backend({', '.join(parts)})"
+        return f"S3Backend({self._options.shown()})"
 
     def close(self) -> None:
         """Close the client's connections; idempotent. Later calls raise ``StoreClosed``."""
@@ -164,17 +147,10 @@ class S3Backend(Backend):
 
     def get_file_info(self, path: str) -> FileInfo:
         context = self.context(Operation.GET_FILE_INFO, path)
-        response = self._requests.head(context)
-        if response is None:
+        head = self._requests.head(context)
+        if head is None:
             raise context.error(NotFound, "no such file")
-        return FileInfo(
-            path=RemotePath(path),
-            name=path.rsplit("/", 1)[-1],
-            size=int(response["ContentLength"]),
-            modified_at=_utc(response["LastModified"]),
-            etag=_etag(response.get("ETag")),
-            content_type=response.get("ContentType") or None,
-        )
+        return file_info(path, head)
 
     # -- writes -----------------------------------------------------------------------------
 
@@ -332,7 +308,7 @@ class S3Backend(Backend):
                 raise context.error(NotFound, "no such file") from error.__cause__  # the source vanished
             return
         jobs = self._copy_jobs(context, dst, head)
-        self._requests.multipart(target, jobs, overwrite=overwrite, create=_carried(head))
+        self._requests.multipart(target, jobs, overwrite=overwrite, create=carried_headers(head))
 
     def _copy_jobs(
         self, context: OperationContext, dst: str, head: HeadObjectOutputTypeDef
@@ -358,17 +334,7 @@ class S3Backend(Backend):
     def _list_files(self, context: OperationContext, recursive: bool) -> Iterator[FileInfo]:
         prefix = f"{context.path}/" if context.path else ""
         for page in self._requests.pages(context, prefix, delimiter=not recursive, page_size=PAGE_SIZE):
-            for item in page.get("Contents", ()):
-                name = _valid_path(item["Key"])
-                if name is None:
-                    continue
-                yield FileInfo(
-                    path=name,
-                    name=name.name,
-                    size=int(item["Size"]),
-                    modified_at=_utc(item["LastModified"]),
-                    etag=_etag(item.get("ETag")),
-                )
+            yield from listed_files(page)
 
     def list_folders(self, path: str) -> Iterator[str]:
         context = self.context(Operation.LIST_FOLDERS, path)
@@ -378,37 +344,4 @@ class S3Backend(Backend):
     def _list_folders(self, context: OperationContext) -> Iterator[str]:
         prefix = f"{context.path}/" if context.path else ""
         for page in self._requests.pages(context, prefix, delimiter=True, page_size=PAGE_SIZE):
-            for item in page.get("CommonPrefixes", ()):
-                folder = _valid_path(item.get("Prefix", "")[:-1])
-                if folder is not None and not folder.is_root:
-                    yield str(folder)
-
-
-def _carried(head: HeadObjectOutputTypeDef) -> dict[str, Any]:
-    """What a multipart copy's CreateMultipartUpload carries over from the source's HeadObject."""
-    create: dict[str, Any] = {key: head[key] for key in _CARRIED_HEADERS if head.get(key)}  # type: ignore[literal-required]
-    if head.get("Metadata"):
-        create["Metadata"] = head["Metadata"]
-    return create
-
-
-def _valid_path(key: str) -> RemotePath | None:
-    """The path naming ``key``, or ``None`` for keys no path can name (markers, ``a//b``, ...)."""
-    if not key or key.endswith("/"):
-        return None
-    try:
-        path = RemotePath(key)
-    except InvalidPath:
-        logger.debug("skipping key %r: not a valid path", key)
-        return None
-    return path
-
-
-def _utc(moment: datetime) -> datetime:
-    return moment.astimezone(timezone.utc) if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
-
-
-def _etag(value: str | None) -> str | None:
-    if not value:
-        return None
-    return value.strip('"') or None
+            yield from listed_folders(page)

@@ -271,10 +271,25 @@ class S3Options:
         if self.aws_session_token is not None and self.aws_access_key_id is None:
             raise ConfigError("aws_session_token: needs aws_access_key_id and aws_secret_access_key too")
 
+    def shown(self) -> str:
+        """The options fit for a repr: bucket, endpoint (without credentials), region, profile.
+
+        A secret never shows: an access key set shows as ``'***'``.
+        """
+        parts = [f"bucket={self.bucket!r}"]
+        if self.endpoint_url:
+            parts.append(f"endpoint_url={safe_url(self.endpoint_url)!r}")
+        if self.region_name:
+            parts.append(f"region_name={self.region_name!r}")
+        if self.profile_name:
+            parts.append(f"profile_name={self.profile_name!r}")
+        if self.aws_access_key_id:
+            parts.append("aws_access_key_id='***'")
+        return ", ".join(parts)
+
     def __repr__(self) -> str:
         # The dataclass repr would show the secrets.
-        endpoint = safe_url(self.endpoint_url) if self.endpoint_url else None
-        return f"S3Options(bucket={self.bucket!r}, endpoint_url={endpoint!r})"
+        return f"S3Options({self.shown()})"
 
 
 def option_fields() -> tuple[dataclasses.Field[Any], ...]:
