@@ -102,7 +102,8 @@ class S3Backend(Backend):
     __signature__: ClassVar[inspect.Signature] = options_signature()
 
     def __init__(self, **options: Any) -> None:
-        self._options = S3Options(**options)
+        # Binding first: an unknown or missing option is a TypeError naming S3Backend's argument.
+        self._options = S3Options(**self.__signature__.bind(**options).arguments)
         self._requests = BucketClient(self._options)
 
     @property
