@@ -364,6 +364,7 @@ class BucketClient:
         Raises:
             AlreadyExists: ``overwrite=False`` and the object exists by the time of completion.
         """
+        client = self.client(context)  # kept for the abort, also when close() comes meanwhile
         upload_id = self.create_upload(context, **(create or {}))
         try:
             etags = run_parts(jobs(upload_id), self._options.max_concurrency, context)
@@ -371,14 +372,14 @@ class BucketClient:
                 raise context.error(AlreadyExists, "file already exists")
             self.complete_upload(context, upload_id, etags, overwrite=overwrite)
         except BaseException:
-            self.abort_upload(context, upload_id)
+            self._abort(client, context, upload_id)
             raise
 
-    def abort_upload(self, context: OperationContext, upload_id: str) -> None:
+    def _abort(self, client: S3Client, context: OperationContext, upload_id: str) -> None:
         """AbortMultipartUpload; a failure is logged, never raised (the caller's failure matters)."""
         key = str(context.path)
         try:
-            self.client(context).abort_multipart_upload(Bucket=self.bucket, Key=key, UploadId=upload_id)
+            client.abort_multipart_upload(Bucket=self.bucket, Key=key, UploadId=upload_id)
         except Exception as error:  # noqa: BLE001 - the original failure is what the caller must see
             logger.warning(
                 "could not abort multipart upload %s of key %r in bucket %r (%s); its parts stay "
