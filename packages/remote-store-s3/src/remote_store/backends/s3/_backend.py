@@ -33,7 +33,6 @@ from ._client import BucketClient
 from ._objects import carried_headers, file_info, listed_files, listed_folders
 from ._options import S3Options, options_signature, secret_options
 from ._ranged_reader import SeekableObjectReader, read_range
-from ._reader import ObjectReader
 from ._upload import as_view, iter_parts, read_first
 
 if TYPE_CHECKING:
@@ -203,24 +202,8 @@ class S3Backend(Backend):
 
     # -- reads ------------------------------------------------------------------------------
 
-    def _open(self, context: OperationContext) -> ObjectReader:
-        """One GetObject, as a stream that resumes a broken body (S3-031)."""
-        response = self._requests.get(context)
-
-        def fetch(offset: int, etag: str) -> GetObjectOutputTypeDef:
-            return self._requests.get(context, Range=f"bytes={offset}-", IfMatch=etag)
-
-        return ObjectReader(
-            response,
-            context=context,
-            fetch=fetch,
-            map_failure=functools.partial(self._requests.failure, context),
-            resumes=self._options.max_attempts - 1,
-        )
-
-    def read(self, path: str) -> BinaryIO:
-        # One GetObject streamed as read in order; after a seek, ranged GETs pinned to its ETag.
-        context = self.context(Operation.READ, path)
+    def _open(self, context: OperationContext) -> SeekableObjectReader:
+        """One GetObject, as a stream that resumes a broken body (S3-031) and seeks (S3-033)."""
         response = self._requests.get(context)
 
         def fetch(offset: int, etag: str) -> GetObjectOutputTypeDef:
@@ -229,7 +212,7 @@ class S3Backend(Backend):
         def fetch_range(first: int, last: int, etag: str) -> GetObjectOutputTypeDef:
             return self._requests.get(context, Range=f"bytes={first}-{last}", IfMatch=etag)
 
-        reader = SeekableObjectReader(
+        return SeekableObjectReader(
             response,
             fetch_range=fetch_range,
             context=context,
@@ -237,7 +220,9 @@ class S3Backend(Backend):
             map_failure=functools.partial(self._requests.failure, context),
             resumes=self._options.max_attempts - 1,
         )
-        return cast(BinaryIO, reader)
+
+    def read(self, path: str) -> BinaryIO:
+        return cast(BinaryIO, self._open(self.context(Operation.READ, path)))
 
     def read_range(self, path: str, start: int, end: int) -> bytes:
         return read_range(self._requests, self.context(Operation.READ_RANGE, path), start, end)
