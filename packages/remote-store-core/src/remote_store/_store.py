@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable, Iterator
 from types import TracebackType
-from typing import BinaryIO, TypeVar
+from typing import BinaryIO, TypeVar, cast
 
 from ._backend import Backend
 from ._behaviour import Behaviour
@@ -15,6 +15,7 @@ from ._errors import InvalidPath, NotFound, RemoteStoreError, StoreClosed
 from ._models import FileInfo, FolderInfo
 from ._operation import Operation
 from ._path import PathLike, RemotePath, canonical_path
+from ._reader import StoreReader
 
 __all__ = ["Store"]
 
@@ -116,7 +117,9 @@ class Store:
         """Open the file at ``path`` for streaming reads.
 
         The result is a binary file object and a context manager; ``read(n)`` streams. Close it
-        (or use ``with``) to release the file handle or connection.
+        (or use ``with``) to release the file handle or connection. An error raised while
+        reading it is a ``RemoteStoreError`` with the store-relative path, operation ``read``
+        and the backend, as the call's own errors are (STORE-032).
 
         Raises:
             NotFound: no file at ``path``.
@@ -125,7 +128,8 @@ class Store:
         """
         target = self._file_path(path, Operation.READ)
         self._require(Capability.READ, Operation.READ, target)
-        return self._call(Operation.READ, lambda: self._backend.read(target))
+        stream = self._call(Operation.READ, lambda: self._backend.read(target))
+        return cast(BinaryIO, StoreReader(stream, lambda error: self._read_error(target, error)))
 
     def read_bytes(self, path: PathLike) -> bytes:
         """The whole content of the file at ``path``.
@@ -412,6 +416,16 @@ class Store:
             close = getattr(source, "close", None)
             if close is not None:
                 close()
+
+    def _read_error(self, target: str, error: BaseException) -> RemoteStoreError:
+        """The error of a read from the stream of ``read(target)``, as the store reports it."""
+        if not isinstance(error, RemoteStoreError):
+            # An OSError from the backend's stream (the others are not translated at all).
+            mapped = self._backend.context(Operation.READ, target).os_error(cast(OSError, error))
+            return self._translate(mapped, Operation.READ)
+        if error.path is None:
+            error.path = target  # the stream reads one file: that is the path at fault
+        return self._translate(error, Operation.READ)
 
     def _translate(self, error: RemoteStoreError, operation: Operation) -> RemoteStoreError:
         if error.path is not None:
