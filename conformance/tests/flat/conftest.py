@@ -20,6 +20,7 @@ import pytest
 from remote_store import (
     AlreadyExists,
     Backend,
+    Behaviour,
     Capability,
     CapabilitySet,
     DirectoryNotEmpty,
@@ -65,6 +66,11 @@ class FlatMemoryBackend(Backend):
                 Capability.MOVE,
             ]
         )
+
+    @property
+    def behaviour(self) -> Behaviour:
+        """The deviations of an object store, declared as a backend author would."""
+        return Behaviour(real_empty_folders=False, file_folder_conflicts_rejected=False)
 
     def _begin(self, operation: Operation, path: str) -> OperationContext:
         """The context of one call, after its storage call; raises ``StoreClosed`` once closed."""
@@ -229,15 +235,7 @@ class FlatFaults(FaultInjector):
 
 
 class FlatRequirements(Requirements):
-    """The deviations of an object store, declared as a backend author would."""
-
-    @property
-    def real_empty_folders(self) -> bool:
-        return False
-
-    @property
-    def file_folder_conflicts_rejected(self) -> bool:
-        return False
+    """What this test backend's run leaves out (its behaviour the backend declares itself)."""
 
     # A class that exists only in these tests has no entry point.
     entry_point_registered = False

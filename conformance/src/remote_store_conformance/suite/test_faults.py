@@ -60,7 +60,8 @@ def each_fault(
     Each round gets a fresh folder (``faults/<round>``) that ``prepare`` fills without faults; its
     result is passed on. ``check`` sees the error raised (``None`` when the action met no fault).
     A fault the action meets must raise unless the backend declares that it may absorb one
-    (``Requirements.storage_faults_surface``).
+    (``Requirements.storage_faults_surface``) and the fault is one a retry can absorb
+    (``FaultInjector.absorbable``).
     """
     descriptors = open_descriptors()
     for skip in range(MAX_CALLS):
@@ -80,9 +81,9 @@ def each_fault(
         finally:
             fired = faults.disarm()
         if fired and error is None:
-            assert not requirements.storage_faults_surface, (
+            assert faults.absorbable and not requirements.storage_faults_surface, (
                 f"storage call {skip + 1} failed and the call returned as if it had not: a failure was "
-                "swallowed (declare Requirements.storage_faults_surface False if the backend retries)"
+                "swallowed (a backend that retries declares Behaviour(retries_storage_faults=True))"
             )
             # The backend absorbed the fault (a retry): fine, if the result is right.
             check(folder, state, None)
@@ -242,7 +243,9 @@ class TestFaults:
                 ), f"storage call {skip + 1} of the stream failed with {error!r}"
                 assert storage_faults.reported_by(error), f"{error!r} does not carry the fault"
             elif fired:
-                assert not requirements.storage_faults_surface, "a failed read was swallowed"
+                assert storage_faults.absorbable and not requirements.storage_faults_surface, (
+                    "a failed read was swallowed"
+                )
                 assert data == CONTENT
             if not fired:
                 assert data == CONTENT

@@ -18,6 +18,7 @@ from remote_store import (
     AlreadyExists,
     Backend,
     BackendUnavailable,
+    Behaviour,
     CapabilitySet,
     DirectoryNotEmpty,
     FileInfo,
@@ -52,6 +53,11 @@ class SqliteBackend(Backend):
     def capabilities(self) -> CapabilitySet:
         """Every capability: each operation is a single transaction."""
         return CapabilitySet.all()
+
+    @property
+    def behaviour(self) -> Behaviour:
+        """Folders are path prefixes: one vanishes with its last file; ``a`` and ``a/b`` may both be files."""
+        return Behaviour(real_empty_folders=False, file_folder_conflicts_rejected=False)
 
     # -- plumbing ---------------------------------------------------------------------------
 

@@ -16,6 +16,7 @@ from remote_store import (
     AlreadyExists,
     Backend,
     BackendUnavailable,
+    Behaviour,
     Capability,
     CapabilitySet,
     DirectoryNotEmpty,
@@ -91,6 +92,15 @@ _CAPABILITIES = CapabilitySet(
         Capability.COPY,
         Capability.METADATA,
     }
+)
+
+# Keys, not folders: a folder is a prefix of some key, and a one-request delete cannot tell a
+# missing file from a folder. botocore retries failed requests (max_attempts).
+_BEHAVIOUR = Behaviour(
+    real_empty_folders=False,
+    file_folder_conflicts_rejected=False,
+    missing_ok_delete_detects_folders=False,
+    retries_storage_faults=True,
 )
 
 # HeadObject fields a multipart copy carries over to the new object (CopyObject does it itself).
@@ -195,6 +205,15 @@ class S3Backend(Backend):
     def capabilities(self) -> CapabilitySet:
         """READ, WRITE, ATOMIC_WRITE, DELETE, LIST, MOVE, COPY and METADATA; not ATOMIC_MOVE."""
         return _CAPABILITIES
+
+    @property
+    def behaviour(self) -> Behaviour:
+        """Keys, not folders; ``delete(folder, missing_ok=True)`` does nothing; requests are retried.
+
+        No folder outlives its last file, ``a`` and ``a/b`` may both be files, and botocore
+        retries a failed request up to ``max_attempts`` times.
+        """
+        return _BEHAVIOUR
 
     @property
     def bucket(self) -> str:
