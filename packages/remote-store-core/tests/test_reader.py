@@ -50,6 +50,10 @@ class Failing(io.BytesIO):
         self._maybe_fail("readline")
         return super().readline(size)
 
+    def __next__(self) -> bytes:
+        self._maybe_fail("next")
+        return super().__next__()
+
     def seek(self, offset: int, whence: int = 0, /) -> int:
         self._maybe_fail("seek")
         return super().seek(offset, whence)
@@ -97,10 +101,10 @@ def _check(error: RemoteStoreError) -> None:
 
 
 @pytest.mark.spec("STORE-032", "STORE-028", "STORE-030")
-@pytest.mark.parametrize("method", ["read", "readinto", "readline", "seek", "close"])
+@pytest.mark.parametrize("method", ["read", "readinto", "readline", "next", "iterate", "seek", "close"])
 def test_a_backend_error_from_the_stream_names_the_store_path(method: str) -> None:
     raised = _backend_error()
-    store, _ = _store(method, raised)
+    store, _ = _store("next" if method == "iterate" else method, raised)
     stream = cast(io.BufferedIOBase, store.read("a/f.bin"))  # BinaryIO's stub lacks readinto
     with pytest.raises(BackendUnavailable) as caught:
         if method == "read":
@@ -108,7 +112,12 @@ def test_a_backend_error_from_the_stream_names_the_store_path(method: str) -> No
         elif method == "readinto":
             stream.readinto(bytearray(10))
         elif method == "readline":
-            next(iter(stream))
+            stream.readline()
+        elif method == "next":
+            next(stream)
+        elif method == "iterate":
+            for _ in stream:
+                pass
         elif method == "seek":
             stream.seek(3)
         else:

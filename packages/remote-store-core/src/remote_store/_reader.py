@@ -10,7 +10,7 @@ call goes straight to the backend's stream, whose bytes come back as they are (n
 from __future__ import annotations
 
 import io
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any, BinaryIO, NoReturn
 
 from ._errors import RemoteStoreError
@@ -104,10 +104,24 @@ class StoreReader(io.BufferedIOBase):
         line: bytes = self._call(self._stream.readline, -1 if size is None else size)
         return line
 
+    def __iter__(self) -> Iterator[bytes]:
+        if self.closed:
+            raise ValueError("I/O operation on closed file")
+        return self._lines()
+
+    def _lines(self) -> Iterator[bytes]:
+        # The lines of the backend's stream itself, delegated by ``yield from`` (no Python call
+        # per line, which a loop over ``__next__`` costs), with its errors translated.
+        try:
+            yield from self._stream
+        except (RemoteStoreError, OSError) as error:
+            self._reraise(error)
+
     def __next__(self) -> bytes:
-        line = self.readline()
-        if not line:
-            raise StopIteration
+        try:
+            line: bytes = next(self._stream)
+        except (RemoteStoreError, OSError) as error:
+            self._reraise(error)
         return line
 
     def readlines(self, hint: int | None = -1, /) -> list[bytes]:
@@ -149,10 +163,9 @@ class StoreReader(io.BufferedIOBase):
 
     def close(self) -> None:
         """Close the backend's stream, releasing its file handle or connection; idempotent."""
-        try:
-            self._call(self._stream.close)
-        finally:
-            super().close()
+        # Not IOBase.close: ``closed`` is the backend stream's, so there is no state of our own
+        # to set (and IOBase's would look up a missing attribute on every close).
+        self._call(self._stream.close)
 
     def __getattr__(self, name: str) -> Any:
         # Only for what this class does not define: ``name``, ``mode``, ``peek``, ...
