@@ -50,11 +50,9 @@ class StoreReader(io.BufferedIOBase):
         self._translate = translate
 
     def _reraise(self, error: RemoteStoreError | OSError) -> NoReturn:
-        """Raise ``error`` as the store's error (``from`` it) where it is one to translate."""
+        """Raise the store's error ``from`` ``error`` where it is one to translate, else ``error``."""
         if _translated(error):
-            translated = self._translate(error)
-            if translated is not error:
-                raise translated from error
+            raise self._translate(error) from error
         raise error
 
     def _call(self, action: Callable[..., Any], *args: Any) -> Any:

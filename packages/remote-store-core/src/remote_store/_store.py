@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 from collections.abc import Callable, Iterator
 from types import TracebackType
@@ -423,9 +424,12 @@ class Store:
             # An OSError from the backend's stream (the others are not translated at all).
             mapped = self._backend.context(Operation.READ, target).os_error(cast(OSError, error))
             return self._translate(mapped, Operation.READ)
-        if error.path is None:
-            error.path = target  # the stream reads one file: that is the path at fault
-        return self._translate(error, Operation.READ)
+        # A copy, raised from the backend's error: a broken stream may raise the same error object
+        # again on every later read (S3's does), and it must stay the backend's to translate anew.
+        own = copy.copy(error)
+        if own.path is None:
+            own.path = target  # the stream reads one file: that is the path at fault
+        return self._translate(own, Operation.READ)
 
     def _translate(self, error: RemoteStoreError, operation: Operation) -> RemoteStoreError:
         if error.path is not None:
