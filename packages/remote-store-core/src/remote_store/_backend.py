@@ -36,7 +36,9 @@ class Backend(abc.ABC):
 
     Rules every backend follows (specs/backend.md):
 
-    - raise only ``RemoteStoreError`` subclasses, with the lower-level exception as ``__cause__``;
+    - raise only ``RemoteStoreError`` subclasses, with the lower-level exception as ``__cause__``,
+      each built by the call's ``self.context(Operation.X, path)`` (``OperationContext``);
+    - declare in ``behaviour`` where the storage departs from the strict, file-system answers;
     - a failed call changes nothing (no partial file, no stray temporary object);
     - one instance is safe to share between threads;
     - ``close()`` is idempotent and releases every resource the backend holds;
