@@ -1,0 +1,151 @@
+"""Streaming writes in bounded memory: one Put Blob, or Put Blocks in parallel and a Put Block List.
+
+Content up to ``max_single_put_size`` goes up in one Put Blob. Larger content is cut into blocks
+of ``max_block_size``, staged by at most ``max_concurrency`` threads while the next block is read,
+and committed by one Put Block List, the request that makes the blob appear whole (AZURE-005 to
+AZURE-008). Until that commit nothing is visible: a failure leaves only uncommitted blocks, which
+no listing or read shows and which Azure discards after 7 days (or at the next commit of the name).
+"""
+
+from __future__ import annotations
+
+import base64
+import uuid
+from collections.abc import Iterator
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+
+from remote_store import RemoteStoreError, WriteContent
+from remote_store.backend_tools import OperationContext, check_content, read_full
+
+from ._options import MAX_BLOCKS, AzureOptions
+from ._requests import BlobRequests
+
+__all__ = ["MAX_READ", "upload"]
+
+MAX_READ = 8 * 1024 * 1024
+"""The largest size asked of the content stream in one ``read`` (STREAM-005)."""
+
+
+def _view(content: bytes | bytearray | memoryview) -> memoryview:
+    view = memoryview(content)
+    return view.cast("B") if view.c_contiguous else memoryview(view.tobytes())
+
+
+def _read_up_to(stream: WriteContent, size: int, ctx: OperationContext) -> bytes:
+    """Up to ``size`` bytes of ``stream``, fewer only at its end, asking at most ``MAX_READ`` a time."""
+    parts: list[bytes] = []
+    have = 0
+    while have < size:
+        chunk = read_full(
+            stream,  # type: ignore[arg-type]
+            min(size - have, MAX_READ),
+            ctx.path,
+            operation=ctx.operation.value,
+            backend=ctx.backend,
+        )
+        if not chunk:
+            break
+        parts.append(chunk)
+        have += len(chunk)
+    return parts[0] if len(parts) == 1 else b"".join(parts)
+
+
+def _slices(view: memoryview, size: int) -> Iterator[memoryview]:
+    for start in range(0, len(view), size):
+        yield view[start : start + size]
+
+
+def _stream_blocks(
+    first: bytes, stream: WriteContent, size: int, ctx: OperationContext
+) -> Iterator[bytes | memoryview]:
+    """Blocks of ``size`` bytes: cut from ``first`` (already read), then read from the rest of ``stream``."""
+    view = memoryview(first)
+    whole = len(view) - len(view) % size
+    yield from _slices(view[:whole], size)
+    block = bytes(view[whole:])
+    del view, first
+    while True:
+        block += _read_up_to(stream, size - len(block), ctx)
+        if block:
+            yield block
+        if len(block) < size:
+            return
+        block = b""
+
+
+def _block_id(upload: str, number: int) -> str:
+    # Unique per upload (another writer's blocks of the same name must not be taken for ours), and
+    # of one length within a blob, as Azure requires.
+    return base64.b64encode(f"{upload}-{number:06d}".encode()).decode()
+
+
+def upload(
+    requests: BlobRequests,
+    ctx: OperationContext,
+    name: str,
+    content: WriteContent,
+    *,
+    create: bool,
+    options: AzureOptions,
+) -> None:
+    """Write ``content`` to blob ``name``; ``create`` makes the committing request conditional.
+
+    Raises:
+        AlreadyExists: ``create`` and the blob exists (nothing changed).
+        InvalidContent: the content is not bytes-like or a binary stream, or a read returned no bytes.
+        RemoteStoreError: the content needs more than 50,000 blocks of ``max_block_size``.
+    """
+    check_content(content, ctx.path, operation=ctx.operation.value, backend=ctx.backend)
+    threshold = options.max_single_put_size
+    blocks: Iterator[bytes | memoryview]
+    if isinstance(content, (bytes, bytearray, memoryview)):
+        view = _view(content)
+        if len(view) <= threshold:
+            requests.put_blob(ctx, name, view, create=create)
+            return
+        blocks = _slices(view, options.max_block_size)
+    else:
+        first = _read_up_to(content, threshold + 1, ctx)
+        if len(first) <= threshold:
+            requests.put_blob(ctx, name, first, create=create)
+            return
+        blocks = _stream_blocks(first, content, options.max_block_size, ctx)
+    _put_blocks(requests, ctx, name, blocks, create=create, options=options)
+
+
+def _put_blocks(
+    requests: BlobRequests,
+    ctx: OperationContext,
+    name: str,
+    blocks: Iterator[bytes | memoryview],
+    *,
+    create: bool,
+    options: AzureOptions,
+) -> None:
+    upload_id = uuid.uuid4().hex[:16]
+    ids: list[str] = []
+    in_flight: set[Future[None]] = set()
+    with ThreadPoolExecutor(options.max_concurrency, thread_name_prefix="remote-store-azure") as pool:
+        try:
+            for block in blocks:
+                if len(ids) == MAX_BLOCKS:
+                    raise ctx.error(
+                        RemoteStoreError,
+                        f"content needs more than {MAX_BLOCKS} blocks of max_block_size="
+                        f"{options.max_block_size} bytes; raise max_block_size",
+                    )
+                ids.append(_block_id(upload_id, len(ids)))
+                in_flight.add(pool.submit(requests.put_block, ctx, name, ids[-1], block))
+                del block
+                if len(in_flight) >= options.max_concurrency:
+                    done, in_flight = wait(in_flight, return_when=FIRST_COMPLETED)
+                    for future in done:
+                        future.result()
+            done, in_flight = wait(in_flight)
+            for future in done:
+                future.result()
+        except BaseException:
+            for future in in_flight:
+                future.cancel()
+            raise
+    requests.put_block_list(ctx, name, ids, create=create)
