@@ -22,7 +22,6 @@ from types import ModuleType
 from typing import Any
 
 import pytest
-from azure.core.exceptions import HttpResponseError
 from azure.storage.blob import ContainerClient
 
 from remote_store.backends.azure import AzureBackend
@@ -154,22 +153,16 @@ def conformance_requirements() -> Requirements:
     return AzureRequirements()
 
 
-INJECTED = "injected fault"
-
-
-def refusal() -> HttpResponseError:
-    """What the service's 403 AuthorizationFailure looks like to the SDK's caller (not retried)."""
-    error = HttpResponseError(message=INJECTED)
-    error.status_code = 403
-    error.error_code = "AuthorizationFailure"
-    return error
+class InjectedFault(Exception):
+    """A request refused before it was sent (not an ``AzureError``: the SDK does not retry it)."""
 
 
 class RequestFaults(FaultInjector):
-    """Refuses the chosen HTTP request of a backend, before it is sent, as a 403 AuthorizationFailure.
+    """Refuses the chosen HTTP request of a backend before it is sent, with ``InjectedFault``.
 
     Installed on the SDK's per-request hook (``raw_request_hook``), so every request counts,
-    retries included. 403 is not retried, so every failure path runs.
+    retries included. The SDK retries every ``AzureError``; this one it does not, so every failure
+    path runs (the reliability runs cover retried faults).
     """
 
     def __init__(self, backend: AzureBackend) -> None:
@@ -185,7 +178,7 @@ class RequestFaults(FaultInjector):
             self._left -= 1
             return
         self._fired = True
-        raise refusal()
+        raise InjectedFault("injected fault")
 
     def arm(self, skip: int) -> None:
         self._left, self._armed, self._fired = skip, True, False
@@ -199,7 +192,7 @@ class RequestFaults(FaultInjector):
         current: BaseException | None = error
         while current is not None and id(current) not in seen:
             seen.add(id(current))
-            if isinstance(current, HttpResponseError) and INJECTED in str(current):
+            if isinstance(current, InjectedFault):
                 return True
             current = current.__cause__ or current.__context__
         return False

@@ -217,37 +217,35 @@ class AzureBackend(Backend):
             return
         found, failed = self._delete_below(ctx, marker)
         if failed:
-            shown = ", ".join(repr(name) for name in failed[:5])
+            shown = ", ".join(repr(name) for name, _ in failed[:5])
             raise ctx.error(
                 RemoteStoreError, f"could not delete {len(failed)} of {found} blobs (first: {shown})"
-            )
+            ) from failed[0][1]
         if not found:
             self._no_folder(ctx, path, missing_ok)
 
-    def _delete_below(self, ctx: OperationContext, prefix: str) -> tuple[int, list[str]]:
-        """Delete every blob whose name starts with ``prefix``, a page at a time; (found, failed)."""
+    def _delete_below(self, ctx: OperationContext, prefix: str) -> tuple[int, list[tuple[str, RemoteStoreError]]]:
+        """Delete every blob whose name starts with ``prefix``, a page at a time, in parallel.
+
+        Returns how many blobs were found, and the names that could not be deleted with why.
+        """
         found = 0
-        failed: list[str] = []
-        with ThreadPoolExecutor(
-            self._options.max_concurrency, thread_name_prefix="remote-store-azure"
-        ) as pool:
+        failed: list[tuple[str, RemoteStoreError]] = []
+        with ThreadPoolExecutor(self._options.max_concurrency, thread_name_prefix="remote-store-azure") as pool:
             for page in self._requests.list_blobs(ctx, prefix, delimiter=False):
                 names = [blob.name for blob in page.blobs]
                 found += len(names)
-                for name, deleted in zip(
-                    names, pool.map(self._try_delete, [ctx] * len(names), names), strict=True
-                ):
-                    if not deleted:
-                        failed.append(name)
+                for name, error in zip(names, pool.map(self._try_delete, [ctx] * len(names), names), strict=True):
+                    if error is not None:
+                        failed.append((name, error))
         return found, failed
 
-    def _try_delete(self, ctx: OperationContext, name: str) -> bool:
+    def _try_delete(self, ctx: OperationContext, name: str) -> RemoteStoreError | None:
         try:
             self._requests.delete_blob(ctx, name)
         except RemoteStoreError as error:
-            logger.debug("could not delete blob %r: %s", name, error)
-            return False
-        return True
+            return error
+        return None
 
     def _no_folder(self, ctx: OperationContext, path: str, missing_ok: bool) -> None:
         if self._file(ctx, path) is not None:

@@ -58,6 +58,9 @@ class Page:
     prefixes: list[str]
 
 
+_BACKOFF = (0.5, 2)
+"""The SDK's exponential retry: first pause, and the base of the pause's growth, in seconds."""
+
 Observer = Callable[[Any], None]
 
 
@@ -95,6 +98,10 @@ class BlobRequests:
             "connection_timeout": options.connection_timeout,
             "read_timeout": options.read_timeout,
             "retry_total": options.retry_total,
+            # The SDK's 15 s first pause is for throttled production accounts; these pauses
+            # (0.5 s, then 2.5, 4.5, 8.5, ... s, with jitter) keep a retried call responsive.
+            "initial_backoff": _BACKOFF[0],
+            "increment_base": _BACKOFF[1],
             "max_single_put_size": options.max_single_put_size,
             "max_block_size": options.max_block_size,
             "max_single_get_size": options.max_chunk_get_size,
