@@ -58,8 +58,8 @@ class Page:
     prefixes: list[str]
 
 
-_BACKOFF = (0.5, 2)
-"""The SDK's exponential retry: first pause, and the base of the pause's growth, in seconds."""
+_BACKOFF = (0.5, 1.5, 0.5)
+"""The SDK's exponential retry: the pause before retry n is ``0.5 + 1.5**n`` seconds, +-0.5 s."""
 
 Observer = Callable[[Any], None]
 
@@ -98,10 +98,11 @@ class BlobRequests:
             "connection_timeout": options.connection_timeout,
             "read_timeout": options.read_timeout,
             "retry_total": options.retry_total,
-            # The SDK's 15 s first pause is for throttled production accounts; these pauses
-            # (0.5 s, then 2.5, 4.5, 8.5, ... s, with jitter) keep a retried call responsive.
+            # The SDK's pauses (15 s + 3**n s) suit throttled production accounts; these (0.5 s +
+            # 1.5**n s, +-0.5 s: about 2, 2.8, 3.9, 5.6, 8.1 s) keep a retried call responsive.
             "initial_backoff": _BACKOFF[0],
             "increment_base": _BACKOFF[1],
+            "random_jitter_range": _BACKOFF[2],
             "max_single_put_size": options.max_single_put_size,
             "max_block_size": options.max_block_size,
             "max_single_get_size": options.max_chunk_get_size,
@@ -315,13 +316,14 @@ class BlobRequests:
     # -- listings ---------------------------------------------------------------------------
 
     def list_blobs(
-        self, ctx: OperationContext, prefix: str, *, delimiter: bool, page_size: int = PAGE_SIZE
+        self, ctx: OperationContext, prefix: str, *, delimiter: bool, page_size: int | None = None
     ) -> Iterator[Page]:
         """List Blobs below ``prefix``, one page per request, sent as the iteration reaches it.
 
         With ``delimiter``, names below a further ``/`` come as prefixes (one level).
         """
         container = self._container(ctx)
+        page_size = page_size or PAGE_SIZE
         with self._mapped(ctx):
             if delimiter:
                 pages = container.walk_blobs(
