@@ -36,7 +36,8 @@ class RequestLog:
 
     @property
     def kinds(self) -> list[str]:
-        """``GET``, ``HEAD``, ``PUT``, ``PUT block``, ``PUT blocklist``, ``PUT copy``, ``GET list``, ``DELETE``."""
+        """The kinds sent: ``GET``, ``HEAD``, ``PUT``, ``PUT block``, ``PUT blocklist``, ``PUT copy``,
+        ``GET list``, ``DELETE``."""
         return [kind for kind, _, _ in self.requests]
 
     def headers_of(self, kind: str) -> list[dict[str, str]]:
@@ -50,7 +51,9 @@ class GeneratedStream:
     ``OSError`` once that many bytes were returned.
     """
 
-    def __init__(self, size: int, *, seed: int = 1, max_chunk: int = 256 * 1024, fail_at: int | None = None) -> None:
+    def __init__(
+        self, size: int, *, seed: int = 1, max_chunk: int = 256 * 1024, fail_at: int | None = None
+    ) -> None:
         self._left = size
         self._random = random.Random(seed)
         self._max_chunk = max_chunk

@@ -39,7 +39,7 @@ def test_the_signature_and_secrets_derive_from_the_options_object() -> None:
     assert list(parameters) == names
     assert parameters["container"].default is inspect.Parameter.empty
     assert parameters["max_block_size"].default == 8 * 1024 * 1024
-    assert AzureBackend.SECRET_OPTIONS == {"connection_string", "account_key", "sas_token"}
+    assert {"connection_string", "account_key", "sas_token"} == AzureBackend.SECRET_OPTIONS
 
 
 @pytest.mark.spec("AZURE-002")
@@ -86,7 +86,7 @@ def test_invalid_options_name_the_option(option: str, value: object) -> None:
 
 @pytest.mark.spec("AZURE-002")
 def test_a_missing_container_names_it() -> None:
-    with pytest.raises(ConfigError, match="^container:"):
+    with pytest.raises(ConfigError, match=r"^container:"):
         AzureBackend(account_name="acct")
     config = RegistryConfig(backends={"b": BackendConfig(type="azure", options={"account_name": "acct"})})
     with Registry(config) as registry, pytest.raises(ConfigError, match="container"):
@@ -146,11 +146,20 @@ def test_repr_and_config_errors_never_show_secrets() -> None:
     backend = AzureBackend(container="data", account_name="acct", account_key=KEY)
     sas = AzureBackend(container="data", account_name="acct", sas_token=SAS)
     conn = AzureBackend(container="data", connection_string=f"AccountName=acct;AccountKey={KEY}")
-    for shown in (repr(backend), repr(backend.options), repr(sas), repr(sas.options), repr(conn), repr(conn.options)):
+    for shown in (
+        repr(backend),
+        repr(backend.options),
+        repr(sas),
+        repr(sas.options),
+        repr(conn),
+        repr(conn.options),
+    ):
         assert KEY not in shown and "TOPSECRET" not in shown
     assert "account_key='***'" in repr(backend.options)
     with pytest.raises(ConfigError) as caught:
-        AzureBackend(container="data", account_name="acct", account_key=KEY, sas_token=SAS, max_concurrency="x")
+        AzureBackend(
+            container="data", account_name="acct", account_key=KEY, sas_token=SAS, max_concurrency="x"
+        )
     assert KEY not in str(caught.value) and "TOPSECRET" not in str(caught.value)
 
 
@@ -160,7 +169,8 @@ def test_import_and_construction_import_no_sdk_and_send_nothing() -> None:
         "import sys\n"
         "from remote_store import Registry, RegistryConfig\n"
         "from remote_store.backends.azure import AzureBackend\n"
-        "b = AzureBackend(container='data', account_url='http://127.0.0.1:9/devstoreaccount1', account_key='a2V5')\n"
+        "b = AzureBackend(container='data', account_url='http://127.0.0.1:9/devstoreaccount1',\n"
+        "                 account_key='a2V5')\n"
         "config = RegistryConfig.from_dict({'backends': {'a': {'type': 'azure', 'options': "
         "{'container': 'data', 'account_name': 'acct'}}}})\n"
         "Registry(config).get_backend('a')\n"
@@ -192,7 +202,7 @@ def test_one_client_for_many_threads_and_closed_means_closed(backend: AzureBacke
 @pytest.mark.spec("AZURE-021")
 @pytest.mark.parametrize("value", ["true", "auto", True, "AUTO"])
 def test_hierarchical_namespace_is_not_supported_yet(value: object) -> None:
-    with pytest.raises(ConfigError, match="^hierarchical_namespace: .* not supported yet"):
+    with pytest.raises(ConfigError, match=r"^hierarchical_namespace: .* not supported yet"):
         AzureBackend(**BASE, hierarchical_namespace=value)
 
 
@@ -200,3 +210,27 @@ def test_hierarchical_namespace_is_not_supported_yet(value: object) -> None:
 @pytest.mark.parametrize("value", ["false", False, "", "FALSE"])
 def test_hierarchical_namespace_false_is_the_flat_namespace(value: object) -> None:
     assert AzureBackend(**BASE, hierarchical_namespace=value).options.hierarchical_namespace == "false"
+
+
+@pytest.mark.spec("AZURE-007")
+def test_capabilities_and_behaviour() -> None:
+    from remote_store import Behaviour, Capability
+
+    backend = AzureBackend(**BASE)
+    assert set(backend.capabilities) == {
+        Capability.READ,
+        Capability.WRITE,
+        Capability.ATOMIC_WRITE,
+        Capability.DELETE,
+        Capability.LIST,
+        Capability.MOVE,
+        Capability.COPY,
+        Capability.METADATA,
+    }
+    assert backend.behaviour == Behaviour(
+        real_empty_folders=False,
+        file_folder_conflicts_rejected=False,
+        missing_ok_delete_detects_folders=False,
+        retries_storage_faults=True,
+        thread_safe=True,
+    )

@@ -49,7 +49,9 @@ def test_a_blob_deleted_during_a_read_is_not_found(
 
 
 @pytest.mark.spec("AZURE-014")
-def test_a_read_holds_one_chunk(make_backend: Callable[..., AzureBackend], container: ContainerClient) -> None:
+def test_a_read_holds_one_chunk(
+    make_backend: Callable[..., AzureBackend], container: ContainerClient
+) -> None:
     backend = make_backend(max_chunk_get_size=MIB)
     container.upload_blob("big", OLD * 24)
     total = 0

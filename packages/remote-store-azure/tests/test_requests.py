@@ -6,8 +6,7 @@ import pytest
 from azure.storage.blob import ContainerClient
 
 from remote_store import AlreadyExists, DirectoryNotEmpty, InvalidPath, NotFound
-from remote_store.backends.azure import AzureBackend
-from remote_store.backends.azure import _requests
+from remote_store.backends.azure import AzureBackend, _requests
 
 from ._helpers import MIB, GeneratedStream, RequestLog
 
@@ -45,7 +44,9 @@ def test_large_creates_commit_with_if_none_match(make_backend) -> None:  # type:
 
 
 @pytest.mark.spec("AZURE-014")
-def test_a_small_read_is_one_request_and_a_large_one_is_pinned(make_backend, container: ContainerClient) -> None:  # type: ignore[no-untyped-def]
+def test_a_small_read_is_one_request_and_a_large_one_is_pinned(
+    make_backend, container: ContainerClient
+) -> None:  # type: ignore[no-untyped-def]
     backend = make_backend(max_chunk_get_size=256 * 1024)
     container.upload_blob("small", b"hello")
     container.upload_blob("large", bytes(range(256)) * 4096)  # 1 MiB: four chunks
@@ -139,7 +140,9 @@ def test_delete_folder_and_markers(backend: AzureBackend, container: ContainerCl
 
 
 @pytest.mark.spec("AZURE-015")
-def test_listings_are_paged_lazily(backend: AzureBackend, container: ContainerClient, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_listings_are_paged_lazily(
+    backend: AzureBackend, container: ContainerClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setattr(_requests, "PAGE_SIZE", 3)
     for index in range(7):
         container.upload_blob(f"p/f{index}", b"1")
@@ -163,7 +166,9 @@ def test_listings_are_paged_lazily(backend: AzureBackend, container: ContainerCl
 
 
 @pytest.mark.spec("AZURE-020")
-def test_copy_is_one_conditional_request_and_move_adds_a_delete(backend: AzureBackend, container: ContainerClient) -> None:
+def test_copy_is_one_conditional_request_and_move_adds_a_delete(
+    backend: AzureBackend, container: ContainerClient
+) -> None:
     container.upload_blob("src", b"content")
     log = RequestLog(backend)
     backend.copy("src", "dst")

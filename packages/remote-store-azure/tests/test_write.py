@@ -11,8 +11,7 @@ import pytest
 from azure.storage.blob import ContainerClient
 
 from remote_store import AlreadyExists, RemoteStoreError
-from remote_store.backends.azure import AzureBackend
-from remote_store.backends.azure import _upload
+from remote_store.backends.azure import AzureBackend, _upload
 
 from ._helpers import MIB, GeneratedStream, RequestLog, sha256
 
@@ -114,7 +113,9 @@ def test_a_failing_stream_leaves_nothing(
 
 
 @pytest.mark.spec("AZURE-011")
-def test_a_failing_block_leaves_nothing(make_backend: Callable[..., AzureBackend], container: ContainerClient) -> None:
+def test_a_failing_block_leaves_nothing(
+    make_backend: Callable[..., AzureBackend], container: ContainerClient
+) -> None:
     backend = make_backend(max_single_put_size=256 * 1024, max_block_size=256 * 1024)
     seen = [0]
 

@@ -224,18 +224,24 @@ class AzureBackend(Backend):
         if not found:
             self._no_folder(ctx, path, missing_ok)
 
-    def _delete_below(self, ctx: OperationContext, prefix: str) -> tuple[int, list[tuple[str, RemoteStoreError]]]:
+    def _delete_below(
+        self, ctx: OperationContext, prefix: str
+    ) -> tuple[int, list[tuple[str, RemoteStoreError]]]:
         """Delete every blob whose name starts with ``prefix``, a page at a time, in parallel.
 
         Returns how many blobs were found, and the names that could not be deleted with why.
         """
         found = 0
         failed: list[tuple[str, RemoteStoreError]] = []
-        with ThreadPoolExecutor(self._options.max_concurrency, thread_name_prefix="remote-store-azure") as pool:
+        with ThreadPoolExecutor(
+            self._options.max_concurrency, thread_name_prefix="remote-store-azure"
+        ) as pool:
             for page in self._requests.list_blobs(ctx, prefix, delimiter=False):
                 names = [blob.name for blob in page.blobs]
                 found += len(names)
-                for name, error in zip(names, pool.map(self._try_delete, [ctx] * len(names), names), strict=True):
+                for name, error in zip(
+                    names, pool.map(self._try_delete, [ctx] * len(names), names), strict=True
+                ):
                     if error is not None:
                         failed.append((name, error))
         return found, failed

@@ -50,7 +50,9 @@ def azure_code(error: BaseException) -> tuple[int, str]:
     """The HTTP status and Azure error code (``x-ms-error-code``) of an SDK error; ``(0, "")`` if none."""
     status = getattr(error, "status_code", None)
     code = getattr(error, "error_code", None)
-    code = getattr(code, "value", code)  # the SDK gives a StorageErrorCode (a str enum) where it knows the code
+    code = getattr(
+        code, "value", code
+    )  # the SDK gives a StorageErrorCode (a str enum) where it knows the code
     return (int(status) if isinstance(status, int) else 0), (str(code) if code else "")
 
 

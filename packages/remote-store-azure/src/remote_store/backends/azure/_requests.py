@@ -25,6 +25,7 @@ from remote_store.backend_tools import OperationContext
 
 from ._errors import azure_code, map_error
 from ._options import AzureOptions
+from ._redact import hide_sas_signatures
 from ._version import __version__
 
 if TYPE_CHECKING:
@@ -111,6 +112,8 @@ class BlobRequests:
             "raw_request_hook": self._observe,
         }
         if options.connection_string is not None:
+            if "sharedaccesssignature=" in options.connection_string.lower():
+                hide_sas_signatures()
             return ContainerClient.from_connection_string(
                 options.connection_string, options.container, **settings
             )
@@ -126,6 +129,7 @@ class BlobRequests:
         if options.sas_token is not None:
             from azure.core.credentials import AzureSasCredential
 
+            hide_sas_signatures()
             return AzureSasCredential(options.sas_token.lstrip("?"))
         if options.credential == "default":
             from azure.identity import DefaultAzureCredential
