@@ -7,6 +7,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from _azure_helpers import RequestLog
 from azure.core.exceptions import HttpResponseError, ServiceRequestError
 from azure.storage.blob import BlobClient, ContainerClient
 
@@ -21,8 +22,6 @@ from remote_store import (
 from remote_store.backend_tools import Operation, OperationContext
 from remote_store.backends.azure import AzureBackend
 from remote_store.backends.azure._errors import map_error
-
-from ._helpers import RequestLog
 
 CTX = OperationContext(Operation.WRITE, "azure", "a/b")
 PLACE = "container 'c' at http://127.0.0.1:1/devstoreaccount1"

@@ -6,12 +6,11 @@ import tracemalloc
 from collections.abc import Callable
 
 import pytest
+from _azure_helpers import MIB
 from azure.storage.blob import ContainerClient
 
 from remote_store import BackendUnavailable, NotFound
 from remote_store.backends.azure import AzureBackend
-
-from ._helpers import MIB
 
 OLD = bytes(range(256)) * 4096  # 1 MiB
 

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import pytest
+from _azure_helpers import MIB, GeneratedStream, RequestLog
 from azure.storage.blob import ContainerClient
 
 from remote_store import AlreadyExists, DirectoryNotEmpty, InvalidPath, NotFound
 from remote_store.backends.azure import AzureBackend, _requests
-
-from ._helpers import MIB, GeneratedStream, RequestLog
 
 
 @pytest.mark.spec("AZURE-008", "AZURE-009")

@@ -8,12 +8,11 @@ import tracemalloc
 from collections.abc import Callable
 
 import pytest
+from _azure_helpers import MIB, GeneratedStream, RequestLog, sha256
 from azure.storage.blob import ContainerClient
 
 from remote_store import AlreadyExists, RemoteStoreError
 from remote_store.backends.azure import AzureBackend, _upload
-
-from ._helpers import MIB, GeneratedStream, RequestLog, sha256
 
 CREATORS = 20
 
