@@ -267,6 +267,7 @@ def option_signature() -> inspect.Signature:
             field.name,
             inspect.Parameter.KEYWORD_ONLY,
             default=inspect.Parameter.empty if field.default is dataclasses.MISSING else field.default,
+            annotation=field.type,
         )
         for field in dataclasses.fields(AzureOptions)
     ]
