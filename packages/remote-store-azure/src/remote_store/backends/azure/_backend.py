@@ -146,7 +146,12 @@ class AzureBackend(Backend):
         if not path:
             self._requests.check_open(ctx)
             raise ctx.error(NotFound, "the root is a folder, not a file")
-        return BlobReader(self._requests, ctx, self._requests.get_blob(ctx, path))
+        options = self._options
+        downloader = self._requests.get_blob(ctx, path, concurrency=options.max_concurrency)
+        chunk = options.max_chunk_get_size
+        return BlobReader(
+            self._requests, ctx, downloader, chunk=chunk, window=chunk * options.max_concurrency
+        )
 
     def read(self, path: str) -> BinaryIO:
         return cast(BinaryIO, self._open(self.context(Operation.READ, path), path))

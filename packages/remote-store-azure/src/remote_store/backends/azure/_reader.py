@@ -1,9 +1,11 @@
 """``BlobReader``: the stream ``read`` returns, over ranged GETs pinned to the blob's ETag (AZURE-011).
 
-The SDK's downloader holds one chunk (``max_chunk_get_size``) at a time: the first comes with the
-Get Blob that opened the read, each later one is a ranged GET with ``If-Match`` on the first
-answer's ETag, sent as the caller's reads reach it. A blob replaced meanwhile fails the read
-(``BackendUnavailable``, "the file changed while it was read") instead of mixing two versions.
+The first chunk (``max_chunk_get_size``) comes with the Get Blob that opened the read; later ones
+are ranged GETs with ``If-Match`` on the first answer's ETag, sent when the caller's reads reach
+them, ``max_concurrency`` chunks at a time (the SDK's downloader fetches them in parallel) into a
+read-ahead window of ``max_concurrency x max_chunk_get_size`` bytes. A blob replaced meanwhile fails
+the read (``BackendUnavailable``, "the file changed while it was read") instead of mixing two
+versions.
 """
 
 from __future__ import annotations
@@ -25,12 +27,21 @@ class BlobReader(io.RawIOBase):
     """A read-only, non-seekable binary stream over one blob; ``read(n)`` fetches ranges as needed."""
 
     def __init__(
-        self, requests: BlobRequests, ctx: OperationContext, downloader: StorageStreamDownloader[bytes]
+        self,
+        requests: BlobRequests,
+        ctx: OperationContext,
+        downloader: StorageStreamDownloader[bytes],
+        *,
+        chunk: int,
+        window: int,
     ) -> None:
         super().__init__()
         self._requests = requests
         self._ctx = ctx
         self._downloader: StorageStreamDownloader[bytes] | None = downloader
+        self._buffer = memoryview(b"")
+        self._fill = chunk  # the first fill takes what the opening GET brought, nothing more
+        self._window = window
 
     @property
     def size(self) -> int:
@@ -56,7 +67,19 @@ class BlobReader(io.RawIOBase):
             ValueError: the stream is closed.
         """
         downloader = self._open()
-        return self._requests.read_chunk(self._ctx, downloader, -1 if size is None or size < 0 else size)
+        if size is None or size < 0:
+            rest = bytes(self._buffer)
+            self._buffer = memoryview(b"")
+            everything = self._requests.read_chunk(self._ctx, downloader, -1)
+            return rest + everything if rest else everything
+        if not self._buffer:
+            if size >= self._window:
+                return self._requests.read_chunk(self._ctx, downloader, size)
+            self._buffer = memoryview(self._requests.read_chunk(self._ctx, downloader, self._fill))
+            self._fill = self._window
+        piece = self._buffer[:size]
+        self._buffer = self._buffer[size:]
+        return bytes(piece)
 
     def readall(self) -> bytes:
         """Everything left."""
@@ -72,4 +95,5 @@ class BlobReader(io.RawIOBase):
     def close(self) -> None:
         """Drop the downloader (it holds no open connection between reads); idempotent."""
         self._downloader = None
+        self._buffer = memoryview(b"")
         super().close()

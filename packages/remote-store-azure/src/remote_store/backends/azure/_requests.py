@@ -222,17 +222,20 @@ class BlobRequests:
 
     # -- reads ------------------------------------------------------------------------------
 
-    def get_blob(self, ctx: OperationContext, name: str) -> StorageStreamDownloader[bytes]:
+    def get_blob(
+        self, ctx: OperationContext, name: str, *, concurrency: int = 1
+    ) -> StorageStreamDownloader[bytes]:
         """Get Blob of the first chunk (``max_chunk_get_size``); the downloader fetches the rest.
 
-        The downloader's later ranged GETs carry ``If-Match`` with the first answer's ETag.
+        The downloader's later ranged GETs carry ``If-Match`` with the first answer's ETag; a read
+        of several chunks sends up to ``concurrency`` of them at once.
 
         Raises:
             NotFound: no blob ``name``.
         """
         blob = self._blob(ctx, name)
         with self._mapped(ctx):
-            return blob.download_blob(max_concurrency=1)
+            return blob.download_blob(max_concurrency=concurrency)
 
     def read_chunk(
         self, ctx: OperationContext, downloader: StorageStreamDownloader[bytes], size: int

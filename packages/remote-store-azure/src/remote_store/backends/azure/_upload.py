@@ -10,6 +10,7 @@ no listing or read shows and which Azure discards after 7 days (or at the next c
 from __future__ import annotations
 
 import base64
+import itertools
 import uuid
 from collections.abc import Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
@@ -55,22 +56,20 @@ def _slices(view: memoryview, size: int) -> Iterator[memoryview]:
         yield view[start : start + size]
 
 
-def _stream_blocks(
-    first: bytes, stream: WriteContent, size: int, ctx: OperationContext
-) -> Iterator[bytes | memoryview]:
-    """Blocks of ``size`` bytes: cut from ``first`` (already read), then read from the rest of ``stream``."""
-    view = memoryview(first)
-    whole = len(view) - len(view) % size
-    yield from _slices(view[:whole], size)
-    block = bytes(view[whole:])
-    del view, first
+def _stream_blocks(stream: WriteContent, size: int, ctx: OperationContext) -> Iterator[bytes]:
+    """The stream in blocks of ``size`` bytes, the last one shorter; no empty block."""
     while True:
-        block += _read_up_to(stream, size - len(block), ctx)
+        block = _read_up_to(stream, size, ctx)
         if block:
             yield block
         if len(block) < size:
             return
-        block = b""
+
+
+def _handed_over(blocks: list[bytes]) -> Iterator[bytes]:
+    """Yield the blocks, dropping each from the list: the list must not keep them alive."""
+    while blocks:
+        yield blocks.pop(0)
 
 
 def _block_id(upload: str, number: int) -> str:
@@ -105,11 +104,22 @@ def upload(
             return
         blocks = _slices(view, options.max_block_size)
     else:
-        first = _read_up_to(content, threshold + 1, ctx)
-        if len(first) <= threshold:
-            requests.put_blob(ctx, name, first, create=create)
+        # Read whole blocks until the content proves larger than the threshold: those first
+        # blocks go up as they are, so nothing read is held twice or copied.
+        stream_blocks = _stream_blocks(content, options.max_block_size, ctx)
+        head: list[bytes] = []
+        total = 0
+        while total <= threshold:
+            block = next(stream_blocks, None)
+            if block is None:
+                break
+            head.append(block)
+            total += len(block)
+        block = None  # a name bound to a block would keep it in memory for the whole upload
+        if total <= threshold:
+            requests.put_blob(ctx, name, head[0] if len(head) == 1 else b"".join(head), create=create)
             return
-        blocks = _stream_blocks(first, content, options.max_block_size, ctx)
+        blocks = itertools.chain(_handed_over(head), stream_blocks)
     _put_blocks(requests, ctx, name, blocks, create=create, options=options)
 
 
