@@ -13,6 +13,7 @@ SDK's ``raw_request_hook``): tests count requests and inject faults there.
 from __future__ import annotations
 
 import contextlib
+import importlib
 import dataclasses
 import threading
 import time
@@ -132,9 +133,10 @@ class BlobRequests:
             hide_sas_signatures()
             return AzureSasCredential(options.sas_token.lstrip("?"))
         if options.credential == "default":
-            from azure.identity import DefaultAzureCredential
-
-            return DefaultAzureCredential()
+            # An optional dependency (the [identity] extra): imported by name, so that type
+            # checking this package does not need it installed.
+            identity = importlib.import_module("azure.identity")
+            return identity.DefaultAzureCredential()
         return options.credential  # a token credential object, or None: anonymous access
 
     def check_open(self, ctx: OperationContext) -> None:
