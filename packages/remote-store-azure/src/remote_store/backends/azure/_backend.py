@@ -80,7 +80,8 @@ class AzureBackend(Backend):
         max_single_put_size: content up to this size goes up in one Put Blob (default 8 MiB).
         max_block_size: the block size above it (default 8 MiB; at most 50,000 blocks a blob).
         max_concurrency: blocks staged in parallel by one write (default 4).
-        max_chunk_get_size: the size of each ranged GET of a read (default 4 MiB).
+        max_chunk_get_size: the size of each ranged GET of a read (default 2 MiB); a read
+            fetches ``max_concurrency`` of them in parallel.
         hierarchical_namespace: ``false`` (the default and, in this version, the only choice).
 
     Raises:

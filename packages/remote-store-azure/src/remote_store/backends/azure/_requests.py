@@ -13,8 +13,8 @@ SDK's ``raw_request_hook``): tests count requests and inject faults there.
 from __future__ import annotations
 
 import contextlib
-import importlib
 import dataclasses
+import importlib
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
