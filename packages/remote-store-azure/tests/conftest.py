@@ -25,7 +25,7 @@ import pytest
 from azure.storage.blob import ContainerClient
 
 from remote_store.backends.azure import AzureBackend
-from remote_store_conformance import FaultInjector, Requirements
+from remote_store_conformance import FaultInjector
 
 TOOL = Path(__file__).resolve().parents[3] / "tools" / "azurite_server.py"
 REQUIRED_ENV = "REMOTE_STORE_AZURE_REQUIRED"
@@ -134,23 +134,9 @@ def backend(make_backend: Callable[..., AzureBackend]) -> AzureBackend:
     return make_backend()
 
 
-class AzureRequirements(Requirements):
-    """Blob names are prefixes, not folders: no empty folders, and a blob may sit beside a prefix."""
-
-    real_empty_folders = False
-    file_folder_conflicts_rejected = False
-    missing_ok_delete_detects_folders = False
-    storage_faults_surface = False  # the SDK retries 5xx, 429 and connection failures
-
-
 @pytest.fixture
 def conformance_backend(backend: AzureBackend) -> AzureBackend:
     return backend
-
-
-@pytest.fixture
-def conformance_requirements() -> Requirements:
-    return AzureRequirements()
 
 
 class InjectedFault(Exception):

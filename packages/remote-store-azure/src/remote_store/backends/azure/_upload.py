@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 
 from remote_store import RemoteStoreError, WriteContent
-from remote_store.backend_tools import OperationContext, check_content, read_full
+from remote_store.backend_tools import OperationContext, check_content, iter_chunks
 
 from ._options import MAX_BLOCKS, AzureOptions
 from ._requests import BlobRequests
@@ -32,38 +32,30 @@ def _view(content: bytes | bytearray | memoryview) -> memoryview:
     return view.cast("B") if view.c_contiguous else memoryview(view.tobytes())
 
 
-def _read_up_to(stream: WriteContent, size: int, ctx: OperationContext) -> bytes:
-    """Up to ``size`` bytes of ``stream``, fewer only at its end, asking at most ``MAX_READ`` a time."""
-    parts: list[bytes] = []
-    have = 0
-    while have < size:
-        chunk = read_full(
-            stream,  # type: ignore[arg-type]
-            min(size - have, MAX_READ),
-            ctx.path,
-            operation=ctx.operation.value,
-            backend=ctx.backend,
-        )
-        if not chunk:
-            break
-        parts.append(chunk)
-        have += len(chunk)
-    return parts[0] if len(parts) == 1 else b"".join(parts)
-
-
 def _slices(view: memoryview, size: int) -> Iterator[memoryview]:
     for start in range(0, len(view), size):
         yield view[start : start + size]
 
 
 def _stream_blocks(stream: WriteContent, size: int, ctx: OperationContext) -> Iterator[bytes]:
-    """The stream in blocks of ``size`` bytes, the last one shorter; no empty block."""
-    while True:
-        block = _read_up_to(stream, size, ctx)
-        if block:
-            yield block
-        if len(block) < size:
-            return
+    """The stream in blocks of exactly ``size`` bytes, the last one shorter; no empty block.
+
+    The stream is read in asks of at most ``MAX_READ`` bytes (STREAM-005), short reads included.
+    """
+    parts: list[bytes | memoryview] = []
+    have = 0
+    for piece in iter_chunks(stream, min(size, MAX_READ), context=ctx):
+        parts.append(piece)
+        have += len(piece)
+        while have >= size:
+            last = parts.pop()
+            keep = len(last) - (have - size)
+            parts.append(last[:keep])
+            yield parts[0] if len(parts) == 1 and isinstance(parts[0], bytes) else b"".join(parts)
+            parts = [last[keep:]] if keep < len(last) else []
+            have -= size
+    if have:
+        yield b"".join(parts)
 
 
 def _handed_over(blocks: list[bytes]) -> Iterator[bytes]:
@@ -94,7 +86,7 @@ def upload(
         InvalidContent: the content is not bytes-like or a binary stream, or a read returned no bytes.
         RemoteStoreError: the content needs more than 50,000 blocks of ``max_block_size``.
     """
-    check_content(content, ctx.path, operation=ctx.operation.value, backend=ctx.backend)
+    check_content(content, context=ctx)
     threshold = options.max_single_put_size
     blocks: Iterator[bytes | memoryview]
     if isinstance(content, (bytes, bytearray, memoryview)):
