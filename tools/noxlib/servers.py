@@ -58,8 +58,8 @@ class ServerRun:
         tests = self.dist.needs.servers
         assert tests is not None
         return (
-            f"{self.dist.name}: {tests.env} does not select {', '.join(self.missing)} "
-            f"(install: {tests.install}; then {tests.env}={','.join(tests.one_python)})"
+            f"{self.dist.name}: {tests.env} does not name {', '.join(self.missing)} "
+            f"(install: {tests.install}; then {tests.env}={','.join(tests.every_python + tests.one_python)})"
         )
 
 
