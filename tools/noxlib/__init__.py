@@ -9,9 +9,10 @@ one line calling a function here. A module per idea:
 - ``dists``: ``Dist``, the one description of a distribution, and ``distributions()``, the one
   way to find them (every folder with a pyproject.toml under ``packages/``, and ``conformance/``).
 - ``needs``: what a distribution's checks need beyond its pyproject.toml, in ``NEEDS``: test
-  requirements, type stubs and its test servers (``ServerTests``). The one place a backend
-  declares them.
-- ``servers``: which servers each test run uses, from ``needs`` and the environment.
+  requirements, type stubs and its test servers (``ServerTests``: light ones for every Python,
+  heavy ones once). The one place a backend declares them.
+- ``servers``: the variables each test run of a distribution gets, from ``needs`` and the
+  environment.
 - ``running``: run every command of a session even when one fails; pytest with its report.
 - the session bodies: ``checks`` (lint, fmt, typecheck, specs, quickstart), ``tests`` (tests,
   servers), ``reliability`` (reliability, soak), ``packaging``, ``docs``, ``examples``,
@@ -22,11 +23,11 @@ The CI shape (``.ci/run`` runs ``nox``: every default session)
 ----------------------------------------------------------------
 
 - On every Python of ``PYTHONS`` (``tests-3.10`` ... ``tests-3.13``): each distribution's tests,
-  the conformance suite over memory, local and S3 included, against the distribution's
-  every-Python servers only (S3: moto, a pip-installed emulator that starts in half a second).
-- Once, on ``ONE_PYTHON``: ``servers`` (each distribution's tests against its one-Python servers:
-  Ceph radosgw for S3; Azurite, sshd for the backends being added), ``reliability`` (every-Python
-  plus one-Python servers) and ``thirdparty``.
+  the conformance suite over memory, local and S3 included, against light servers only (S3: moto,
+  a pip-installed emulator that starts in half a second).
+- Once, on ``ONE_PYTHON``: ``servers`` (each distribution's whole test folder against its heavy
+  servers: Ceph radosgw for S3; Azurite, sshd for the backends being added), ``reliability``
+  (light and heavy servers) and ``thirdparty``.
 - Once, on nox's Python: ``lint``, ``typecheck``, ``specs``, ``quickstart`` (the one run of the
   README quick start), ``docs``, ``examples``, ``packaging`` (every wheel built once, then checked
   alone, together and as editable installs) and ``bench_quick``.
@@ -36,33 +37,34 @@ Adding a backend distribution with test servers
 
 1. ``packages/remote-store-<name>/pyproject.toml``: the distribution joins every session (its
    entry point in ``remote_store.backends`` tells ``packaging`` which backend type to expect).
-2. Its ``tests/conftest.py`` reads one environment variable, the servers to test against,
-   comma-separated, and starts each (a server that cannot start fails the tests: never a skip).
+2. Its ``tests/conftest.py`` starts the servers its tests need, as environment variables ask
+   (``packages/remote-store-s3/tests/conftest.py``: ``REMOTE_STORE_S3_SERVERS=moto,ceph``).
 3. One entry in ``noxlib.needs.NEEDS``::
 
        "remote-store-azure": Needs(
-           test=("...",),                      # test requirements beyond its `test` extra
+           test=("...",),  # test requirements beyond its `test` extra, if any
            servers=ServerTests(
-               env="REMOTE_STORE_AZURE_SERVERS",
-               every_python=(),                # light servers: tests-3.10 ... tests-3.13
-               one_python=("azurite",),        # heavy servers: `servers`, once, on 3.12
-               install="npm install --prefix build/ci-tools/azurite azurite@3.37.0",
+               every_python=None,  # variables of tests-3.10 ... tests-3.13; None: not run there
+               one_python={"REMOTE_STORE_AZURE_REQUIRED": "1"},  # `servers`, once, on 3.12
+               reliability={"REMOTE_STORE_AZURE_REQUIRED": "1"},  # `reliability`, once
+               enabled_by=("REMOTE_STORE_AZURE_REQUIRED", "1"),  # heavy servers installed here
+               install="npm install --prefix $REMOTE_STORE_AZURITE_HOME azurite@3.37.0",
            ),
        ),
 
-4. ``.ci/run``: in the block conditioned on the package folder, install the one-Python servers
-   and export the variable naming them. On CI (``CI`` set) ``servers`` fails when a declared
-   one-Python server is not selected, so a missing block cannot go unnoticed.
+4. ``.ci/run``: a block, conditioned on the package folder, that installs the heavy servers and
+   sets ``enabled_by``'s variable. On CI (``CI`` set) ``servers`` fails when a declared server
+   is not enabled, and tools/tests/test_noxlib.py checks that the block exists.
 
 Environment
 -----------
 
-- ``REMOTE_STORE_S3_SERVERS`` (and each ``ServerTests.env``): the servers the machine offers,
-  comma-separated (``moto,ceph`` on CI, after ``python3 tools/s3servers/ceph.py install``). The
-  ``tests-<python>`` sessions ignore it (they always use the every-Python servers); ``servers`` runs
-  the one-Python ones it names; ``reliability`` runs the every-Python ones and those.
-- ``CI``: virtualenvs are always recreated; a missing Python, or a declared one-Python server the
-  variables do not select, is an error.
+- The variables of ``ServerTests.enabled_by`` say that a machine has the heavy servers:
+  ``REMOTE_STORE_S3_SERVERS`` naming ``ceph`` (``moto,ceph`` on CI, after
+  ``python3 tools/s3servers/ceph.py install``). Without them ``servers`` leaves the distribution
+  out, saying so, and ``reliability`` uses the light servers.
+- ``CI``: virtualenvs are always recreated; a missing Python, or a declared heavy server that is
+  not enabled, is an error.
 """
 
 from .dists import Dist, distributions, editable_args

@@ -5,19 +5,22 @@ is declared here, in ``NEEDS``, keyed by the project name:
 
 - ``test``: pip requirements of its tests that its ``test`` extra does not bring (moto for S3);
 - ``types``: what mypy needs to see the types of its dependencies (``boto3-stubs[s3]``);
-- ``servers``: how its tests reach the servers they run against (``ServerTests``): which
-  environment variable its ``tests/conftest.py`` reads, which servers are light enough to run on
-  every Python and which run once, on ``noxlib.pins.ONE_PYTHON``.
+- ``servers``: how its tests reach their servers (``ServerTests``): the environment variables of
+  its runs on every Python (light servers only), of its one run against the heavy servers on
+  ``noxlib.pins.ONE_PYTHON``, of its reliability run, and the variable saying that the heavy
+  servers are installed.
 
 A backend whose tests need servers adds one entry; the ``tests``, ``servers`` and ``reliability``
-sessions and the check of ``.ci/run`` follow from it. The distribution's conftest must read the
-variable as a comma-separated list of server names and start each selected server itself (see
-``packages/remote-store-s3/tests/conftest.py``); ``.ci/run`` installs the one-Python servers and
-exports the variable, in a block conditioned on the package folder.
+sessions follow from it. Its conftest starts the servers itself, as the variables ask
+(``packages/remote-store-s3/tests/conftest.py``); ``.ci/run`` installs the heavy servers and sets
+``enabled_by``, in a block conditioned on the package folder (``tools/tests/test_noxlib.py``
+checks that the block exists).
 """
 
 from __future__ import annotations
 
+import os
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 __all__ = ["NEEDS", "Needs", "ServerTests"]
@@ -27,31 +30,44 @@ __all__ = ["NEEDS", "Needs", "ServerTests"]
 class ServerTests:
     """How a distribution's tests reach their servers, and where in CI each server runs.
 
+    Every field but ``install`` is about environment variables, the only way nox talks to a
+    distribution's ``tests/conftest.py``: whether it names servers (``REMOTE_STORE_S3_SERVERS=moto``)
+    or makes a missing server an error (``REMOTE_STORE_AZURE_REQUIRED=1``) is the conftest's choice.
+
     Attributes:
-        env: the environment variable the distribution's ``tests/conftest.py`` reads: the servers
-            to test against, comma-separated. Outside nox it also says which servers a machine
-            offers: the ``servers`` and ``reliability`` sessions run the one-Python servers it
-            names (and ``.ci/run`` sets it after installing them).
-        every_python: servers light enough to start on every Python (a pip-installed emulator
-            such as moto): the ``tests-<python>`` sessions run the distribution's tests against
-            these on every Python of ``PYTHONS``. Empty: its tests run only in ``servers``.
-        one_python: servers that are heavy to install or run (Ceph radosgw, Azurite, sshd): the
-            ``servers`` session runs the distribution's whole test folder against these, once,
-            on ``ONE_PYTHON``; ``reliability`` adds them to ``every_python``.
-        install: how to install the one-Python servers, for messages (a command line).
+        every_python: the variables of its ``tests-<python>`` runs, on every Python of ``PYTHONS``,
+            which must need only light servers (a pip-installed emulator such as moto); ``None``:
+            its tests do not run there, only in ``servers``.
+        one_python: the variables of its run in ``servers``, once, on ``ONE_PYTHON``: its whole
+            test folder against the heavy servers (Ceph radosgw, Azurite, sshd).
+        reliability: the variables of its ``reliability`` run (once) when the heavy servers are
+            enabled; otherwise that run uses ``every_python`` (and is left out if that is None).
+        enabled_by: ``(variable, value)``: the heavy servers are installed on this machine when
+            the variable names the value (comma-separated list); ``.ci/run`` sets it after
+            installing them. Unset elsewhere, ``servers`` leaves the distribution out, saying so;
+            on CI (``CI`` set) that is an error.
+        install: how to install the heavy servers, for messages (a command line).
     """
 
-    env: str
-    every_python: tuple[str, ...]
-    one_python: tuple[str, ...]
+    every_python: Mapping[str, str] | None
+    one_python: Mapping[str, str]
+    reliability: Mapping[str, str]
+    enabled_by: tuple[str, str]
     install: str
 
-    def __post_init__(self) -> None:
-        both = set(self.every_python) & set(self.one_python)
-        if both:
-            raise ValueError(f"{self.env}: {', '.join(sorted(both))} both every-Python and one-Python")
-        if not self.every_python and not self.one_python:
-            raise ValueError(f"{self.env}: no server at all; leave `servers` out instead")
+    def enabled(self, environ: Mapping[str, str] | None = None) -> bool:
+        """Whether ``enabled_by``'s variable names its value in ``environ`` (default: os.environ)."""
+        variable, value = self.enabled_by
+        raw = (os.environ if environ is None else environ).get(variable, "")
+        return value.lower() in {name.strip().lower() for name in raw.split(",")}
+
+    def disabled_message(self, dist_name: str) -> str:
+        """Why ``servers`` leaves the distribution out, and how to turn its heavy servers on."""
+        variable, value = self.enabled_by
+        return (
+            f"{dist_name}: heavy test servers off ({variable} does not name {value!r}); "
+            f"install them ({self.install}) and add {value} to {variable}"
+        )
 
 
 @dataclass(frozen=True)
@@ -68,27 +84,30 @@ NEEDS: dict[str, Needs] = {
         test=("moto[s3,server]>=5",),
         types=("boto3-stubs[s3]",),
         servers=ServerTests(
-            env="REMOTE_STORE_S3_SERVERS",
-            every_python=("moto",),
-            one_python=("ceph",),
+            every_python={"REMOTE_STORE_S3_SERVERS": "moto"},
+            one_python={"REMOTE_STORE_S3_SERVERS": "ceph"},
+            reliability={"REMOTE_STORE_S3_SERVERS": "moto,ceph"},
+            enabled_by=("REMOTE_STORE_S3_SERVERS", "ceph"),
             install="python3 tools/s3servers/ceph.py install",
         ),
     ),
-    # The two backends being written: their entries take effect when their package folders exist.
-    # Each package's tests/conftest.py reads the variable named here (server names as listed).
+    # The two backends being written; their entries take effect when their package folders exist.
+    # Their conftests start the one server they need and skip without it unless *_REQUIRED=1.
     "remote-store-azure": Needs(
         servers=ServerTests(
-            env="REMOTE_STORE_AZURE_SERVERS",
-            every_python=(),
-            one_python=("azurite",),
-            install="npm install --prefix build/ci-tools/azurite azurite@3.37.0",
+            every_python=None,
+            one_python={"REMOTE_STORE_AZURE_REQUIRED": "1"},
+            reliability={"REMOTE_STORE_AZURE_REQUIRED": "1"},
+            enabled_by=("REMOTE_STORE_AZURE_REQUIRED", "1"),
+            install="npm install --prefix $REMOTE_STORE_AZURITE_HOME azurite@3.37.0",
         ),
     ),
     "remote-store-sftp": Needs(
         servers=ServerTests(
-            env="REMOTE_STORE_SFTP_SERVERS",
-            every_python=(),
-            one_python=("sshd",),
+            every_python=None,
+            one_python={"REMOTE_STORE_SFTP_REQUIRED": "1"},
+            reliability={"REMOTE_STORE_SFTP_REQUIRED": "1"},
+            enabled_by=("REMOTE_STORE_SFTP_REQUIRED", "1"),
             install="apt-get install -y --no-install-recommends openssh-server",
         ),
     ),

@@ -4,8 +4,8 @@
   distribution that has one (``remote-store-local``: crash safety with 1,000 SIGKILLs, hostile
   paths with hypothesis, threads, resources, secrets; ``remote-store-s3``: injected faults through
   ``tools/faultproxy.py``, threads, resources, secrets over a run of the conformance suite),
-  against the distribution's every-Python servers plus the one-Python servers its variable
-  selects (``noxlib.servers.reliability_env``; CI: moto and Ceph).
+  with the variables of ``ServerTests.reliability`` when the distribution's heavy servers are
+  enabled, else of ``every_python`` (``noxlib.servers.reliability_env``; CI: moto and Ceph).
 - ``soak``: the same tests with their long variants (``REMOTE_STORE_SOAK=1``: 20,000 kills,
   ~60,000 examples, 200,000 operations, ...); an hour or more, not for CI.
 
@@ -26,7 +26,7 @@ from . import pins
 from .dists import distributions, editable_args
 from .paths import CI, REPORTS, ROOT
 from .running import Command, clear_reports, pytest_command, run_all
-from .servers import reliability_env
+from .servers import reliability_env, shown
 
 __all__ = ["reliability", "soak"]
 
@@ -51,14 +51,15 @@ def _run(session: nox.Session, name: str, *, soak: bool) -> None:
     commands = []
     for dist in suites:
         servers = reliability_env(dist)
-        if servers and not any(servers.values()):
-            message = f"{dist.relative}: no server selected for its reliability tests"
+        if servers is None:
+            assert dist.needs.servers is not None
+            message = dist.needs.servers.disabled_message(dist.name)
             if CI:
                 session.error(message)
-            session.warn(message + "; left out")
+            session.warn(message + "; its reliability tests are left out")
             continue
         if servers:
-            session.log(f"{dist.relative}: {' '.join(f'{key}={value}' for key, value in servers.items())}")
+            session.log(f"{dist.relative}: {shown(servers)}")
         command = pytest_command(
             dist.path,
             "tests/reliability",
@@ -72,8 +73,8 @@ def _run(session: nox.Session, name: str, *, soak: bool) -> None:
         run_all(session, commands)
     finally:
         if figures.exists():
-            shown = json.dumps(json.loads(figures.read_text(encoding="utf-8")), indent=2)
-            session.log("figures:\n" + shown)
+            text = json.dumps(json.loads(figures.read_text(encoding="utf-8")), indent=2)
+            session.log("figures:\n" + text)
 
 
 def reliability(session: nox.Session) -> None:

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import re
 import sys
 from pathlib import Path
 
 import pytest
-from noxlib import NEEDS, ROOT, ServerTests, distributions, editable_args
+from noxlib import NEEDS, ROOT, distributions, editable_args
 from noxlib.dists import CORE, META, Dist
 from noxlib.import_checks import IMPORT_CHECKS, import_check
 from noxlib.lockstep import check_lockstep
@@ -59,49 +60,58 @@ def test_editable_args_bring_the_test_extra_and_the_declared_test_needs() -> Non
     assert editable_args([by_name("remote-store-s3")]) == ["-e", "packages/remote-store-s3"]
 
 
-def test_a_server_cannot_be_both_every_python_and_one_python() -> None:
-    with pytest.raises(ValueError, match="moto both"):
-        ServerTests(env="X", every_python=("moto",), one_python=("moto",), install="-")
-    with pytest.raises(ValueError, match="no server at all"):
-        ServerTests(env="X", every_python=(), one_python=(), install="-")
-
-
-def test_the_tests_sessions_use_the_every_python_servers_only() -> None:
+def test_the_tests_sessions_use_the_light_servers_only() -> None:
     assert every_python_env(by_name("remote-store-s3")) == {"REMOTE_STORE_S3_SERVERS": "moto"}
     assert every_python_env(by_name(CORE)) == {}
+    assert every_python_env(fake("remote-store-azure", ("azure",))) is None
 
 
-def test_the_servers_run_takes_the_one_python_servers_the_variable_selects() -> None:
+def test_heavy_servers_are_enabled_by_their_variable_naming_them() -> None:
+    tests = NEEDS["remote-store-s3"].servers
+    assert tests is not None
+    assert tests.enabled({"REMOTE_STORE_S3_SERVERS": "moto, Ceph"})
+    assert not tests.enabled({"REMOTE_STORE_S3_SERVERS": "moto"})
+    assert not tests.enabled({})
+    azure = NEEDS["remote-store-azure"].servers
+    assert azure is not None
+    assert azure.enabled({"REMOTE_STORE_AZURE_REQUIRED": "1"})
+    assert not azure.enabled({"REMOTE_STORE_AZURE_REQUIRED": "0"})
+
+
+def test_the_servers_run_is_one_per_distribution_with_servers() -> None:
     s3 = by_name("remote-store-s3")
-    (run,) = one_python_runs([by_name(CORE), s3], {"REMOTE_STORE_S3_SERVERS": "moto, Ceph"})
-    assert (run.dist, run.servers, run.missing) == (s3, ("ceph",), ())
-    assert run.env == {"REMOTE_STORE_S3_SERVERS": "ceph"}
+    (run,) = one_python_runs([by_name(CORE), s3], {"REMOTE_STORE_S3_SERVERS": "moto,ceph"})
+    assert (run.dist, run.enabled, run.env) == (s3, True, {"REMOTE_STORE_S3_SERVERS": "ceph"})
 
 
-def test_an_unselected_one_python_server_is_reported_with_its_install_command() -> None:
+def test_a_disabled_heavy_server_is_reported_with_its_install_command() -> None:
     (run,) = one_python_runs([by_name("remote-store-s3")], {"REMOTE_STORE_S3_SERVERS": "moto"})
-    assert run.servers == ()
-    assert run.missing == ("ceph",)
-    message = run.why_missing()
+    assert not run.enabled
+    message = run.why_disabled()
     assert "REMOTE_STORE_S3_SERVERS" in message and "tools/s3servers/ceph.py install" in message
 
 
-def test_reliability_adds_the_selected_one_python_servers() -> None:
+def test_reliability_runs_the_heavy_servers_when_enabled_else_the_light_ones() -> None:
     s3 = by_name("remote-store-s3")
-    assert reliability_env(s3, {"REMOTE_STORE_S3_SERVERS": "ceph,moto"}) == {
+    assert reliability_env(s3, {"REMOTE_STORE_S3_SERVERS": "ceph"}) == {
         "REMOTE_STORE_S3_SERVERS": "moto,ceph"
     }
     assert reliability_env(s3, {}) == {"REMOTE_STORE_S3_SERVERS": "moto"}
     assert reliability_env(by_name(CORE), {}) == {}
+    assert reliability_env(fake("remote-store-sftp"), {}) is None
+    assert reliability_env(fake("remote-store-sftp"), {"REMOTE_STORE_SFTP_REQUIRED": "1"}) == {
+        "REMOTE_STORE_SFTP_REQUIRED": "1"
+    }
 
 
-def test_ci_run_installs_and_selects_every_declared_one_python_server() -> None:
+def test_ci_run_installs_and_enables_every_declared_heavy_server() -> None:
     ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
     for name, needs in NEEDS.items():
-        if needs.servers is None or not needs.servers.one_python:
+        if needs.servers is None:
             continue
+        variable, value = needs.servers.enabled_by
         assert f"packages/{name}/pyproject.toml" in ci, f".ci/run has no block for {name}"
-        assert f"export {needs.servers.env}=" in ci, f".ci/run does not select the servers of {name}"
+        assert re.search(rf"export {variable}=.*\b{value}\b", ci), f".ci/run does not set {variable}={value}"
 
 
 def test_a_backend_without_an_import_check_of_its_own_gets_the_generic_one() -> None:
