@@ -16,7 +16,7 @@ from .paths import ROOT
 
 __all__ = ["FOREIGN_PAGES", "docs"]
 
-FOREIGN_PAGES = {"index.md", "traceability.md", "benchmarks.md"}
+FOREIGN_PAGES = {"traceability.md", "benchmarks.md"}
 """Pages owned elsewhere (generated or quoting other runs) whose code blocks are not run."""
 
 
