@@ -5,18 +5,19 @@
 distribution (found by its ``pyproject.toml``: ``packages/*/`` and ``conformance/``), the CI shape
 and how a backend declares its test servers are in ``tools/noxlib/`` (its docstring says where).
 
-- On every Python, 3.10-3.13: ``tests-<python>``, each distribution's tests against its light
-  servers (S3: moto).
-- Once, on 3.12: ``servers`` (the heavy servers: Ceph radosgw for S3, the ones named by
-  ``REMOTE_STORE_S3_SERVERS``), ``reliability``, ``thirdparty``.
+- On every Python, 3.10-3.13: ``tests-<python>``, each distribution's tests against light
+  servers only (S3: moto).
+- Once, on 3.12: ``servers`` (each distribution's tests against its heavy servers: Ceph radosgw
+  for S3, sshd for SFTP), ``reliability``, ``thirdparty``.
 - Once, on nox's Python: ``lint``, ``typecheck``, ``specs``, ``quickstart``, ``packaging`` (each
   wheel built once), ``docs``, ``examples``, ``bench_quick``.
 - On demand: ``fmt``, ``mutation``, ``soak``, ``bench``.
 
-Environment: ``REMOTE_STORE_S3_SERVERS`` names the S3 servers this machine offers (``moto,ceph`` on
-CI, after ``python3 tools/s3servers/ceph.py install``): ``servers`` runs Ceph only when it is named;
-``CI`` set: virtualenvs are recreated, and a missing Python or an unselected heavy server is an
-error. Arguments after ``--`` go to pytest in the test sessions (``nox -s tests-3.12 -- -x -k path``).
+Environment: ``REMOTE_STORE_S3_SERVERS=moto,ceph`` (after ``python3 tools/s3servers/ceph.py
+install``, as ``.ci/run`` does) enables the Ceph run; without it ``servers`` leaves Ceph out, saying
+so (the SFTP tests skip without sshd). ``CI`` set: virtualenvs are recreated, and a missing Python
+or heavy server is an error. Arguments after ``--`` go to pytest in the test sessions
+(``nox -s tests-3.12 -- -x -k path``).
 """
 
 from __future__ import annotations
@@ -85,13 +86,13 @@ def quickstart(session: nox.Session) -> None:
 
 @nox.session(python=PYTHONS)
 def tests(session: nox.Session) -> None:
-    """Each distribution's tests on one Python, against its every-Python servers (S3: moto)."""
+    """Each distribution's tests on one Python, against light servers only (S3: moto)."""
     noxlib.tests.tests(session)
 
 
 @nox.session(python=ONE_PYTHON)
 def servers(session: nox.Session) -> None:
-    """Each distribution's tests against its one-Python servers (S3: Ceph radosgw), once."""
+    """Each distribution's tests against its heavy servers (S3: Ceph; SFTP: sshd), once."""
     noxlib.tests.servers(session)
 
 

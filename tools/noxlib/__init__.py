@@ -37,34 +37,37 @@ Adding a backend distribution with test servers
 
 1. ``packages/remote-store-<name>/pyproject.toml``: the distribution joins every session (its
    entry point in ``remote_store.backends`` tells ``packaging`` which backend type to expect).
-2. Its ``tests/conftest.py`` starts the servers its tests need, as environment variables ask
-   (``packages/remote-store-s3/tests/conftest.py``: ``REMOTE_STORE_S3_SERVERS=moto,ceph``).
-3. One entry in ``noxlib.needs.NEEDS``::
+2. Its ``tests/conftest.py`` starts the servers its tests need, as environment variables ask:
+   S3's names them (``REMOTE_STORE_S3_SERVERS=moto,ceph``) and fails without one; SFTP's starts
+   sshd and skips without it unless ``REMOTE_STORE_SFTP_REQUIRED=1``.
+3. One entry in ``noxlib.needs.NEEDS`` (the ones of S3 and SFTP are there to copy)::
 
        "remote-store-azure": Needs(
            test=("...",),  # test requirements beyond its `test` extra, if any
            servers=ServerTests(
                every_python=None,  # variables of tests-3.10 ... tests-3.13; None: not run there
-               one_python={"REMOTE_STORE_AZURE_REQUIRED": "1"},  # `servers`, once, on 3.12
-               reliability={"REMOTE_STORE_AZURE_REQUIRED": "1"},  # `reliability`, once
-               enabled_by=("REMOTE_STORE_AZURE_REQUIRED", "1"),  # heavy servers installed here
+               one_python={},  # variables of `servers`, once, on 3.12
+               reliability={},  # variables of `reliability`, once
                install="npm install --prefix $REMOTE_STORE_AZURITE_HOME azurite@3.37.0",
+               on_ci={"REMOTE_STORE_AZURE_REQUIRED": "1"},  # on CI a missing server fails
            ),
        ),
 
-4. ``.ci/run``: a block, conditioned on the package folder, that installs the heavy servers and
-   sets ``enabled_by``'s variable. On CI (``CI`` set) ``servers`` fails when a declared server
-   is not enabled, and tools/tests/test_noxlib.py checks that the block exists.
+   A conftest that fails without its server instead gives ``enabled_by``, the variable saying
+   the server is installed (S3: ``("REMOTE_STORE_S3_SERVERS", "ceph")``).
+4. ``.ci/run``: a block, conditioned on the package folder, that installs the heavy servers (and
+   sets ``enabled_by``'s variable). On CI (``CI`` set) ``servers`` fails when a declared server is
+   not enabled, and tools/tests/test_noxlib.py checks that the block exists.
 
 Environment
 -----------
 
-- The variables of ``ServerTests.enabled_by`` say that a machine has the heavy servers:
-  ``REMOTE_STORE_S3_SERVERS`` naming ``ceph`` (``moto,ceph`` on CI, after
-  ``python3 tools/s3servers/ceph.py install``). Without them ``servers`` leaves the distribution
-  out, saying so, and ``reliability`` uses the light servers.
+- ``REMOTE_STORE_S3_SERVERS`` naming ``ceph`` (``moto,ceph`` on CI, after
+  ``python3 tools/s3servers/ceph.py install``) enables S3's heavy run; without it ``servers``
+  leaves S3 out, saying so, and ``reliability`` uses moto alone. SFTP's run is always made (its
+  tests skip without sshd, except on CI).
 - ``CI``: virtualenvs are always recreated; a missing Python, or a declared heavy server that is
-  not enabled, is an error.
+  not enabled, is an error; ``ServerTests.on_ci`` variables are added.
 """
 
 from .dists import Dist, distributions, editable_args

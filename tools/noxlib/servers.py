@@ -2,11 +2,12 @@
 
 - ``tests-<python>``: ``ServerTests.every_python`` (light servers), whatever the environment says;
   a distribution whose ``every_python`` is None is left to ``servers``.
-- ``servers`` (once, on ``ONE_PYTHON``): ``ServerTests.one_python``, for each distribution whose
-  heavy servers are enabled (``ServerTests.enabled_by``). On CI (``CI`` set) every declared one
-  must be enabled, so that ``.ci/run`` cannot fall behind ``NEEDS``; elsewhere a disabled one is
-  left out with a message (a developer without Ceph still runs ``nox``).
-- ``reliability`` (once): ``ServerTests.reliability`` when enabled, else ``every_python``.
+- ``servers`` (once, on ``ONE_PYTHON``): ``ServerTests.one_python`` (plus ``on_ci`` on CI), for
+  each distribution whose heavy servers are enabled (``ServerTests.enabled_by``). On CI (``CI``
+  set) every declared one must be enabled, so that ``.ci/run`` cannot fall behind ``NEEDS``;
+  elsewhere a disabled one is left out with a message (a developer without Ceph still runs nox).
+- ``reliability`` (once): ``ServerTests.reliability`` (plus ``on_ci``) when enabled, else
+  ``every_python``.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from .dists import Dist
+from .paths import CI
 
 __all__ = ["ServerRun", "every_python_env", "one_python_runs", "reliability_env", "shown"]
 
@@ -43,12 +45,14 @@ class ServerRun:
 
     dist: Dist
     enabled: bool
+    ci: bool = CI
 
     @property
     def env(self) -> dict[str, str]:
-        """The variables of the run (``ServerTests.one_python``)."""
-        assert self.dist.needs.servers is not None
-        return dict(self.dist.needs.servers.one_python)
+        """The variables of the run: ``ServerTests.one_python``, plus ``on_ci`` on CI."""
+        tests = self.dist.needs.servers
+        assert tests is not None
+        return {**tests.one_python, **(tests.on_ci if self.ci else {})}
 
     def why_disabled(self) -> str:
         """Why the run is left out, and how to turn its servers on."""
@@ -56,20 +60,24 @@ class ServerRun:
         return self.dist.needs.servers.disabled_message(self.dist.name)
 
 
-def one_python_runs(dists: list[Dist], environ: Mapping[str, str] | None = None) -> list[ServerRun]:
+def one_python_runs(
+    dists: list[Dist], environ: Mapping[str, str] | None = None, *, ci: bool = CI
+) -> list[ServerRun]:
     """A run for each distribution with test servers, enabled or not."""
     return [
-        ServerRun(dist, dist.needs.servers.enabled(environ))
+        ServerRun(dist, dist.needs.servers.enabled(environ), ci)
         for dist in dists
         if dist.needs.servers is not None
     ]
 
 
-def reliability_env(dist: Dist, environ: Mapping[str, str] | None = None) -> dict[str, str] | None:
+def reliability_env(
+    dist: Dist, environ: Mapping[str, str] | None = None, *, ci: bool = CI
+) -> dict[str, str] | None:
     """The variables of ``dist``'s reliability run; None if it cannot run here (no server enabled)."""
     tests = dist.needs.servers
     if tests is None:
         return {}
     if tests.enabled(environ):
-        return dict(tests.reliability)
+        return {**tests.reliability, **(tests.on_ci if ci else {})}
     return None if tests.every_python is None else dict(tests.every_python)

@@ -66,7 +66,7 @@ def servers(session: nox.Session) -> None:
     clear_reports("servers")
     commands = []
     for run in runs:
-        session.log(f"{run.dist.relative}: {shown(run.env)}")
+        session.log(f"{run.dist.relative}: {shown(run.env) or 'no variables'}")
         command = pytest_command(
             run.dist.path,
             "tests",
