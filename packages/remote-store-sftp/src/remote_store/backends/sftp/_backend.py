@@ -418,7 +418,14 @@ class SFTPBackend(Backend):
                             target.real, error, context.at(destination)
                         ) from error
                     if linked:
-                        await remote.sftp.remove(real)
+                        try:
+                            await remote.sftp.remove(real)
+                        except BaseException:
+                            # Both names would hold the file: undo the link, so that the move
+                            # is all or nothing (ATOMIC_MOVE).
+                            with contextlib.suppress(remote.ssh.SFTPError, OSError):
+                                await remote.sftp.remove(target.real)
+                            raise
             except BaseException:
                 await remote.remove_folders(target.created)
                 raise

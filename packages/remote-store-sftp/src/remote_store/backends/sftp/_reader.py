@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import concurrent.futures
-import contextlib
 import io
 from collections.abc import Callable
 from typing import Any
@@ -112,6 +111,11 @@ class SFTPReader(io.RawIOBase):
             parts.append(chunk)
 
     def close(self) -> None:
+        """Close the remote file and give the connection back; idempotent.
+
+        Raises:
+            RemoteStoreError: the server failed to close the file (the stream is closed anyway).
+        """
         if self.closed:
             return
         ahead, self._ahead = self._ahead, None
@@ -119,8 +123,8 @@ class SFTPReader(io.RawIOBase):
         try:
             if ahead is not None:
                 ahead[1].cancel()
-            with contextlib.suppress(Exception):  # closing a stream never fails the caller
-                self._wait(self._context, self._submit(self._handle.close()))
+            # A failed close surfaces, as a failed close() of a local file does (BACKEND-013).
+            self._wait(self._context, self._submit(self._handle.close()))
         finally:
             self._block = b""
             if release is not None:

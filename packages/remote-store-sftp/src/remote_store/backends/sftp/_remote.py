@@ -304,13 +304,32 @@ class Remote:
     # -- listing ----------------------------------------------------------------------------
 
     async def entries(self, real: str) -> AsyncGenerator[Any, None]:
-        """The entries of folder ``real`` (``.`` and ``..`` left out), read as they are consumed."""
+        """The entries of folder ``real`` (``.`` and ``..`` left out), read as they are consumed.
+
+        asyncssh's ``scandir`` ignores a failure to close the folder handle; a failed request
+        must surface (BACKEND-013), so the three requests are made here, through its handler.
+        """
+        handler = self.sftp._handler
         try:
-            async for entry in self.sftp.scandir(real):
-                if entry.filename not in (".", ".."):
-                    yield entry
+            handle = await handler.opendir(self.sftp.encode(real))
+        except self.ssh.SFTPNoSuchFile:
+            return  # removed before we listed
+        try:
+            while True:
+                try:
+                    names, at_end = await handler.readdir(handle)
+                except self.ssh.SFTPEOFError:
+                    return
+                for entry in names:
+                    entry.filename = self.sftp.decode(entry.filename)
+                    if entry.filename not in (".", ".."):
+                        yield entry
+                if at_end:
+                    return
         except self.ssh.SFTPNoSuchFile:
             return  # removed while we listed
+        finally:
+            await handler.close(handle)
 
     async def follow(self, real: str) -> tuple[str, Any] | None:
         """Where the link ``real`` leads and what is there, or ``None`` (outside, dangling, a loop)."""
