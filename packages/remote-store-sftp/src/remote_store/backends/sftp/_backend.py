@@ -16,6 +16,7 @@ from remote_store import (
     AlreadyExists,
     Backend,
     Behaviour,
+    Capability,
     CapabilitySet,
     ConfigError,
     FileInfo,
@@ -261,7 +262,8 @@ class SFTPBackend(Backend):
                     raise
                 # A failed close may report a failed write: it fails the call (SFTP-012).
                 self._wait(context, self._submit(handle.close()))
-                publish = remote.publish(temp, target.real, overwrite=overwrite)
+                atomic = Capability.ATOMIC_WRITE if durable else None
+                publish = remote.publish(temp, target.real, overwrite=overwrite, atomic=atomic)
                 self._wait(context, self._submit(publish))
             except BaseException:
                 self._discard(remote, temp, target.created)
@@ -409,7 +411,7 @@ class SFTPBackend(Backend):
                 return
             try:
                 if overwrite:
-                    await remote_dst.replace(real, target.real)
+                    await remote_dst.replace(real, target.real, atomic=Capability.ATOMIC_MOVE)
                 else:
                     try:
                         linked = await remote.link(real, target.real)

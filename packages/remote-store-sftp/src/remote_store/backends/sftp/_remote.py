@@ -16,6 +16,8 @@ from typing import Any
 
 from remote_store import (
     AlreadyExists,
+    Capability,
+    CapabilityNotSupported,
     DirectoryNotEmpty,
     FileInfo,
     InvalidPath,
@@ -186,7 +188,15 @@ class Remote:
         with contextlib.suppress(self.ssh.Error, OSError):
             await self.remove_folders(created)
 
-    async def publish(self, temp: str, real: str, *, overwrite: bool, path: str | None = None) -> None:
+    async def publish(
+        self,
+        temp: str,
+        real: str,
+        *,
+        overwrite: bool,
+        path: str | None = None,
+        atomic: Capability | None = None,
+    ) -> None:
         """Give the complete temporary file ``temp`` the name ``real`` (SFTP-009, SFTP-010).
 
         ``overwrite``: ``posix-rename@openssh.com`` replaces a file in one step. Otherwise
@@ -197,11 +207,12 @@ class Remote:
         Raises:
             AlreadyExists: not ``overwrite`` and a file is at ``real``.
             InvalidPath: a folder is at ``real``.
+            CapabilityNotSupported: ``atomic`` is given and the server cannot replace in one step.
         """
         context = self.context if path is None else self.context.at(path)
         try:
             if overwrite:
-                await self.replace(temp, real)
+                await self.replace(temp, real, atomic=atomic)
             else:
                 if await self.link(temp, real):
                     with contextlib.suppress(self.ssh.SFTPNoSuchFile):
@@ -222,12 +233,26 @@ class Remote:
             await self.sftp.rename(real, new)
             return False
 
-    async def replace(self, real: str, new: str) -> None:
-        """Rename ``real`` to ``new``, replacing a file there in one step (``posix-rename@openssh.com``)."""
+    async def replace(self, real: str, new: str, *, atomic: Capability | None = None) -> None:
+        """Rename ``real`` to ``new``, replacing a file there in one step (``posix-rename@openssh.com``).
+
+        Without that extension the old file is removed, then ``real`` renamed: not atomic (the
+        target is briefly missing). A call whose capability ``atomic`` promises one step refuses
+        that instead (SFTP-015).
+
+        Raises:
+            CapabilityNotSupported: ``atomic`` is given and the server lacks posix-rename.
+        """
         try:
             await self.sftp.posix_rename(real, new)
-        except self.ssh.SFTPOpUnsupported:
-            # Not atomic: the target is briefly missing. ATOMIC_WRITE refuses this (SFTP-015).
+        except self.ssh.SFTPOpUnsupported as error:
+            if atomic is not None:
+                refusal = self.context.error(
+                    CapabilityNotSupported,
+                    "the server lacks posix-rename@openssh.com: a file cannot be replaced in one step",
+                )
+                refusal.capability = atomic.value
+                raise refusal from error
             with contextlib.suppress(self.ssh.SFTPNoSuchFile):
                 await self.sftp.remove(new)
             await self.sftp.rename(real, new)
