@@ -7,6 +7,7 @@ below the real root; paths without that name are backend-relative (SFTP-005).
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import dataclasses
 import posixpath
@@ -29,7 +30,7 @@ from remote_store.backend_tools import DEFAULT_CHUNK_SIZE, OperationContext
 
 from ._errors import map_error
 from ._names import is_temp_name
-from ._pool import asyncssh_module
+from ._pool import asyncssh_module, server_extensions
 
 __all__ = ["Remote", "Target", "file_info"]
 
@@ -149,10 +150,16 @@ class Remote:
             return Target(real, posixpath.dirname(real), [])
         created: list[str] = []
         folder = real
+        # The deepest folder that resolved: one lstat says whether it is a folder (a mkdir there
+        # would cost a failed request and an lstat on every new file).
+        attrs = await self.lstat(real)
+        if attrs is not None and not self.is_folder(attrs):
+            raise self.context.error(InvalidPath, "a parent of the path is a file, not a folder")
         try:
-            for segment in [None, *rest[:-1]]:
-                if segment is not None:
-                    folder = posixpath.join(folder, segment)
+            if attrs is None and await self._make_folder(real):
+                created.append(real)  # removed meanwhile
+            for segment in rest[:-1]:
+                folder = posixpath.join(folder, segment)
                 if await self._make_folder(folder):
                     created.append(folder)
         except BaseException:
@@ -213,12 +220,32 @@ class Remote:
         try:
             if overwrite:
                 await self.replace(temp, real, atomic=atomic)
-            else:
-                if await self.link(temp, real):
-                    with contextlib.suppress(self.ssh.SFTPNoSuchFile):
-                        await self.sftp.remove(temp)
+            elif "hardlink@openssh.com" in server_extensions(self.sftp):
+                # Link and removal of the temporary name sent together (one round trip): the
+                # server runs them in order, and if the link fails the temporary file goes anyway.
+                linked, removed = await asyncio.gather(
+                    self.sftp.link(temp, real), self.sftp.remove(temp), return_exceptions=True
+                )
+                if isinstance(linked, BaseException):
+                    raise linked
+                self._removed(removed, context)
+            elif await self.link(temp, real):
+                try:
+                    await self.sftp.remove(temp)
+                except Exception as error:  # noqa: BLE001 - judged by _removed
+                    self._removed(error, context)
         except self.ssh.SFTPFailure as error:
             raise await self.classify_target(real, error, context) from error
+
+    def _removed(self, outcome: object, context: OperationContext) -> None:
+        """Judge the removal of a published file's temporary name.
+
+        Raises:
+            RemoteStoreError: it failed (the file is published; its temporary name stays as
+                litter): the failure surfaces, never as the target's own error.
+        """
+        if isinstance(outcome, BaseException) and not isinstance(outcome, self.ssh.SFTPNoSuchFile):
+            raise map_error(context, outcome) from outcome
 
     async def link(self, real: str, new: str) -> bool:
         """Make ``new`` another name of the file ``real``, failing if ``new`` exists (race-free).
