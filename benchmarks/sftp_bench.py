@@ -249,11 +249,12 @@ def section(results: dict[str, Any]) -> str:
     lines = [
         "## SFTP",
         "",
-        f"`python benchmarks/sftp_bench.py` ({meta['mode']} run of {meta['date']}, {meta['reps']} alternating "
-        f"repetitions, medians; {meta['openssh']}; {meta['cores']} cores, load average "
-        f"{meta['load_average'][0]} before and {meta['load_average'][1]} after: the machine was shared, "
-        "so read the ratios, which compare runs made next to each other). The server is a private "
-        "OpenSSH `sshd` on 127.0.0.1; the `sftp` command's connection and login are timed apart and "
+        f"`python benchmarks/sftp_bench.py` ({meta['mode']} run of {meta['date']}, "
+        f"{meta['reps']} alternating repetitions, medians; {meta['openssh']}; "
+        f"{meta['cores']} cores, load average {meta['load_average'][0]} before and "
+        f"{meta['load_average'][1]} after: the machine was shared, so read the ratios, "
+        "which compare runs made next to each other). The server is a private OpenSSH `sshd` "
+        "on 127.0.0.1; the `sftp` command's connection and login are timed apart and "
         "subtracted, every other client connects before the clock starts. Versions: "
         + ", ".join(f"{name} {version}" for name, version in sorted(meta["versions"].items()))
         + ".",

@@ -223,10 +223,9 @@ def stream(spec: dict[str, Any]) -> dict[str, Any]:
                 with sftp.open(remote, "rb") as handle:
                     offset = 0
                     while offset < size:
-                        window = [
-                            (start, min(PARAMIKO_REQUEST, size - start))
-                            for start in range(offset, min(size, offset + PARAMIKO_WINDOW * PARAMIKO_REQUEST), PARAMIKO_REQUEST)
-                        ]  # fmt: skip
+                        stop = min(size, offset + PARAMIKO_WINDOW * PARAMIKO_REQUEST)
+                        starts = range(offset, stop, PARAMIKO_REQUEST)
+                        window = [(start, min(PARAMIKO_REQUEST, size - start)) for start in starts]
                         for block in handle.readv(window):
                             sink.write(block)
                         offset = window[-1][0] + window[-1][1]
