@@ -38,6 +38,7 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 WORKER = HERE / "sftp_worker.py"
 RESULTS = HERE / "results" / "sftp.json"
+ANALYSIS = HERE / "sftp_analysis.md"
 MIB = 1024 * 1024
 
 NAMES = {
@@ -321,6 +322,8 @@ def section(results: dict[str, Any]) -> str:
     )
     if missing:
         lines += ["", "Not measured: " + "; ".join(missing) + "."]
+    if ANALYSIS.exists() and meta["mode"] != "quick":
+        lines += ["", ANALYSIS.read_text(encoding="utf-8").strip()]
     lines += [
         "",
         "Baselines: the `sftp` command for up/download and listing (`ls -l`), tuned paramiko "
