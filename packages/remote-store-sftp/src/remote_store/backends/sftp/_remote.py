@@ -223,9 +223,10 @@ class Remote:
             elif "hardlink@openssh.com" in server_extensions(self.sftp):
                 # Link and removal of the temporary name sent together (one round trip): the
                 # server runs them in order, and if the link fails the temporary file goes anyway.
-                linked, removed = await asyncio.gather(
+                outcomes: tuple[Any, Any] = await asyncio.gather(
                     self.sftp.link(temp, real), self.sftp.remove(temp), return_exceptions=True
                 )
+                linked, removed = outcomes
                 if isinstance(linked, BaseException):
                     raise linked
                 self._removed(removed, context)
