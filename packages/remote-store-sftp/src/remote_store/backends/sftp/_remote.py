@@ -112,7 +112,24 @@ class Remote:
         return attrs is not None and attrs.type == self.ssh.FILEXFER_TYPE_REGULAR
 
     async def find(self, path: str) -> tuple[str, Any | None]:
-        """The real path of ``path`` and its attributes (``None``: nothing there, or a parent missing)."""
+        """The real path of ``path`` and its attributes (``None``: nothing there, or a parent missing).
+
+        ``realpath`` and ``lstat`` of the path are sent together (one round trip): where no link
+        is on the way the real path is the path itself and the ``lstat`` answered for it;
+        otherwise its answer is dropped and the real path looked at again.
+        """
+        if path:
+            full = self.full(path)
+            outcomes: tuple[Any, Any] = await asyncio.gather(
+                self.sftp.realpath(full), self.sftp.lstat(full), return_exceptions=True
+            )
+            resolved, attrs = outcomes
+            if isinstance(resolved, BaseException) and not isinstance(resolved, self.ssh.SFTPNoSuchFile):
+                raise resolved
+            if isinstance(attrs, BaseException) and not isinstance(attrs, self.ssh.SFTPNoSuchFile):
+                raise attrs
+            if not isinstance(resolved, BaseException) and str(resolved) == full:
+                return full, None if isinstance(attrs, BaseException) else attrs
         real, rest = await self.resolve(path)
         if rest:
             return real, None
