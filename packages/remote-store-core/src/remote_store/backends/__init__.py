@@ -13,6 +13,7 @@ import os
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # for type checkers only: at run time each name is imported on first use
+    from .azure import AzureBackend as AzureBackend
     from .local import LocalBackend as LocalBackend
     from .memory import MemoryBackend as MemoryBackend
     from .s3 import S3Backend as S3Backend
