@@ -66,7 +66,8 @@ class _PublishPartial:
         backend = self.type_name  # type: ignore[attr-defined]
         check_content(content, path, operation=operation, backend=backend)
         if not path or base.is_folder(path):
-            return getattr(base, operation)(path, content, overwrite=overwrite)  # the base refuses it
+            getattr(base, operation)(path, content, overwrite=overwrite)  # the base refuses it
+            return
         exists = base.is_file(path)
         if exists and not overwrite:
             raise AlreadyExists("file already exists", path=path, operation=operation, backend=backend)
@@ -95,13 +96,15 @@ class _PublishPartial:
 
     def write(self, path: str, content: WriteContent, *, overwrite: bool = False) -> None:
         if "write" in self.publish_partial_in and not _bytes_like(content):
-            return self._write_publishing("write", path, content, overwrite)
-        return super().write(path, content, overwrite=overwrite)  # type: ignore[misc]
+            self._write_publishing("write", path, content, overwrite)
+        else:
+            super().write(path, content, overwrite=overwrite)  # type: ignore[misc]
 
     def write_atomic(self, path: str, content: WriteContent, *, overwrite: bool = False) -> None:
         if "write_atomic" in self.publish_partial_in and not _bytes_like(content):
-            return self._write_publishing("write_atomic", path, content, overwrite)
-        return super().write_atomic(path, content, overwrite=overwrite)  # type: ignore[misc]
+            self._write_publishing("write_atomic", path, content, overwrite)
+        else:
+            super().write_atomic(path, content, overwrite=overwrite)  # type: ignore[misc]
 
 
 PublishPartial = _PublishPartial
@@ -242,7 +245,7 @@ class TruncatedStream(io.RawIOBase):
 
 def truncated(source: BinaryIO, limit: int) -> BinaryIO:
     """``source`` as a buffered binary stream that ends after ``limit`` bytes."""
-    return io.BufferedReader(TruncatedStream(source, limit))  # type: ignore[return-value]
+    return io.BufferedReader(TruncatedStream(source, limit))
 
 
 class SharedSlot:

@@ -131,7 +131,7 @@ def conformance_litter(conformance_backend: Any, tmp_path: Path) -> Any:
 def _litter_class() -> type:
     from remote_store_conformance import LitterMaker
 
-    class _LocalLitter(LitterMaker):  # type: ignore[misc]
+    class _LocalLitter(LitterMaker):
         """What a local writer killed mid-write leaves: a ``.~rs-<16 hex>.tmp`` file (LOCAL-005)."""
 
         def __init__(self, backend: Any, root: Path) -> None:

@@ -272,7 +272,7 @@ class TextMidwayEncoded(MemoryBase):
     def _commit(self, operation: str, path: str, content: WriteContent, overwrite: bool) -> None:
         if isinstance(content, (bytes, bytearray, memoryview)) or not hasattr(content, "read"):
             return super()._commit(operation, path, content, overwrite)
-        first = content.read(65536)
+        first: Any = content.read(65536)
         if not isinstance(first, (bytes, bytearray)):
             return super()._commit(operation, path, _Prepend(first, content), overwrite)
         parts = [bytes(first)]

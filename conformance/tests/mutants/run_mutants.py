@@ -39,6 +39,7 @@ REPO = HERE.parents[2]
 sys.path.insert(0, str(HERE))
 
 from _bases import BASES  # noqa: E402
+from _registry import Mutant  # noqa: E402
 
 _CONFTEST = "from harness import *  # noqa: F403\n"
 _TESTS = "from remote_store_conformance.suite import *  # noqa: F403\n"
@@ -109,7 +110,7 @@ def _run_one(folder: Path, base: str, name: str, *, test_timeout: int, run_timeo
     }
 
 
-def _mutants(bases: list[str]) -> list[tuple[str, object]]:
+def _mutants(bases: list[str]) -> list[tuple[str, Mutant]]:
     found = []
     for base in bases:
         for mutant in importlib.import_module(BASES[base].module).REGISTRY:
@@ -140,11 +141,11 @@ def main(argv: list[str] | None = None) -> int:
     selected = [
         (base, mutant)
         for base, mutant in _mutants(bases)
-        if not args.only or f"{base}:{mutant.name}" in args.only  # type: ignore[attr-defined]
+        if not args.only or f"{base}:{mutant.name}" in args.only
     ]
     if args.list:
         for base, mutant in selected:
-            print(f"{base}:{mutant.name:<34} {mutant.requirement:<12} {mutant.description}")  # type: ignore[attr-defined]
+            print(f"{base}:{mutant.name:<34} {mutant.requirement:<12} {mutant.description}")
         print(f"{len(selected)} mutants")
         return 0
 
@@ -169,18 +170,18 @@ def main(argv: list[str] | None = None) -> int:
 
     runnable = [(base, mutant) for base, mutant in selected if base not in broken]
 
-    def run(item: tuple[str, object]) -> dict[str, object]:
+    def run(item: tuple[str, Mutant]) -> dict[str, object]:
         base, mutant = item
         result = _run_one(
             folder,
             base,
             mutant.name,
             test_timeout=args.test_timeout,
-            run_timeout=args.run_timeout,  # type: ignore[attr-defined]
+            run_timeout=args.run_timeout,
         )
-        result["requirement"] = mutant.requirement  # type: ignore[attr-defined]
-        result["description"] = mutant.description  # type: ignore[attr-defined]
-        result["note"] = mutant.note  # type: ignore[attr-defined]
+        result["requirement"] = mutant.requirement
+        result["description"] = mutant.description
+        result["note"] = mutant.note
         return result
 
     with concurrent.futures.ThreadPoolExecutor(max_workers=max(1, args.workers)) as pool:

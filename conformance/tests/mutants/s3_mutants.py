@@ -147,7 +147,7 @@ class LargeFailureCompletes(S3Base):
         if hasattr(content, "read") and not isinstance(
             content, (bytes, bytearray, memoryview, io.TextIOBase)
         ):
-            content = _EndsOnError(content, self._options.multipart_threshold)  # type: ignore[assignment]
+            content = _EndsOnError(content, self._options.multipart_threshold)
         super()._write(operation, path, content, overwrite)
 
 
@@ -164,7 +164,7 @@ class EmptyStreamNoObject(S3Base):
                 if not overwrite and self.is_file(path):
                     super()._write(operation, path, b"", overwrite)  # the base raises AlreadyExists
                 return
-            content = _Prepended(first, content)  # type: ignore[assignment]
+            content = _Prepended(first, content)
         super()._write(operation, path, content, overwrite)
 
 
@@ -187,9 +187,9 @@ class ReadsWholeStream(S3Base):
         if hasattr(content, "read") and not isinstance(
             content, (bytes, bytearray, memoryview, io.TextIOBase)
         ):
-            data = content.read()
+            data: Any = content.read()
             is_bytes = isinstance(data, (bytes, bytearray))
-            content = bytes(data) if is_bytes else _Prepended(data, content)  # type: ignore[assignment]
+            content = bytes(data) if is_bytes else _Prepended(data, content)
         super()._write(operation, path, content, overwrite)
 
 
