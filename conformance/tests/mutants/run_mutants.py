@@ -118,6 +118,21 @@ def _mutants(bases: list[str]) -> list[tuple[str, Mutant]]:
     return found
 
 
+def _markdown(results: list[dict[str, object]]) -> str:
+    """The results as a Markdown table, survivors first."""
+    order = {"SURVIVED": 0, "CAUGHT": 2}
+    lines = [
+        "| Outcome | Mutant | Requirement | What it breaks | Caught by | Seconds |",
+        "| --- | --- | --- | --- | --- | --- |",
+    ]
+    for r in sorted(results, key=lambda r: (order.get(str(r["outcome"]), 1), str(r["base"]), str(r["name"]))):
+        lines.append(
+            f"| {r['outcome']} | {r['base']}:{r['name']} | {r.get('requirement', '')}"
+            f" | {r.get('description', '')} | {r['caught_by'] or ''} | {r['seconds']} |"
+        )
+    return "\n".join(lines) + "\n"
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--base", action="append", choices=sorted(BASES), help="only this base (repeatable)")
@@ -228,7 +243,8 @@ def main(argv: list[str] | None = None) -> int:
         )
         + "\n"
     )
-    print(f"report: {args.report}")
+    args.report.with_suffix(".md").write_text(_markdown(results))
+    print(f"report: {args.report} (and {args.report.with_suffix('.md').name})")
     return 0 if caught == total and not broken else 1
 
 
