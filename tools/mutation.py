@@ -347,8 +347,16 @@ def _pytest(target: Target, test_files: tuple[str, ...] = ()) -> list[str]:
     ]
 
 
-OWN_TESTS = {"local": "tests/test_local.py"}
-"""The package's own tests, run by ``own-tests`` against the suite's survivors (not scored)."""
+OWN_TESTS = {"local": "tests/test_*.py"}
+"""The package's own tests, run by ``own-tests`` against the suite's survivors (not scored): the
+files matching the pattern, but for the target's own ``test_files`` (the suite)."""
+
+
+def _own_test_files(target: Target) -> tuple[str, ...]:
+    """The files of ``OWN_TESTS[target.name]``, relative to the target's ``test_dir``."""
+    suite = {str(target.test_dir / name) for name in target.test_files}
+    found = sorted(target.test_dir.glob(OWN_TESTS[target.name]))
+    return tuple(str(path.relative_to(target.test_dir)) for path in found if str(path) not in suite)
 
 
 def _prepare(tmp: Path) -> tuple[dict[str, Path], dict[str, float]]:
@@ -418,7 +426,7 @@ def own_tests() -> dict[str, object]:
             original = (target.src / mutant.file).read_text(encoding="utf-8")
             path.write_text(sources[mutant.key], encoding="utf-8")
             try:
-                command = _pytest(target, (OWN_TESTS[target.name],))
+                command = _pytest(target, _own_test_files(target))
                 status, _ = _run(command, _env(copies[target.name]), limits[target.name])
             finally:
                 path.write_text(original, encoding="utf-8")

@@ -66,7 +66,7 @@ META = "remote-store"
 """The meta-distribution: no code, exact pins of the others."""
 
 # Pages owned elsewhere whose code blocks this session does not run.
-FOREIGN_PAGES = {"index.md", "traceability.md", "benchmarks.md"}
+FOREIGN_PAGES = {"traceability.md", "benchmarks.md"}
 NOTEBOOK_TIMEOUT = 300
 """Seconds one notebook cell may take."""
 

@@ -20,3 +20,12 @@ def test_invalid_stream_content_names_operation_and_backend(operation: str) -> N
     assert caught.value.backend == "memory"
     assert caught.value.path == "a.txt"
     assert not backend.is_file("a.txt")
+
+
+@pytest.mark.spec("BACKEND-001")
+def test_repr_names_a_subclass() -> None:
+    class ScratchBackend(MemoryBackend):
+        type_name = "scratch"
+
+    assert repr(ScratchBackend()) == "<ScratchBackend type='scratch'>"
+    assert repr(MemoryBackend()) == "<MemoryBackend type='memory'>"

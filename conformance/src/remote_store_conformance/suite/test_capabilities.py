@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import copy
+import pickle
 from collections.abc import Callable
 from typing import Any
 
@@ -56,6 +58,29 @@ class TestCapabilities:
             assert Capability.MOVE in declared, "ATOMIC_MOVE refines MOVE, which is not declared"
         if Capability.ATOMIC_WRITE in declared:
             assert Capability.WRITE in declared, "ATOMIC_WRITE refines WRITE, which is not declared"
+
+    @pytest.mark.spec("BACKEND-020")
+    def test_capability_sets_are_immutable_values(self, conformance_backend: Backend) -> None:
+        declared = conformance_backend.capabilities
+        members = list(declared)
+        assert members == [member for member in Capability if member in members]
+        changes: list[Callable[[], None]] = [
+            lambda: setattr(declared, "_members", frozenset()),
+            lambda: delattr(declared, "_members"),
+            lambda: setattr(declared, "extra", 1),
+            lambda: delattr(declared, "extra"),
+        ]
+        for change in changes:
+            with pytest.raises(AttributeError):
+                change()
+            assert list(declared) == members
+        for twin in (pickle.loads(pickle.dumps(declared)), copy.copy(declared), copy.deepcopy(declared)):
+            assert type(twin) is type(declared)
+            assert twin == declared and hash(twin) == hash(declared) and list(twin) == members
+        assert CapabilitySet(reversed(members)) == declared
+        assert (declared | {Capability.READ}) - {Capability.READ} == declared - {Capability.READ}
+        with pytest.raises(TypeError):
+            CapabilitySet(["read"])  # type: ignore[list-item]
 
     @pytest.mark.spec("STORE-001")
     def test_store_reports_the_backend_capabilities(self, store: Store, conformance_backend: Backend) -> None:

@@ -116,7 +116,11 @@ class TestContract:
     def test_repr_is_one_line_naming_the_class(self, conformance_backend: Backend) -> None:
         text = repr(conformance_backend)
         assert isinstance(text, str) and "\n" not in text
-        assert type(conformance_backend).__name__ in text
+        name = type(conformance_backend).__name__
+        assert name in text, (
+            f"repr {text!r} does not name the class {name}: build it from type(self).__name__, "
+            "not a literal, so that a subclass is named as itself"
+        )
         view = Store(conformance_backend, "some/root", owns_backend=False)
         shown = repr(view)
         assert "\n" not in shown and text in shown and "some/root" in shown

@@ -34,7 +34,7 @@ class Backend(abc.ABC):
     backend-relative path in ``path``; ``Store`` rewrites it to the store-relative path. Results
     (``FileInfo.path``, folder paths) are backend-relative too.
 
-    Rules every backend follows (BACKEND-001 to BACKEND-012):
+    Rules every backend follows (specs/backend.md):
 
     - raise only ``RemoteStoreError`` subclasses, with the lower-level exception as ``__cause__``;
     - a failed call changes nothing (no partial file, no stray temporary object);

@@ -42,11 +42,13 @@ class Capability(str, enum.Enum):
 class CapabilitySet:
     """An immutable set of ``Capability`` values, as a backend declares them.
 
-    Supports ``in``, iteration (in declaration order of ``Capability``), ``len``, equality and
-    hashing. ``supports(capability)`` is the same as ``capability in caps``.
+    Supports ``in``, iteration (in declaration order of ``Capability``), ``len``, equality,
+    hashing, ``|`` and ``-``, ``pickle`` and ``copy``. ``supports(capability)`` is the same as
+    ``capability in caps``.
 
     Raises:
         TypeError: when built from something that is not a ``Capability``.
+        AttributeError: on assigning or deleting an attribute.
     """
 
     __slots__ = ("_members",)
@@ -62,6 +64,13 @@ class CapabilitySet:
 
     def __setattr__(self, name: str, value: object) -> None:
         raise AttributeError("CapabilitySet is immutable")
+
+    def __delattr__(self, name: str) -> None:
+        raise AttributeError("CapabilitySet is immutable")
+
+    def __reduce__(self) -> tuple[type[CapabilitySet], tuple[tuple[Capability, ...]]]:
+        # The default would restore ``_members`` through ``__setattr__``, which refuses.
+        return (type(self), (tuple(self),))
 
     @classmethod
     def all(cls) -> CapabilitySet:

@@ -24,7 +24,7 @@ _CANONICAL = re.compile(f"{_SEGMENT}(?:/{_SEGMENT})*")
 class RemotePath:
     """A validated path relative to a store's root, ``/``-separated.
 
-    Invariants (specs/paths.md, PATH-001 to PATH-012), checked when the object is built:
+    Invariants (specs/paths.md), checked when the object is built:
 
     - segments are separated by ``/``; the empty string is the root (``RemotePath("")``);
     - no leading ``/`` (PATH-002): paths are relative to the store, never absolute;
@@ -166,7 +166,7 @@ def canonical_path(path: object) -> str:
     expression match.
 
     Raises:
-        InvalidPath: ``path`` breaks one of the rules of ``RemotePath`` (PATH-001 to PATH-012).
+        InvalidPath: ``path`` breaks one of the rules of ``RemotePath`` (specs/paths.md).
     """
     if isinstance(path, RemotePath):
         return path._text

@@ -33,7 +33,7 @@ class Store:
     Every path argument is a store-relative ``str`` or ``RemotePath`` (specs/paths.md); ``""`` is
     the store's root. Every path in a result or an error is store-relative and round-trips as input.
     ``Store`` adds no I/O of its own: it validates, checks capabilities, delegates, and translates
-    paths (STORE-001 to STORE-030 in specs/store.md).
+    paths (specs/store.md).
 
     Thread safety: a ``Store`` is as thread-safe as its backend, and every backend in this project
     is safe to share between threads.

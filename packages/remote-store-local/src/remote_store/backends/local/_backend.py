@@ -498,7 +498,8 @@ class LocalBackend(Backend):
         self._closed = True
 
     def __repr__(self) -> str:
-        return f"<LocalBackend type='local' root={self._root!r}>"
+        # type(self): a subclass is named as itself (BACKEND-001).
+        return f"<{type(self).__name__} type={self.type_name!r} root={self._root!r}>"
 
 
 def _remove_tree(parent: int | None, name: str) -> None:
