@@ -39,8 +39,18 @@ from remote_store import (
     RemoteStoreError,
     WriteContent,
 )
+from remote_store.backend_tools import map_os_error
 
 _TEMP = re.compile(r"^\.~rs-[0-9a-f]{16}\.tmp$")
+
+
+@contextlib.contextmanager
+def _mapped(path: str, operation: str) -> Iterator[None]:
+    """The mutation's own storage calls fail as the base's do: a mapped error, from the OSError."""
+    try:
+        yield
+    except OSError as error:
+        raise map_os_error(error, path=path, operation=operation, backend="local") from error
 
 
 def _disk(backend: LocalBase, path: str) -> str:
@@ -98,7 +108,7 @@ class ListingShowsTemporaryFiles(LocalBase):
         folder = _disk(self, path)
         if recursive or not os.path.isdir(folder):
             return
-        with os.scandir(folder) as entries:
+        with _mapped(path, "list_files"), os.scandir(folder) as entries:
             for entry in entries:
                 if _TEMP.match(entry.name):
                     try:
@@ -219,13 +229,16 @@ class RecursiveDeleteTakesSiblings(LocalBase):
             parent, _, name = path.rpartition("/")
             folder = _disk(self, parent)
             if os.path.isdir(folder):
-                for entry in os.listdir(folder):
+                with _mapped(path, "delete_folder"):
+                    names = os.listdir(folder)
+                for entry in names:
                     if entry.startswith(name) and entry != name:
                         target = os.path.join(folder, entry)
-                        if os.path.isdir(target) and not os.path.islink(target):
-                            shutil.rmtree(target)
-                        else:
-                            os.unlink(target)
+                        with _mapped(path, "delete_folder"):
+                            if os.path.isdir(target) and not os.path.islink(target):
+                                shutil.rmtree(target)
+                            else:
+                                os.unlink(target)
 
 
 class LitterBlocksDeleteFolder(LocalBase):
@@ -234,7 +247,9 @@ class LitterBlocksDeleteFolder(LocalBase):
     def delete_folder(self, path: str, *, recursive: bool = False, missing_ok: bool = False) -> None:
         if not recursive and path:
             disk = _disk(self, path)
-            if os.path.isdir(disk) and not os.path.islink(disk) and os.listdir(disk):
+            with _mapped(path, "delete_folder"):
+                holds_something = os.path.isdir(disk) and not os.path.islink(disk) and bool(os.listdir(disk))
+            if holds_something:
                 raise DirectoryNotEmpty(
                     "folder is not empty", path=path, operation="delete_folder", backend="local"
                 )
@@ -256,8 +271,14 @@ class CopyIsSymlink(LocalBase):
         super().copy(src, dst, overwrite=overwrite)
         source, target = _disk(self, src), _disk(self, dst)
         temporary = target + ".~link"
-        os.symlink(os.path.relpath(source, os.path.dirname(target)), temporary)
-        os.replace(temporary, target)
+        try:
+            with _mapped(dst, "copy"):
+                os.symlink(os.path.relpath(source, os.path.dirname(target)), temporary)
+                os.replace(temporary, target)
+        except RemoteStoreError:
+            with contextlib.suppress(OSError):
+                os.unlink(temporary)
+            raise
 
 
 class MoveLeavesEmptySourceFolderGone(LocalBase):
@@ -279,7 +300,8 @@ class SizeFromBlocks(LocalBase):
 
     def get_file_info(self, path: str) -> FileInfo:
         info = super().get_file_info(path)
-        blocks = os.stat(_disk(self, path)).st_blocks * 512
+        with _mapped(path, "get_file_info"):
+            blocks = os.stat(_disk(self, path)).st_blocks * 512
         return FileInfo(path=info.path, name=info.name, size=blocks, modified_at=info.modified_at)
 
 
@@ -305,7 +327,8 @@ class ReadBytesLeaksDescriptor(LocalBase):
 
     def read_bytes(self, path: str) -> bytes:
         data = super().read_bytes(path)
-        self.__dict__.setdefault("_kept", []).append(os.open(_disk(self, path), os.O_RDONLY))
+        with _mapped(path, "read_bytes"):
+            self.__dict__.setdefault("_kept", []).append(os.open(_disk(self, path), os.O_RDONLY))
         return data
 
 
@@ -319,7 +342,8 @@ class AbandonedListingLeaks(LocalBase):
         if not os.path.isdir(folder):
             yield from found
             return
-        descriptor = os.open(folder, os.O_RDONLY)
+        with _mapped(path, "list_files"):
+            descriptor = os.open(folder, os.O_RDONLY)
         kept.append(descriptor)
         yield from found
         kept.remove(descriptor)

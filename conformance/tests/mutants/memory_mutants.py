@@ -550,8 +550,7 @@ class FolderInfoDirectOnly(MemoryBase):
     """STORE-026: ``get_folder_info`` counts only the files directly in the folder."""
 
     def get_folder_info(self, path: str) -> FolderInfo:
-        if not self.is_folder(path):
-            raise NotFound("no such folder", path=path, operation="get_folder_info", backend=self.type_name)
+        super().get_folder_info(path)  # every check and error of the base
         infos = list(self.list_files(path))
         return FolderInfo(
             path=RemotePath(path),
