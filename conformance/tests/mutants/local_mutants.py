@@ -363,6 +363,62 @@ class CauseDropped(LocalBase):
     """BACKEND-005: errors translated from an ``OSError`` lose it (raised ``from None``)."""
 
 
+class _Lost(Exception):
+    """Carries a copy of an error out of the ``except`` block, so that it has no context either."""
+
+    def __init__(self, error: RemoteStoreError) -> None:
+        super().__init__()
+        self.error = error
+
+
+def _lose_cause(backend: Any, error: RemoteStoreError) -> None:
+    if error.__cause__ is not None:
+        raise _Lost(copy_of(error))
+
+
+def _raise_lost(original: Any) -> Any:
+    def method(self: Any, *args: Any, **kwargs: Any) -> Any:
+        failure: RemoteStoreError | None = None
+        try:
+            return original(self, *args, **kwargs)
+        except _Lost as lost:
+            failure = lost.error
+        failure.__context__ = None
+        raise failure
+
+    return method
+
+
+@rewrite_errors(_lose_cause)
+class _CauseLostInside(LocalBase):
+    pass
+
+
+class CauseLost(_CauseLostInside):
+    """BACKEND-005: errors translated from an ``OSError`` keep no trace of it (no cause, no context).
+
+    As a backend that builds the error in the ``except`` block and raises it after the block.
+    """
+
+
+for _name in (
+    "is_file",
+    "is_folder",
+    "exists",
+    "write",
+    "write_atomic",
+    "read",
+    "read_bytes",
+    "delete",
+    "delete_folder",
+    "move",
+    "copy",
+    "get_file_info",
+    "get_folder_info",
+):
+    setattr(CauseLost, _name, _raise_lost(getattr(_CauseLostInside, _name)))
+
+
 def _absolute_path(backend: Any, error: RemoteStoreError) -> None:
     if error.path is not None and error.backend == "local":
         error.path = _disk(backend, error.path)
@@ -514,6 +570,13 @@ REGISTRY: list[Mutant] = [
         AbandonedListingLeaks,
     ),
     Mutant("cause_dropped", "BACKEND-005", "errors from OSErrors are raised from None", CauseDropped),
+    Mutant(
+        "cause_lost",
+        "BACKEND-005",
+        "errors from OSErrors keep neither cause nor context",
+        CauseLost,
+        note="listings raise at next(): there the cause is dropped as in cause_dropped (context kept)",
+    ),
     Mutant("error_path_absolute", "BACKEND-005", "errors carry the absolute disk path", ErrorPathAbsolute),
     Mutant("errors_without_operation", "BACKEND-005", "errors carry no operation", ErrorsWithoutOperation),
     Mutant(
