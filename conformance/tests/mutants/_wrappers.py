@@ -75,10 +75,12 @@ class _PublishPartial:
         missing = _missing_ancestors(base, path)
         received = bytearray()
         published = False
+        mark = 1  # prefixes of 1, 2, 4, ... bytes: a request per byte would only be slow
         try:
             for chunk in iter_chunks(content, path=path, operation=operation, backend=backend):
                 received += bytes(chunk)
-                if len(received) <= self.publish_partial_limit:
+                if mark <= len(received) <= self.publish_partial_limit:
+                    mark = 2 * len(received)
                     # The first prefix creates the file (race-free); later ones replace it.
                     getattr(base, operation)(path, bytes(received), overwrite=overwrite or published)
                     published = True

@@ -48,6 +48,7 @@ class PartialPublish(MemoryBase):
     def write(self, path: str, content: WriteContent, *, overwrite: bool = False) -> None:
         if isinstance(content, (bytes, bytearray, memoryview)):
             return super().write(path, content, overwrite=overwrite)
+        check_content(content, path, operation="write", backend=self.type_name)
         with self._lock:
             self._check("write")
             self._check_target("write", path, overwrite)
@@ -79,6 +80,7 @@ class AtomicPartialPublish(MemoryBase):
     def write_atomic(self, path: str, content: WriteContent, *, overwrite: bool = False) -> None:
         if isinstance(content, (bytes, bytearray, memoryview)) or not overwrite:
             return super().write_atomic(path, content, overwrite=overwrite)
+        check_content(content, path, operation="write_atomic", backend=self.type_name)
         received = bytearray()
         with self._lock:
             self._check_target("write_atomic", path, overwrite)
