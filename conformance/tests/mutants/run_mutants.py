@@ -118,6 +118,30 @@ def _mutants(bases: list[str]) -> list[tuple[str, Mutant]]:
     return found
 
 
+def _write(report: Path, results: list[dict[str, object]], seconds: float, broken: set[str]) -> None:
+    """Write the JSON report and its Markdown table."""
+    mutants = [r for r in results if r["name"] != "base"]
+    report.parent.mkdir(parents=True, exist_ok=True)
+    report.write_text(
+        json.dumps(
+            {
+                "caught": sum(1 for r in mutants if r["outcome"] == "CAUGHT"),
+                "total": len(mutants),
+                "survived": [f"{r['base']}:{r['name']}" for r in mutants if r["outcome"] == "SURVIVED"],
+                "other": [
+                    f"{r['base']}:{r['name']}" for r in mutants if r["outcome"] not in ("CAUGHT", "SURVIVED")
+                ],
+                "bases_failing": sorted(broken),
+                "seconds": round(seconds, 1),
+                "results": results,
+            },
+            indent=2,
+        )
+        + "\n"
+    )
+    report.with_suffix(".md").write_text(_markdown(results))
+
+
 def _markdown(results: list[dict[str, object]]) -> str:
     """The results as a Markdown table, survivors first."""
     order = {"SURVIVED": 0, "CAUGHT": 2}
@@ -202,6 +226,7 @@ def main(argv: list[str] | None = None) -> int:
     with concurrent.futures.ThreadPoolExecutor(max_workers=max(1, args.workers)) as pool:
         for result in pool.map(run, runnable):
             results.append(result)
+            _write(args.report, results, time.monotonic() - started, broken)  # so far, in case of a stop
             print(
                 f"{result['outcome']:<9} {result['base']}:{result['name']:<34} {result['requirement']:<11}"
                 f" {result['seconds']:>6.1f}s  {result['caught_by'] or ''}",
@@ -227,23 +252,7 @@ def main(argv: list[str] | None = None) -> int:
         f" {len(other)} other;"
         f" bases failing: {sorted(broken) or 'none'}; {elapsed} s"
     )
-    args.report.parent.mkdir(parents=True, exist_ok=True)
-    args.report.write_text(
-        json.dumps(
-            {
-                "caught": caught,
-                "total": total,
-                "survived": [f"{r['base']}:{r['name']}" for r in survived],
-                "other": [f"{r['base']}:{r['name']}" for r in other],
-                "bases_failing": sorted(broken),
-                "seconds": elapsed,
-                "results": results,
-            },
-            indent=2,
-        )
-        + "\n"
-    )
-    args.report.with_suffix(".md").write_text(_markdown(results))
+    _write(args.report, results, elapsed, broken)
     print(f"report: {args.report} (and {args.report.with_suffix('.md').name})")
     return 0 if caught == total and not broken else 1
 
