@@ -11,6 +11,7 @@ import contextlib
 import os
 import re
 import shutil
+import stat
 import time
 import unicodedata
 from collections.abc import Iterator
@@ -248,7 +249,11 @@ class LitterBlocksDeleteFolder(LocalBase):
         if not recursive and path:
             disk = _disk(self, path)
             with _mapped(path, "delete_folder"):
-                holds_something = os.path.isdir(disk) and not os.path.islink(disk) and bool(os.listdir(disk))
+                try:
+                    folder = stat.S_ISDIR(os.lstat(disk).st_mode)
+                except FileNotFoundError:
+                    folder = False
+                holds_something = folder and bool(os.listdir(disk))
             if holds_something:
                 raise DirectoryNotEmpty(
                     "folder is not empty", path=path, operation="delete_folder", backend="local"
