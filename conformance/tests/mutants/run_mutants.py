@@ -92,6 +92,9 @@ def _run_one(folder: Path, base: str, name: str, *, test_timeout: int, run_timeo
     summary = output.strip().splitlines()[-1] if output.strip() else ""
     if code == 0:
         outcome = "SURVIVED" if name != "base" else "PASSED"
+    elif code == 1 and "Failed: Timeout" in output:
+        # pytest-timeout stopped a test: a hang, or only a loaded machine; not a caught violation.
+        outcome = "TEST-TIMEOUT"
     elif code == 1:
         outcome = "CAUGHT" if name != "base" else "FAILED"
     elif code is None:
@@ -165,7 +168,7 @@ def main(argv: list[str] | None = None) -> int:
         "--workers", type=int, default=1, help="parallel runs (the machine is shared: 1 or 2)"
     )
     parser.add_argument(
-        "--test-timeout", type=int, default=120, help="seconds per suite test (pytest-timeout)"
+        "--test-timeout", type=int, default=300, help="seconds per suite test (pytest-timeout)"
     )
     parser.add_argument("--run-timeout", type=int, default=900, help="seconds per mutant run")
     parser.add_argument("--skip-control", action="store_true", help="do not run the unmutated bases first")
