@@ -30,8 +30,9 @@ import pytest
 from botocore.awsrequest import AWSResponse
 from botocore.config import Config
 
+from remote_store.backend_tools import Operation
 from remote_store.backends.s3 import S3Backend
-from remote_store_conformance import FaultInjector, Requirements
+from remote_store_conformance import FaultInjector
 
 SERVERS_ENV = "REMOTE_STORE_S3_SERVERS"
 KNOWN_SERVERS = ("moto", "ceph")
@@ -217,22 +218,9 @@ def backend(make_backend: Callable[..., S3Backend]) -> S3Backend:
     return make_backend()
 
 
-class S3Requirements(Requirements):
-    """S3 has key prefixes, not folders: no empty folders, and a key may sit beside a prefix."""
-
-    real_empty_folders = False
-    file_folder_conflicts_rejected = False
-    missing_ok_delete_detects_folders = False
-
-
 @pytest.fixture
 def conformance_backend(backend: S3Backend) -> S3Backend:
     return backend
-
-
-@pytest.fixture
-def conformance_requirements() -> Requirements:
-    return S3Requirements()
 
 
 class _Body:
@@ -252,12 +240,15 @@ class RequestFaults(FaultInjector):
     fault-injection tests of tests/reliability cover retries).
     """
 
+    absorbable = False  # a 403 is final: S3 retries, but never this
+
     def __init__(self, backend: S3Backend) -> None:
         self._left = 0
         self._armed = False
         self._fired = False
         # Not _s3_helpers: this conftest also serves pytest runs started from other folders.
-        backend._client_for("test", None).meta.events.register("before-send.s3", self._send)
+        client = backend._requests.client(backend.context(Operation.READ))
+        client.meta.events.register("before-send.s3", self._send)
 
     def _send(self, request: Any, **_: Any) -> Any:
         if not self._armed or self._fired:
