@@ -42,12 +42,7 @@ class SubclassRequirements(Requirements):
 
 
 class S3Requirements(SubclassRequirements):
-    """The deviations every object store declares (specs/s3.md, docs/extending/conformance.md)."""
-
-    real_empty_folders = False  # folders are key prefixes: they vanish with their last key
-    file_folder_conflicts_rejected = False  # keys "a" and "a/b" may coexist (S3-030)
-    missing_ok_delete_detects_folders = False  # delete(missing_ok=True) is one DeleteObject (S3-022)
-    storage_faults_surface = False  # botocore retries (S3-029)
+    """The object-store deviations are the backend's own ``Behaviour`` (the suite reads them there)."""
 
 
 @dataclasses.dataclass(frozen=True)

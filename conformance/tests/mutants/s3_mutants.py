@@ -25,6 +25,9 @@ from remote_store import (
     RemoteStoreError,
     WriteContent,
 )
+from remote_store.backend_tools import Operation, OperationContext
+from remote_store.backends.s3._backend import PAGE_SIZE
+from remote_store.backends.s3._objects import listed_files, listed_folders
 
 # -- paging per listing kind ---------------------------------------------------------------------
 
@@ -32,23 +35,25 @@ from remote_store import (
 class ListFoldersFirstPage(S3Base):
     """STORE-023: ``list_folders`` reads only the first ListObjectsV2 page (1,000 keys/prefixes)."""
 
-    def _list_folders(self, path: str) -> Iterator[str]:
-        prefix = f"{path}/" if path else ""
-        for page in itertools.islice(self._pages("list_folders", path, prefix, delimiter=True), 1):
-            for item in page.get("CommonPrefixes", ()):
-                name = item.get("Prefix", "")[:-1]
-                if name:
-                    yield name
+    def _list_folders(self, context: OperationContext) -> Iterator[str]:
+        prefix = f"{context.path}/" if context.path else ""
+        pages = self._requests.pages(context, prefix, delimiter=True, page_size=PAGE_SIZE)
+        for page in itertools.islice(pages, 1):
+            yield from listed_folders(page)
 
 
 class _FirstPageOfFiles(S3Base):
     first_page_only_recursive = False
 
-    def _pages(self, operation: str, path: str, prefix: str, *, delimiter: bool) -> Iterator[Any]:
-        pages = super()._pages(operation, path, prefix, delimiter=delimiter)
-        if operation == "list_files" and delimiter != self.first_page_only_recursive:
-            return itertools.islice(pages, 1)
-        return pages
+    def _list_files(self, context: OperationContext, recursive: bool) -> Iterator[FileInfo]:
+        prefix = f"{context.path}/" if context.path else ""
+        pages: Iterator[Any] = self._requests.pages(
+            context, prefix, delimiter=not recursive, page_size=PAGE_SIZE
+        )
+        if recursive == self.first_page_only_recursive:
+            pages = itertools.islice(pages, 1)
+        for page in pages:
+            yield from listed_files(page)
 
 
 class ListFilesFlatFirstPage(_FirstPageOfFiles):
@@ -61,12 +66,43 @@ class ListFilesRecursiveFirstPage(_FirstPageOfFiles):
     first_page_only_recursive = True
 
 
-class RecursiveDeleteFirstPage(S3Base):
+class _Requests:
+    """The backend's ``BucketClient``, with some of its requests changed by a mutant."""
+
+    def __init__(self, inner: Any, backend: Any) -> None:
+        self._inner = inner
+        self._backend = backend
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._inner, name)
+
+    def pages(
+        self, context: OperationContext, prefix: str, *, delimiter: bool, page_size: int
+    ) -> Iterator[Any]:
+        pages = self._inner.pages(context, prefix, delimiter=delimiter, page_size=page_size)
+        if self._backend.one_page_for == context.operation and page_size == PAGE_SIZE:
+            return itertools.islice(pages, 1)
+        return pages
+
+    def multipart(self, context: OperationContext, jobs: Any, *, overwrite: bool, **extra: Any) -> Any:
+        if context.operation in self._backend.multipart_overwrites:
+            overwrite = True
+        return self._inner.multipart(context, jobs, overwrite=overwrite, **extra)
+
+
+class _ChangedRequests(S3Base):
+    one_page_for: Any = None
+    multipart_overwrites: tuple[Any, ...] = ()
+
+    def __init__(self, **options: Any) -> None:
+        super().__init__(**options)
+        self._requests = _Requests(self._requests, self)
+
+
+class RecursiveDeleteFirstPage(_ChangedRequests):
     """STORE-014: ``delete_folder(recursive=True)`` deletes only the first page of 1,000 keys."""
 
-    def _pages(self, operation: str, path: str, prefix: str, *, delimiter: bool) -> Iterator[Any]:
-        pages = super()._pages(operation, path, prefix, delimiter=delimiter)
-        return itertools.islice(pages, 1) if operation == "delete_folder" else pages
+    one_page_for = Operation.DELETE_FOLDER
 
 
 class FolderInfoFirstThousand(S3Base):
@@ -105,19 +141,14 @@ class CheckThenPut(CheckBeforeReading, S3Base):
     """ATOMIC-004: a HeadObject before reading the content, then a PutObject without ``If-None-Match``."""
 
 
-class LargeCreateOverwrites(S3Base):
+class LargeCreateOverwrites(_ChangedRequests):
     """STORE-004: above the multipart threshold, ``overwrite=False`` replaces an existing object."""
 
-    def _ensure_absent(self, operation: str, path: str) -> None:
-        if operation not in ("write", "write_atomic"):
-            super()._ensure_absent(operation, path)
+    multipart_overwrites = (Operation.WRITE, Operation.WRITE_ATOMIC)
 
-    def _multipart(
-        self, client: Any, operation: str, path: str, jobs: Any, *, overwrite: bool, create: Any = None
-    ) -> None:
-        if operation in ("write", "write_atomic"):
-            overwrite = True
-        super()._multipart(client, operation, path, jobs, overwrite=overwrite, create=create)
+    def _ensure_absent(self, context: OperationContext) -> None:
+        if context.operation not in self.multipart_overwrites:
+            super()._ensure_absent(context)
 
 
 class _EndsOnError:
@@ -143,12 +174,12 @@ class _EndsOnError:
 class LargeFailureCompletes(S3Base):
     """STREAM-008: a stream failing after more than the threshold is completed with what was read."""
 
-    def _write(self, operation: str, path: str, content: WriteContent, overwrite: bool) -> None:
+    def _write(self, context: OperationContext, content: WriteContent, overwrite: bool) -> None:
         if hasattr(content, "read") and not isinstance(
             content, (bytes, bytearray, memoryview, io.TextIOBase)
         ):
             content = _EndsOnError(content, self._options.multipart_threshold)
-        super()._write(operation, path, content, overwrite)
+        super()._write(context, content, overwrite)
 
 
 # -- content and streams ----------------------------------------------------------------------
@@ -157,15 +188,15 @@ class LargeFailureCompletes(S3Base):
 class EmptyStreamNoObject(S3Base):
     """STREAM-007: an empty stream creates no object (``b""`` still does)."""
 
-    def _write(self, operation: str, path: str, content: WriteContent, overwrite: bool) -> None:
+    def _write(self, context: OperationContext, content: WriteContent, overwrite: bool) -> None:
         if hasattr(content, "read") and not isinstance(content, (bytes, bytearray, memoryview)):
             first = content.read(1)
             if first == b"":
-                if not overwrite and self.is_file(path):
-                    super()._write(operation, path, b"", overwrite)  # the base raises AlreadyExists
+                if not overwrite and self.is_file(context.path):
+                    super()._write(context, b"", overwrite)  # the base raises AlreadyExists
                 return
             content = _Prepended(first, content)
-        super()._write(operation, path, content, overwrite)
+        super()._write(context, content, overwrite)
 
 
 class _Prepended:
@@ -183,21 +214,21 @@ class _Prepended:
 class ReadsWholeStream(S3Base):
     """STREAM-005: a content stream is read with one ``read()`` without a size."""
 
-    def _write(self, operation: str, path: str, content: WriteContent, overwrite: bool) -> None:
+    def _write(self, context: OperationContext, content: WriteContent, overwrite: bool) -> None:
         if hasattr(content, "read") and not isinstance(
             content, (bytes, bytearray, memoryview, io.TextIOBase)
         ):
             data: Any = content.read()
             is_bytes = isinstance(data, (bytes, bytearray))
             content = bytes(data) if is_bytes else _Prepended(data, content)
-        super()._write(operation, path, content, overwrite)
+        super()._write(context, content, overwrite)
 
 
 class ClosesCallersStream(S3Base):
     """STREAM-006: the caller's content stream is closed after a successful write."""
 
-    def _write(self, operation: str, path: str, content: WriteContent, overwrite: bool) -> None:
-        super()._write(operation, path, content, overwrite)
+    def _write(self, context: OperationContext, content: WriteContent, overwrite: bool) -> None:
+        super()._write(context, content, overwrite)
         if hasattr(content, "close") and not isinstance(content, (bytes, bytearray, memoryview)):
             content.close()
 
@@ -257,25 +288,23 @@ class NestedOnlyFolderMissing(S3Base):
     def delete_folder(self, path: str, *, recursive: bool = False, missing_ok: bool = False) -> None:
         if recursive or not path:
             return super().delete_folder(path, recursive=recursive, missing_ok=missing_ok)
-        client = self._client_for("delete_folder", path)
+        context = self.context(Operation.DELETE_FOLDER, path)
         prefix = f"{path}/"
-        with self._mapped("delete_folder", path):
-            response = client.list_objects_v2(Bucket=self._bucket, Prefix=prefix, Delimiter="/", MaxKeys=2)
-        keys = [item["Key"] for item in response.get("Contents", ())]
+        page = next(self._requests.pages(context, prefix, delimiter=True, page_size=2))
+        keys = [item["Key"] for item in page.get("Contents", ())]
         if any(key != prefix for key in keys):
-            raise DirectoryNotEmpty("folder is not empty", path=path, operation="delete_folder", backend="s3")
+            raise context.error(DirectoryNotEmpty, "folder is not empty")
         if keys:
-            with self._mapped("delete_folder", path):
-                client.delete_object(Bucket=self._bucket, Key=prefix)
+            self._requests.delete(context, prefix)
             return
-        self._no_folder("delete_folder", path, missing_ok)
+        self._no_folder(context, missing_ok)
 
 
 class MoveKeepsSource(S3Base):
     """STORE-017: ``move`` copies and does not delete the source."""
 
     def move(self, src: str, dst: str, *, overwrite: bool = False) -> None:
-        self._copy("move", src, dst, overwrite)
+        self._copy(self.context(Operation.MOVE, src), dst, overwrite)
 
 
 class ClosedRootIsFolder(S3Base):
@@ -346,8 +375,8 @@ class KeysPercentEncoded(S3Base):
 class ListFilesReportsFullKeyAsName(S3Base):
     """STORE-024: ``FileInfo.name`` of a listed file is its whole key, not its last segment."""
 
-    def _list_files(self, path: str, recursive: bool) -> Iterator[FileInfo]:
-        for info in super()._list_files(path, recursive):
+    def _list_files(self, context: OperationContext, recursive: bool) -> Iterator[FileInfo]:
+        for info in super()._list_files(context, recursive):
             yield FileInfo(
                 path=info.path,
                 name=str(info.path),
