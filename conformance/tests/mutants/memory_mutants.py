@@ -29,7 +29,7 @@ from remote_store import (
     RemotePath,
     WriteContent,
 )
-from remote_store.backend_tools import check_content, iter_chunks
+from remote_store.backend_tools import Operation, OperationContext, check_content, iter_chunks
 from remote_store.backends.memory import _Entry, _parents
 
 PAGE = 1000  # the page size of common object stores (STORE-023)
@@ -37,6 +37,12 @@ PAGE = 1000  # the page size of common object stores (STORE-023)
 
 def _now() -> datetime:
     return datetime.now(timezone.utc)
+
+
+def _ensure_open(backend: MemoryBase, context: OperationContext) -> None:
+    """``StoreClosed`` for ``context`` once ``backend`` is closed, as the base's ``_begin`` does."""
+    if backend._closed:
+        raise context.closed()
 
 
 # -- timing: what readers and concurrent writers observe --------------------------------------
@@ -48,15 +54,16 @@ class PartialPublish(MemoryBase):
     def write(self, path: str, content: WriteContent, *, overwrite: bool = False) -> None:
         if isinstance(content, (bytes, bytearray, memoryview)):
             return super().write(path, content, overwrite=overwrite)
-        check_content(content, path, operation="write", backend=self.type_name)
+        context = self._begin(Operation.WRITE, path)
+        check_content(content, context=context)
         with self._lock:
-            self._check("write")
-            self._check_target("write", path, overwrite)
+            _ensure_open(self, context)
+            self._check_target(context, path, overwrite)
             old = self._files.get(path)
             folders = set(self._folders)
         received = bytearray()
         try:
-            for chunk in iter_chunks(content, path=path, operation="write", backend=self.type_name):
+            for chunk in iter_chunks(content, context=context):
                 received += bytes(chunk)
                 with self._lock:
                     self._files[path] = _Entry(bytes(received), _now())
@@ -80,14 +87,15 @@ class AtomicPartialPublish(MemoryBase):
     def write_atomic(self, path: str, content: WriteContent, *, overwrite: bool = False) -> None:
         if isinstance(content, (bytes, bytearray, memoryview)) or not overwrite:
             return super().write_atomic(path, content, overwrite=overwrite)
-        check_content(content, path, operation="write_atomic", backend=self.type_name)
+        context = self._begin(Operation.WRITE_ATOMIC, path)
+        check_content(content, context=context)
         received = bytearray()
         with self._lock:
-            self._check_target("write_atomic", path, overwrite)
+            self._check_target(context, path, overwrite)
             old = self._files.get(path)
             folders = set(self._folders)
         try:
-            for chunk in iter_chunks(content, path=path, operation="write_atomic", backend=self.type_name):
+            for chunk in iter_chunks(content, context=context):
                 received += bytes(chunk)
                 with self._lock:
                     self._files[path] = _Entry(bytes(received), _now())
@@ -108,16 +116,16 @@ class CheckBeforeReading(MemoryBase):
     A creator racing in while a slow source is being read is overwritten: two winners.
     """
 
-    def _commit(self, operation: str, path: str, content: WriteContent, overwrite: bool) -> None:
-        check_content(content, path, operation=operation, backend=self.type_name)
+    def _commit(self, context: OperationContext, path: str, content: WriteContent, overwrite: bool) -> None:
+        check_content(content, context=context)
         with self._lock:
-            self._check(operation)
-            self._check_target(operation, path, overwrite)
-        chunks = iter_chunks(content, path=path, operation=operation, backend=self.type_name)
+            _ensure_open(self, context)
+            self._check_target(context, path, overwrite)
+        chunks = iter_chunks(content, context=context)
         data = b"".join(bytes(chunk) for chunk in chunks)
         with self._lock:
-            self._check(operation)
-            self._check_target(operation, path, True)  # the "race-free" re-check forgets overwrite
+            _ensure_open(self, context)
+            self._check_target(context, path, True)  # the "race-free" re-check forgets overwrite
             self._files[path] = _Entry(data, _now())
             self._folders.update(_parents(path))
 
@@ -126,10 +134,10 @@ class LostUpdates(MemoryBase):
     """BACKEND-007: a write updates the folder set by an unlocked copy, yield and store: concurrent
     writes on different paths lose each other's parent folders (the files themselves stay right)."""
 
-    def _commit(self, operation: str, path: str, content: WriteContent, overwrite: bool) -> None:
+    def _commit(self, context: OperationContext, path: str, content: WriteContent, overwrite: bool) -> None:
         with self._lock:
             folders = set(self._folders)
-        super()._commit(operation, path, content, overwrite)
+        super()._commit(context, path, content, overwrite)
         time.sleep(0.0005)
         folders.update(_parents(path))
         self._folders = folders
@@ -167,10 +175,10 @@ class ListFilesRecursiveFirstPage(MemoryBase):
 class OverwriteKeepsTail(MemoryBase):
     """STORE-005: an overwrite with shorter content keeps the tail of the longer old content."""
 
-    def _commit(self, operation: str, path: str, content: WriteContent, overwrite: bool) -> None:
+    def _commit(self, context: OperationContext, path: str, content: WriteContent, overwrite: bool) -> None:
         with self._lock:
             old = self._files.get(path)
-        super()._commit(operation, path, content, overwrite)
+        super()._commit(context, path, content, overwrite)
         with self._lock:
             new = self._files[path]
             if old is not None and len(old.data) > len(new.data):
@@ -180,62 +188,60 @@ class OverwriteKeepsTail(MemoryBase):
 class EmptyFileOverwritten(MemoryBase):
     """STORE-004: ``overwrite=False`` does not protect an existing file that is empty."""
 
-    def _check_target(self, operation: str, path: str, overwrite: bool) -> None:
+    def _check_target(self, context: OperationContext, path: str, overwrite: bool) -> None:
         entry = self._files.get(path)
-        super()._check_target(operation, path, overwrite or (entry is not None and not entry.data))
+        super()._check_target(context, path, overwrite or (entry is not None and not entry.data))
 
 
 class EmptyContentNoFile(MemoryBase):
     """STREAM-007: empty content (``b""`` or an empty stream) creates no file."""
 
-    def _commit(self, operation: str, path: str, content: WriteContent, overwrite: bool) -> None:
-        self._check(operation)
-        data = b"".join(
-            bytes(c) for c in iter_chunks(content, path=path, operation=operation, backend=self.type_name)
-        )
+    def _commit(self, context: OperationContext, path: str, content: WriteContent, overwrite: bool) -> None:
+        _ensure_open(self, context)
+        data = b"".join(bytes(c) for c in iter_chunks(content, context=context))
         if not data:
             with self._lock:
-                self._check_target(operation, path, overwrite)
+                self._check_target(context, path, overwrite)
             return
-        super()._commit(operation, path, data, overwrite)
+        super()._commit(context, path, data, overwrite)
 
 
 class ShortReadIsEnd(MemoryBase):
     """STREAM-003: a stream's short read (fewer bytes than asked) is taken for its end."""
 
-    def _commit(self, operation: str, path: str, content: WriteContent, overwrite: bool) -> None:
+    def _commit(self, context: OperationContext, path: str, content: WriteContent, overwrite: bool) -> None:
         if isinstance(content, (bytes, bytearray, memoryview)) or not hasattr(content, "read"):
-            return super()._commit(operation, path, content, overwrite)
+            return super()._commit(context, path, content, overwrite)
         size = 65536
         parts: list[bytes] = []
         while True:
             chunk = content.read(size)
             if not isinstance(chunk, (bytes, bytearray)):
-                return super()._commit(operation, path, content, overwrite)  # let the base refuse it
+                return super()._commit(context, path, content, overwrite)  # let the base refuse it
             parts.append(bytes(chunk))
             if len(chunk) < size:
                 break
-        super()._commit(operation, path, b"".join(parts), overwrite)
+        super()._commit(context, path, b"".join(parts), overwrite)
 
 
 class ReadsWholeStream(MemoryBase):
     """STREAM-005: a stream is read with one ``read()`` without a size (the whole content)."""
 
-    def _commit(self, operation: str, path: str, content: WriteContent, overwrite: bool) -> None:
+    def _commit(self, context: OperationContext, path: str, content: WriteContent, overwrite: bool) -> None:
         if isinstance(content, (bytes, bytearray, memoryview)) or not hasattr(content, "read"):
-            return super()._commit(operation, path, content, overwrite)
+            return super()._commit(context, path, content, overwrite)
         data = content.read()
         if isinstance(data, (bytes, bytearray)):
-            super()._commit(operation, path, bytes(data), overwrite)
+            super()._commit(context, path, bytes(data), overwrite)
         else:
-            super()._commit(operation, path, content, overwrite)
+            super()._commit(context, path, content, overwrite)
 
 
 class ClosesCallersStream(MemoryBase):
     """STREAM-006: the content stream is closed after a successful write."""
 
-    def _commit(self, operation: str, path: str, content: WriteContent, overwrite: bool) -> None:
-        super()._commit(operation, path, content, overwrite)
+    def _commit(self, context: OperationContext, path: str, content: WriteContent, overwrite: bool) -> None:
+        super()._commit(context, path, content, overwrite)
         close = getattr(content, "close", None)
         if callable(close) and not isinstance(content, (bytes, bytearray, memoryview)):
             close()
@@ -244,46 +250,46 @@ class ClosesCallersStream(MemoryBase):
 class SliceKeepsWholeBuffer(MemoryBase):
     """STREAM-001: a sliced ``memoryview`` is stored as its whole underlying buffer."""
 
-    def _commit(self, operation: str, path: str, content: WriteContent, overwrite: bool) -> None:
+    def _commit(self, context: OperationContext, path: str, content: WriteContent, overwrite: bool) -> None:
         if isinstance(content, memoryview) and isinstance(content.obj, (bytes, bytearray)):
             content = bytes(content.obj)
-        super()._commit(operation, path, content, overwrite)
+        super()._commit(context, path, content, overwrite)
 
 
 class FailedStreamKeepsPart(MemoryBase):
     """STREAM-008: a stream raising part-way leaves a file holding what was read before."""
 
-    def _commit(self, operation: str, path: str, content: WriteContent, overwrite: bool) -> None:
+    def _commit(self, context: OperationContext, path: str, content: WriteContent, overwrite: bool) -> None:
         received = bytearray()
         try:
-            for chunk in iter_chunks(content, path=path, operation=operation, backend=self.type_name):
+            for chunk in iter_chunks(content, context=context):
                 received += bytes(chunk)
         except Exception:
             if received:
                 with self._lock:
-                    self._check_target(operation, path, overwrite)
+                    self._check_target(context, path, overwrite)
                     self._files[path] = _Entry(bytes(received), _now())
                     self._folders.update(_parents(path))
             raise
-        super()._commit(operation, path, bytes(received), overwrite)
+        super()._commit(context, path, bytes(received), overwrite)
 
 
 class TextMidwayEncoded(MemoryBase):
     """BACKEND-016: a stream that turns to ``str`` midway is encoded as UTF-8 instead of refused."""
 
-    def _commit(self, operation: str, path: str, content: WriteContent, overwrite: bool) -> None:
+    def _commit(self, context: OperationContext, path: str, content: WriteContent, overwrite: bool) -> None:
         if isinstance(content, (bytes, bytearray, memoryview)) or not hasattr(content, "read"):
-            return super()._commit(operation, path, content, overwrite)
+            return super()._commit(context, path, content, overwrite)
         first: Any = content.read(65536)
         if not isinstance(first, (bytes, bytearray)):
-            return super()._commit(operation, path, _Prepend(first, content), overwrite)
+            return super()._commit(context, path, _Prepend(first, content), overwrite)
         parts = [bytes(first)]
         while first:
             first = content.read(65536)
             if isinstance(first, str):
                 first = first.encode()
             parts.append(bytes(first))
-        super()._commit(operation, path, b"".join(parts), overwrite)
+        super()._commit(context, path, b"".join(parts), overwrite)
 
 
 class _Prepend:
@@ -303,11 +309,11 @@ class _Prepend:
 class ExistsBeforeContent(MemoryBase):
     """BACKEND-016: called directly, an existing file is reported before invalid content is."""
 
-    def _commit(self, operation: str, path: str, content: WriteContent, overwrite: bool) -> None:
+    def _commit(self, context: OperationContext, path: str, content: WriteContent, overwrite: bool) -> None:
         with self._lock:
-            self._check(operation)
-            self._check_target(operation, path, overwrite)
-        super()._commit(operation, path, content, overwrite)
+            _ensure_open(self, context)
+            self._check_target(context, path, overwrite)
+        super()._commit(context, path, content, overwrite)
 
 
 # -- reads -------------------------------------------------------------------------------------
@@ -330,7 +336,7 @@ class ReadAllShort(MemoryBase):
 
     def read(self, path: str) -> BinaryIO:
         with self._lock:
-            return _ReadAllShort(self._entry(path, "read").data)
+            return _ReadAllShort(self._entry(Operation.READ, path).data)
 
 
 class _ReadTooMuch(io.BytesIO):
@@ -345,7 +351,7 @@ class ReadReturnsTooMuch(MemoryBase):
 
     def read(self, path: str) -> BinaryIO:
         with self._lock:
-            return _ReadTooMuch(self._entry(path, "read").data)
+            return _ReadTooMuch(self._entry(Operation.READ, path).data)
 
 
 class _NeverClosed(io.BytesIO):
@@ -358,7 +364,7 @@ class StreamNotClosedByWith(MemoryBase):
 
     def read(self, path: str) -> BinaryIO:
         with self._lock:
-            return _NeverClosed(self._entry(path, "read").data)
+            return _NeverClosed(self._entry(Operation.READ, path).data)
 
 
 class ReadBytesTruncated(MemoryBase):
@@ -386,7 +392,7 @@ class ReadintoOverclaims(MemoryBase):
 
     def read(self, path: str) -> BinaryIO:
         with self._lock:
-            return _BadReadinto(self._entry(path, "read").data)
+            return _BadReadinto(self._entry(Operation.READ, path).data)
 
 
 # -- folders, listings, metadata ---------------------------------------------------------------
@@ -395,10 +401,10 @@ class ReadintoOverclaims(MemoryBase):
 class OnlyDirectParentCreated(MemoryBase):
     """STORE-006: a write creates its direct parent folder only, not the ancestors above it."""
 
-    def _commit(self, operation: str, path: str, content: WriteContent, overwrite: bool) -> None:
+    def _commit(self, context: OperationContext, path: str, content: WriteContent, overwrite: bool) -> None:
         with self._lock:
             before = set(self._folders)
-        super()._commit(operation, path, content, overwrite)
+        super()._commit(context, path, content, overwrite)
         with self._lock:
             parent = path.rsplit("/", 1)[0] if "/" in path else None
             for folder in list(_parents(path)):
@@ -470,7 +476,7 @@ class ListFilesPrefixLeak(MemoryBase):
         if not recursive or not path:
             return super().list_files(path, recursive=recursive)
         with self._lock:
-            self._check("list_files")
+            self._begin(Operation.LIST_FILES, path)
             found = [self._info(k, e) for k, e in self._files.items() if k.startswith(path) and k != path]
         return iter(found)
 
@@ -480,7 +486,7 @@ class ListFoldersDeep(MemoryBase):
 
     def list_folders(self, path: str) -> Iterator[str]:
         with self._lock:
-            self._check("list_folders")
+            self._begin(Operation.LIST_FOLDERS, path)
             prefix = f"{path}/" if path else ""
             found = [key for key in self._folders if key.startswith(prefix) and key != path]
         return iter(found)
@@ -501,8 +507,8 @@ class NamesNormalized(MemoryBase):
     spellings; only the text reported back differs (STORE-024 asks for a verbatim round trip).
     """
 
-    def _commit(self, operation: str, path: str, content: WriteContent, overwrite: bool) -> None:
-        super()._commit(operation, unicodedata.normalize("NFC", path), content, overwrite)
+    def _commit(self, context: OperationContext, path: str, content: WriteContent, overwrite: bool) -> None:
+        super()._commit(context, unicodedata.normalize("NFC", path), content, overwrite)
 
     def is_file(self, path: str) -> bool:
         return super().is_file(unicodedata.normalize("NFC", path))
@@ -515,6 +521,9 @@ class NamesNormalized(MemoryBase):
 
     def read_bytes(self, path: str) -> bytes:
         return super().read_bytes(unicodedata.normalize("NFC", path))
+
+    def read_range(self, path: str, start: int, end: int) -> bytes:
+        return super().read_range(unicodedata.normalize("NFC", path), start, end)
 
     def get_file_info(self, path: str) -> FileInfo:
         return super().get_file_info(unicodedata.normalize("NFC", path))
@@ -581,7 +590,7 @@ class IsFolderByStringPrefix(MemoryBase):
 
     def is_folder(self, path: str) -> bool:
         with self._lock:
-            self._check("is_folder")
+            self._begin(Operation.IS_FOLDER, path)
             return path == "" or any(k.startswith(path) and k != path for k in [*self._files, *self._folders])
 
 
@@ -593,7 +602,7 @@ class MoveKeepsSource(MemoryBase):
 
     def move(self, src: str, dst: str, *, overwrite: bool = False) -> None:
         with self._lock:
-            entry = self._entry(src, "move")
+            entry = self._entry(Operation.MOVE, src)
             super().move(src, dst, overwrite=overwrite)
             self._files[src] = entry
 
@@ -610,8 +619,8 @@ class CopyAliases(MemoryBase):
         self._aliases[dst] = src
         self._aliases[src] = dst
 
-    def _commit(self, operation: str, path: str, content: WriteContent, overwrite: bool) -> None:
-        super()._commit(operation, path, content, overwrite)
+    def _commit(self, context: OperationContext, path: str, content: WriteContent, overwrite: bool) -> None:
+        super()._commit(context, path, content, overwrite)
         twin = self._aliases.get(path)
         with self._lock:
             if twin is not None and twin in self._files:
@@ -647,18 +656,19 @@ class MoveDropsEmptySourceFolder(MemoryBase):
 class FolderReadInvalidPath(MemoryBase):
     """STORE-009: reading a folder raises ``InvalidPath`` instead of ``NotFound``."""
 
-    def _entry(self, path: str, operation: str) -> _Entry:
+    def _entry(self, operation: Operation, path: str) -> _Entry:
+        context = self._begin(operation, path)
         if path in self._folders:
-            raise InvalidPath("path is a folder", path=path, operation=operation, backend=self.type_name)
-        return super()._entry(path, operation)
+            raise context.error(InvalidPath, "path is a folder")
+        return super()._entry(operation, path)
 
 
 class ErrorsUnnamedBackend(MemoryBase):
     """BACKEND-005: ``NotFound`` errors carry no ``backend`` (and no ``operation``)."""
 
-    def _entry(self, path: str, operation: str) -> _Entry:
+    def _entry(self, operation: Operation, path: str) -> _Entry:
         try:
-            return super()._entry(path, operation)
+            return super()._entry(operation, path)
         except NotFound as error:
             raise NotFound(error.message, path=path) from None
 
@@ -666,13 +676,11 @@ class ErrorsUnnamedBackend(MemoryBase):
 class MessageHoldsPath(MemoryBase):
     """BACKEND-005: ``AlreadyExists`` messages contain the path (shown twice in the text)."""
 
-    def _check_target(self, operation: str, path: str, overwrite: bool) -> None:
+    def _check_target(self, context: OperationContext, path: str, overwrite: bool) -> None:
         try:
-            super()._check_target(operation, path, overwrite)
+            super()._check_target(context, path, overwrite)
         except AlreadyExists:
-            raise AlreadyExists(
-                f"file {path} already exists", path=path, operation=operation, backend=self.type_name
-            ) from None
+            raise context.error(AlreadyExists, f"file {path} already exists") from None
 
 
 class CopyDeclaredButRefused(MemoryBase):
@@ -707,7 +715,7 @@ class SecondCloseRaises(MemoryBase):
     """BACKEND-008: a second ``close()`` raises ``StoreClosed``."""
 
     def close(self) -> None:
-        self._check("close")
+        self._begin(Operation.CLOSE, "")
         super().close()
 
 
