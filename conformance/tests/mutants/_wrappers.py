@@ -24,6 +24,7 @@ OPERATIONS = (
     "write_atomic",
     "read",
     "read_bytes",
+    "read_range",
     "delete",
     "delete_folder",
     "move",
