@@ -220,24 +220,41 @@ def _mapping(original: Callable[..., Any], name: str, change: Callable[[str], st
 
 
 class TruncatedStream(io.RawIOBase):
-    """A read stream over ``source`` that ends after ``limit`` bytes (closing closes ``source``)."""
+    """A read stream over ``source`` that ends after ``limit`` bytes (closing closes ``source``).
+
+    It seeks as ``source`` does, within a file of ``min(size, limit)`` bytes: the only lie is the
+    end, so a backend declaring ``SEEKABLE_READ`` (STREAM-012) keeps that promise.
+    """
 
     def __init__(self, source: BinaryIO, limit: int) -> None:
         super().__init__()
         self._source = source
-        self._left = limit
+        self._limit = limit
 
     def readable(self) -> bool:
         return True
 
+    def seekable(self) -> bool:
+        return bool(self._source.seekable())
+
+    def tell(self) -> int:
+        return min(self._source.tell(), self._limit)
+
+    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
+        if whence == io.SEEK_END:
+            end = min(self._source.seek(0, io.SEEK_END), self._limit)
+            return self._source.seek(end + offset)
+        if whence == io.SEEK_CUR:
+            return self._source.seek(self.tell() + offset)
+        return self._source.seek(offset, whence)
+
     def readinto(self, buffer: Any) -> int:
         view = memoryview(buffer).cast("B")
-        want = min(len(view), self._left)
+        want = min(len(view), self._limit - self._source.tell())
         if want <= 0:
             return 0
         data = self._source.read(want)
         view[: len(data)] = data
-        self._left -= len(data)
         return len(data)
 
     def close(self) -> None:
