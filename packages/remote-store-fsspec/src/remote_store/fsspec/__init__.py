@@ -1,0 +1,12 @@
+"""fsspec filesystems over remote-store: pandas, pyarrow, polars and duckdb read and write through any ``Store``.
+
+``RemoteStoreFileSystem(store)`` serves one store with store-relative paths;
+``RegistryFileSystem`` is the ``rstore://<store-name>/<path>`` protocol, registered with fsspec
+through the ``fsspec.specs`` entry point, over a ``RegistryConfig``. Requirements: specs/fsspec.md.
+"""
+
+from ._file import SPOOL_MEMORY, StoreFile
+from ._filesystem import RemoteStoreFileSystem
+from ._registry import CONFIG_ENV, RegistryFileSystem, load_config
+
+__all__ = ["CONFIG_ENV", "SPOOL_MEMORY", "RegistryFileSystem", "RemoteStoreFileSystem", "StoreFile", "load_config"]
