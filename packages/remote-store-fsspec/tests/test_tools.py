@@ -39,7 +39,13 @@ def fs(config: dict[str, Any]) -> Iterator[RegistryFileSystem]:
 
 
 def frame() -> Any:
-    return pd.DataFrame({"id": list(range(1000)), "name": [f"row {i}" for i in range(1000)], "x": [i / 7 for i in range(1000)]})
+    return pd.DataFrame(
+        {
+            "id": list(range(1000)),
+            "name": [f"row {i}" for i in range(1000)],
+            "x": [i / 7 for i in range(1000)],
+        }
+    )
 
 
 @pytest.mark.spec("FSSPEC-030")
@@ -48,8 +54,12 @@ def test_pandas_csv_and_parquet_round_trip(config: dict[str, Any], fs: RegistryF
     data = frame()
     data.to_csv("rstore://data/reports/2024.csv", index=False, storage_options=options)
     data.to_parquet("rstore://data/reports/2024.parquet", storage_options=options)
-    pd.testing.assert_frame_equal(pd.read_csv("rstore://data/reports/2024.csv", storage_options=options), data)
-    pd.testing.assert_frame_equal(pd.read_parquet("rstore://data/reports/2024.parquet", storage_options=options), data)
+    pd.testing.assert_frame_equal(
+        pd.read_csv("rstore://data/reports/2024.csv", storage_options=options), data
+    )
+    pd.testing.assert_frame_equal(
+        pd.read_parquet("rstore://data/reports/2024.parquet", storage_options=options), data
+    )
     assert fs.cat_file("data/reports/2024.csv").startswith(b"id,name,x\n0,row 0,0.0\n")
 
 
@@ -83,7 +93,9 @@ def test_duckdb_reads_through_register_filesystem(fs: RegistryFileSystem) -> Non
     connection = duckdb.connect()
     try:
         connection.register_filesystem(fs)
-        rows = connection.sql("SELECT count(*), sum(x) FROM read_parquet('rstore://data/duck/t.parquet')").fetchall()
+        rows = connection.sql(
+            "SELECT count(*), sum(x) FROM read_parquet('rstore://data/duck/t.parquet')"
+        ).fetchall()
         assert rows == [(300, sum(i * 2 for i in range(300)))]
         connection.sql("COPY (SELECT 7 AS seven) TO 'rstore://data/duck/out.csv' (HEADER)")
         assert fs.cat_file("data/duck/out.csv").split() == [b"seven", b"7"]

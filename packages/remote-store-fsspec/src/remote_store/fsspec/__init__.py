@@ -1,4 +1,4 @@
-"""fsspec filesystems over remote-store: pandas, pyarrow, polars and duckdb read and write through any ``Store``.
+"""fsspec filesystems over remote-store: data tools read and write through any ``Store``.
 
 ``RemoteStoreFileSystem(store)`` serves one store with store-relative paths;
 ``RegistryFileSystem`` is the ``rstore://<store-name>/<path>`` protocol, registered with fsspec
@@ -9,4 +9,11 @@ from ._file import SPOOL_MEMORY, StoreFile
 from ._filesystem import RemoteStoreFileSystem
 from ._registry import CONFIG_ENV, RegistryFileSystem, load_config
 
-__all__ = ["CONFIG_ENV", "SPOOL_MEMORY", "RegistryFileSystem", "RemoteStoreFileSystem", "StoreFile", "load_config"]
+__all__ = [
+    "CONFIG_ENV",
+    "SPOOL_MEMORY",
+    "RegistryFileSystem",
+    "RemoteStoreFileSystem",
+    "StoreFile",
+    "load_config",
+]

@@ -8,7 +8,6 @@ from types import TracebackType
 from typing import IO, TYPE_CHECKING, Any
 
 from fsspec.spec import AbstractBufferedFile
-
 from remote_store import Capability, Store
 
 from ._ranges import RangeReader
@@ -61,7 +60,8 @@ class StoreFile(AbstractBufferedFile):  # type: ignore[misc]  # fsspec is untype
     # -- writing ----------------------------------------------------------------------------
 
     def _initiate_upload(self) -> None:
-        self._spool = tempfile.SpooledTemporaryFile(max_size=SPOOL_MEMORY)
+        # Closed by commit() or discard(): it outlives this call by design.
+        self._spool = tempfile.SpooledTemporaryFile(max_size=SPOOL_MEMORY)  # noqa: SIM115
         if self.mode == "ab" and self.fs.exists(self.path):
             with self._store.read(self._relative) as existing:
                 while chunk := existing.read(1 << 20):

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import dataclasses
 import errno
+import glob
 import sys
 from datetime import datetime
 from typing import Any
 
 from fsspec.spec import AbstractFileSystem
 from fsspec.utils import stringify_path
-
 from remote_store import InvalidPath, NotFound, Store
 
 from ._file import StoreFile
@@ -69,7 +69,9 @@ class RemoteStoreFileSystem(AbstractFileSystem):  # type: ignore[misc]  # fsspec
     def __init__(self, store: Store, **storage_options: Any) -> None:
         super().__init__(**storage_options)
         if not isinstance(store, Store):
-            raise TypeError(f"RemoteStoreFileSystem: store must be a remote_store.Store, not {type(store).__name__}")
+            raise TypeError(
+                f"RemoteStoreFileSystem: store must be a remote_store.Store, not {type(store).__name__}"
+            )
         self.store = store
 
     # -- paths ------------------------------------------------------------------------------
@@ -118,7 +120,7 @@ class RemoteStoreFileSystem(AbstractFileSystem):  # type: ignore[misc]  # fsspec
         return files + folders
 
     def info(self, path: str, **kwargs: Any) -> dict[str, Any]:
-        """``name``, ``size``, ``type`` (``"file"``/``"directory"``), ``mtime`` and what else the backend knows.
+        """``name``, ``size``, ``type`` (``"file"``/``"directory"``), ``mtime`` and what else is known.
 
         Raises:
             FileNotFoundError: nothing at ``path``.
@@ -136,13 +138,20 @@ class RemoteStoreFileSystem(AbstractFileSystem):  # type: ignore[misc]  # fsspec
         raise _missing(path)
 
     def find(
-        self, path: str, maxdepth: int | None = None, withdirs: bool = False, detail: bool = False, **kwargs: Any
+        self,
+        path: str,
+        maxdepth: int | None = None,
+        withdirs: bool = False,
+        detail: bool = False,
+        **kwargs: Any,
     ) -> Any:
         """Every file below ``path`` (one recursive listing where fsspec's walk is not needed)."""
         target = self._locate(path)
-        if maxdepth is not None or withdirs or target.store is None:
-            return super().find(path, maxdepth=maxdepth, withdirs=withdirs, detail=detail, **kwargs)
         store = target.store
+        # Where folders are key prefixes (object stores) every folder is the parent of a file, so
+        # one recursive listing also gives them; real folders may be empty and need fsspec's walk.
+        if maxdepth is not None or store is None or (withdirs and store.behaviour.real_empty_folders):
+            return super().find(path, maxdepth=maxdepth, withdirs=withdirs, detail=detail, **kwargs)
         found: dict[str, Any] = {}
         if target.relative and store.is_file(target.relative):
             entry = file_entry(target.name(target.relative), store.get_file_info(target.relative))
@@ -152,10 +161,22 @@ class RemoteStoreFileSystem(AbstractFileSystem):  # type: ignore[misc]  # fsspec
                 for info in store.list_files(target.relative, recursive=True):
                     entry = file_entry(target.name(info.path), info)
                     found[entry["name"]] = entry
+                    if withdirs:
+                        self._add_parents(found, target, str(info.path))
             except (NotFound, InvalidPath):
                 pass
         names = sorted(found)
         return {name: found[name] for name in names} if detail else names
+
+    @staticmethod
+    def _add_parents(found: dict[str, Any], target: Target, relative: str) -> None:
+        parent = relative.rpartition("/")[0]
+        while len(parent) > len(target.relative):
+            name = target.name(parent)
+            if name in found:
+                return
+            found[name] = directory_entry(name)
+            parent = parent.rpartition("/")[0]
 
     def exists(self, path: str, **kwargs: Any) -> bool:
         """True where a file or folder is at ``path``."""
@@ -240,7 +261,15 @@ class RemoteStoreFileSystem(AbstractFileSystem):  # type: ignore[misc]  # fsspec
         self.rm_file(path)
 
     def rm(self, path: Any, recursive: bool = False, maxdepth: int | None = None) -> None:
-        """Delete files and (with ``recursive``) folders; folders after their content."""
+        """Delete files and (with ``recursive``) folders; folders after their content.
+
+        ``rm(folder, recursive=True)`` is one ``Store.delete_folder(recursive=True)``.
+        """
+        if recursive and maxdepth is None and isinstance(path, str) and not glob.has_magic(path):
+            target = self._locate(path)
+            if target.store is not None and target.relative and target.store.is_folder(target.relative):
+                target.store.delete_folder(target.relative, recursive=True)
+                return
         for each in reversed(self.expand_path(path, recursive=recursive, maxdepth=maxdepth)):
             target = self._locate(each)
             store = target.require_store(each)
@@ -298,7 +327,9 @@ class RemoteStoreFileSystem(AbstractFileSystem):  # type: ignore[misc]  # fsspec
         with source.store.read(source.relative) as stream:
             destination.write(target.relative, stream, overwrite=True)
 
-    def mv(self, path1: Any, path2: Any, recursive: bool = False, maxdepth: int | None = None, **kwargs: Any) -> None:
+    def mv(
+        self, path1: Any, path2: Any, recursive: bool = False, maxdepth: int | None = None, **kwargs: Any
+    ) -> None:
         """Move files; one file to a new name in the same store is one ``Store.move``."""
         if isinstance(path1, str) and isinstance(path2, str) and not path2.endswith("/"):
             source, target = self._locate(path1), self._locate(path2)
@@ -326,7 +357,7 @@ class RemoteStoreFileSystem(AbstractFileSystem):  # type: ignore[misc]  # fsspec
         compression: str | None = None,
         **kwargs: Any,
     ) -> Any:
-        """A file object for ``path`` (``rb``, ``wb``, ``xb``, ``ab`` and their text forms); see ``StoreFile``.
+        """A file object for ``path``: ``rb``, ``wb``, ``xb``, ``ab`` and text forms (see ``StoreFile``).
 
         Raises:
             FileNotFoundError: mode ``r`` and no file at ``path``.

@@ -8,7 +8,6 @@ from collections.abc import Mapping
 from typing import Any
 
 from fsspec.spec import AbstractFileSystem
-
 from remote_store import ConfigError, Registry, RegistryConfig, Store
 
 from ._filesystem import RemoteStoreFileSystem, Target
@@ -93,7 +92,9 @@ class RegistryFileSystem(RemoteStoreFileSystem):
 
     def _list(self, target: Target) -> list[dict[str, Any]]:
         if target.store is None:
-            return [{"name": name, "size": 0, "type": "directory"} for name in sorted(self.registry.config.stores)]
+            return [
+                {"name": name, "size": 0, "type": "directory"} for name in sorted(self.registry.config.stores)
+            ]
         return super()._list(target)
 
     def close(self) -> None:

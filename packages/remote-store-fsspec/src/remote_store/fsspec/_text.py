@@ -23,4 +23,5 @@ class DiscardingTextWrapper(io.TextIOWrapper):
         if exc_type is None:
             self.close()
             return
-        self.buffer.discard()
+        discard = getattr(self.buffer, "discard")  # noqa: B009 - a StoreFile, typed as a plain buffer
+        discard()
