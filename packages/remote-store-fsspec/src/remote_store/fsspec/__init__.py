@@ -8,6 +8,7 @@ through the ``fsspec.specs`` entry point, over a ``RegistryConfig``. Requirement
 from ._file import SPOOL_MEMORY, StoreFile
 from ._filesystem import RemoteStoreFileSystem
 from ._registry import CONFIG_ENV, RegistryFileSystem, load_config
+from ._version import __version__
 
 __all__ = [
     "CONFIG_ENV",
@@ -16,4 +17,5 @@ __all__ = [
     "RemoteStoreFileSystem",
     "StoreFile",
     "load_config",
+    "__version__",
 ]
