@@ -16,6 +16,6 @@ __all__ = [
     "RegistryFileSystem",
     "RemoteStoreFileSystem",
     "StoreFile",
-    "load_config",
     "__version__",
+    "load_config",
 ]

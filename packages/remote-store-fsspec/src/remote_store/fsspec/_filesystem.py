@@ -43,6 +43,11 @@ class Target:
         return self.store
 
 
+def _child(folder: str, listed: str) -> str:
+    name = listed.rpartition("/")[2]
+    return f"{folder}/{name}" if folder else name
+
+
 def _missing(path: str) -> FileNotFoundError:
     return FileNotFoundError(errno.ENOENT, "no such file or folder", path)
 
@@ -114,7 +119,12 @@ class RemoteStoreFileSystem(AbstractFileSystem):  # type: ignore[misc]  # fsspec
         assert store is not None
         try:
             files = [file_entry(target.name(info.path), info) for info in store.list_files(target.relative)]
-            folders = [directory_entry(target.name(folder)) for folder in store.list_folders(target.relative)]
+            # Core yields each folder's name (or, before 0.1's list_folders change, its path):
+            # the last segment joined to the listed folder is right either way.
+            folders = [
+                directory_entry(target.name(_child(target.relative, str(folder))))
+                for folder in store.list_folders(target.relative)
+            ]
         except (NotFound, InvalidPath):
             return []
         return files + folders
@@ -226,11 +236,12 @@ class RemoteStoreFileSystem(AbstractFileSystem):  # type: ignore[misc]  # fsspec
         store = target.require_store(path)
         if start is None and end is None:
             return store.read_bytes(target.relative)
-        if (start is not None and start < 0) or (end is not None and end < 0):
+        reader = RangeReader(store, target.relative)
+        negative = (start is not None and start < 0) or (end is not None and end < 0)
+        if negative or (end is None and reader.ranged):
             size = store.get_file_info(target.relative).size
             start = None if start is None else (max(0, size + start) if start < 0 else start)
-            end = None if end is None else (max(0, size + end) if end < 0 else end)
-        reader = RangeReader(store, target.relative)
+            end = size if end is None else (max(0, size + end) if end < 0 else end)
         try:
             return reader.read(start or 0, sys.maxsize if end is None else end)
         finally:

@@ -28,7 +28,8 @@ class RangeReader:
     def __init__(self, store: Store, path: str) -> None:
         self._store = store
         self._path = path
-        self._ranged = supports_ranges(store)
+        self.ranged = supports_ranges(store)
+        """True when each range is one ``Store.read_range`` request."""
         self._stream: BinaryIO | None = None
         self._position = 0
 
@@ -40,7 +41,7 @@ class RangeReader:
         """
         if end <= start:
             return b""
-        if self._ranged:
+        if self.ranged:
             read_range: Any = getattr(self._store, "read_range")  # noqa: B009 - see _SEEKABLE_READ
             data: bytes = read_range(self._path, start, end)
             return data
