@@ -7,16 +7,15 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import duckdb
+import pandas as pd
+import polars as pl
+import pyarrow as pa
+import pyarrow.dataset as ds
+import pyarrow.parquet as pq
 import pytest
 
 from remote_store.fsspec import RegistryFileSystem
-
-pd = pytest.importorskip("pandas")  # tools are test dependencies; nox installs them all
-pa = pytest.importorskip("pyarrow")
-pl = pytest.importorskip("polars")
-duckdb = pytest.importorskip("duckdb")
-import pyarrow.dataset as ds  # noqa: E402
-import pyarrow.parquet as pq  # noqa: E402
 
 
 @pytest.fixture(params=["local", "s3"])
