@@ -142,7 +142,7 @@ def test_ranged_reads_ask_only_the_block(make_store: Callable[[str], Store]) -> 
     store.read_range = counting  # type: ignore[attr-defined]
     store.read = None  # type: ignore[assignment]  # a forward stream must not be opened
     fs = RemoteStoreFileSystem(store)
-    with fs.open("f", "rb", block_size=1000, cache_type="none") as handle:
+    with fs.open("f", "rb", block_size=1000) as handle:  # no cache by default: only what is read
         handle.seek(200_000)
         assert handle.read(100) == data[200_000:200_100]
     assert asked == [(200_000, 200_100)]

@@ -15,7 +15,7 @@ from remote_store import InvalidPath, NotFound, Store
 
 from ._file import StoreFile
 from ._info import directory_entry, file_entry
-from ._ranges import RangeReader
+from ._ranges import RangeReader, supports_ranges
 from ._text import DiscardingTextWrapper
 
 __all__ = ["RemoteStoreFileSystem"]
@@ -400,6 +400,10 @@ class RemoteStoreFileSystem(AbstractFileSystem):  # type: ignore[misc]  # fsspec
             if info["type"] != "file":
                 raise IsADirectoryError(errno.EISDIR, "is a folder", path)
             kwargs["size"] = info["size"]
+            # Parquet and ORC readers already coalesce their reads: a cache on top of one-request
+            # ranges only reads more (one column of eight: 12.6% of the file without it, 41% with
+            # fsspec's default readahead of 5 MiB). A forward stream keeps the readahead.
+            kwargs.setdefault("cache_type", "none" if supports_ranges(store) else "readahead")
         elif mode == "xb" and self.isfile(path):
             raise FileExistsError(errno.EEXIST, "a file is there", path)
         elif self.isdir(path):
