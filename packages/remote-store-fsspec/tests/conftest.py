@@ -138,7 +138,9 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         if name in reasons:
             dropped.append(item)
             continue
-        if "S3" in name or "[s3]" in name or "-s3]" in name:
+        callspec = getattr(item, "callspec", None)
+        params = callspec.params.values() if callspec is not None else ()
+        if getattr(item.cls, "kind", None) == "s3" or "s3" in params:
             item.add_marker(pytest.mark.s3)
         kept.append(item)
     if dropped:

@@ -2,20 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any, BinaryIO
+from typing import BinaryIO
 
 from remote_store import Capability, Store
 
 __all__ = ["RangeReader", "supports_ranges"]
 
-# SEEKABLE_READ and Store.read_range arrive with core's random-access reads; a core without them
-# makes every file forward-only, which is still correct, only slower for Parquet footers.
-_SEEKABLE_READ: Capability | None = getattr(Capability, "SEEKABLE_READ", None)
-
 
 def supports_ranges(store: Store) -> bool:
     """True when ``store`` reads a byte range in one request (``Capability.SEEKABLE_READ``)."""
-    return _SEEKABLE_READ is not None and store.supports(_SEEKABLE_READ)
+    return store.supports(Capability.SEEKABLE_READ)
 
 
 class RangeReader:
@@ -42,9 +38,7 @@ class RangeReader:
         if end <= start:
             return b""
         if self.ranged:
-            read_range: Any = getattr(self._store, "read_range")  # noqa: B009 - see _SEEKABLE_READ
-            data: bytes = read_range(self._path, start, end)
-            return data
+            return self._store.read_range(self._path, start, end)
         if self._stream is None or start < self._position:
             self.close()
             self._stream = self._store.read(self._path)
