@@ -15,7 +15,16 @@ from collections.abc import Coroutine, Iterator
 from types import TracebackType
 from typing import Any, TypeVar
 
-from remote_store import Backend, Behaviour, Capability, CapabilitySet, FileInfo, FolderInfo, PathLike, RemotePath
+from remote_store import (
+    Backend,
+    Behaviour,
+    Capability,
+    CapabilitySet,
+    FileInfo,
+    FolderInfo,
+    PathLike,
+    RemotePath,
+)
 from remote_store.aio import AsyncListing, AsyncReader, AsyncStore, AsyncWriteContent
 
 __all__ = ["AsyncBackedStore", "SyncReader"]
@@ -27,11 +36,13 @@ _LOOP: asyncio.AbstractEventLoop | None = None
 
 
 def _loop() -> asyncio.AbstractEventLoop:
-    global _LOOP  # noqa: PLW0603 - one private loop per process, started on first use
+    global _LOOP  # one private loop per process, started on first use
     with _LOCK:
         if _LOOP is None:
             loop = asyncio.new_event_loop()
-            threading.Thread(target=loop.run_forever, name="remote-store-conformance-loop", daemon=True).start()
+            threading.Thread(
+                target=loop.run_forever, name="remote-store-conformance-loop", daemon=True
+            ).start()
             _LOOP = loop
         return _LOOP
 

@@ -169,7 +169,7 @@ class Registry:
             for store in list(self._stores):
                 store.close()
             for async_store in list(self._async_stores):
-                async_store._close_now()  # noqa: SLF001 - the registry owns what the store shares
+                async_store._close_now()
             backends = list(self._backends.items())
             self._backends.clear()
         first: BaseException | None = None

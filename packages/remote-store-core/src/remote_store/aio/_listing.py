@@ -31,7 +31,9 @@ class AsyncListing(Generic[T]):
     ``StoreClosed``) are raised by ``prepare()`` or else by the first ``__anext__``.
     """
 
-    def __init__(self, open_listing: Callable[[], Iterator[T]], runner: Runner, *, inline: bool = False) -> None:
+    def __init__(
+        self, open_listing: Callable[[], Iterator[T]], runner: Runner, *, inline: bool = False
+    ) -> None:
         self._open_listing: Callable[[], Iterator[T]] | None = open_listing
         self._inline = inline
         self._runner = runner

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import queue
+import threading
+import weakref
 from collections.abc import Callable
-from typing import TypeVar
+from typing import Any, TypeVar
 
 __all__ = ["DEFAULT_MAX_WORKERS", "Runner", "outlast_cancellation"]
 
@@ -32,6 +35,86 @@ async def outlast_cancellation(work: concurrent.futures.Future[T]) -> None:
             return
 
 
+class _Pool:
+    """At most ``size`` threads, one started only when a call finds every thread busy.
+
+    ``concurrent.futures.ThreadPoolExecutor`` marks a worker idle only after the caller has seen
+    its result, so sequential awaited calls keep starting threads up to its limit; here a worker
+    counts as idle before it hands the result over, so a program making one call at a time runs
+    on one thread.
+    """
+
+    def __init__(self, size: int) -> None:
+        self._size = size
+        self._calls: queue.SimpleQueue[tuple[concurrent.futures.Future[Any], Callable[[], Any]] | None] = (
+            queue.SimpleQueue()
+        )
+        self._lock = threading.Lock()
+        self._threads = 0
+        self._idle = 0
+        self._queued = 0
+        self._shut = False
+
+    def submit(self, call: Callable[[], T]) -> concurrent.futures.Future[T]:
+        future: concurrent.futures.Future[T] = concurrent.futures.Future()
+        with self._lock:
+            if self._shut:
+                raise RuntimeError("the AsyncStore's workers are shut down")
+            self._queued += 1
+            self._calls.put((future, call))
+            if self._queued > self._idle and self._threads < self._size:
+                self._threads += 1
+                threading.Thread(target=self._work, name="remote-store-aio", daemon=True).start()
+        return future
+
+    def shutdown(self) -> None:
+        with self._lock:
+            if self._shut:
+                return
+            self._shut = True
+            threads = self._threads
+        while True:
+            try:
+                item = self._calls.get_nowait()
+            except queue.Empty:
+                break
+            if item is not None:
+                item[0].cancel()
+        for _ in range(threads):
+            self._calls.put(None)
+
+    def _work(self) -> None:
+        counted_idle = False
+        while True:
+            item = self._calls.get()
+            if item is None:
+                return
+            future, call = item
+            with self._lock:
+                self._queued -= 1
+                if counted_idle:
+                    self._idle -= 1
+            if not future.set_running_or_notify_cancel():
+                self._ready()
+                counted_idle = True
+                continue
+            try:
+                result = call()
+            except BaseException as error:  # noqa: BLE001 - handed to the awaiting coroutine
+                self._ready()
+                future.set_exception(error)
+            else:
+                self._ready()
+                future.set_result(result)
+            counted_idle = True
+            del item, future, call
+
+    def _ready(self) -> None:
+        # Idle before the result is handed over: the caller's next call then finds this thread.
+        with self._lock:
+            self._idle += 1
+
+
 class Runner:
     """Runs blocking calls on at most ``max_workers`` threads, created on demand.
 
@@ -43,9 +126,9 @@ class Runner:
         if isinstance(max_workers, bool) or not isinstance(max_workers, int) or max_workers < 1:
             raise ValueError(f"max_workers must be a positive int, not {max_workers!r}")
         self.max_workers = max_workers
-        self._executor = concurrent.futures.ThreadPoolExecutor(
-            max_workers=max_workers, thread_name_prefix="remote-store-aio"
-        )
+        self._executor = _Pool(max_workers)
+        # An AsyncStore dropped without close() still lets its idle threads end.
+        weakref.finalize(self, self._executor.shutdown)
 
     def submit(self, call: Callable[[], T]) -> concurrent.futures.Future[T]:
         """Start ``call`` on a worker (queued while every worker is busy)."""
@@ -70,4 +153,4 @@ class Runner:
 
     def shutdown(self) -> None:
         """Let the workers end once their calls are done; queued calls not started are dropped."""
-        self._executor.shutdown(wait=False, cancel_futures=True)
+        self._executor.shutdown()

@@ -216,7 +216,9 @@ class AsyncStore:
         """
         await self._run(lambda store: store.delete(path, missing_ok=missing_ok))
 
-    async def delete_folder(self, path: PathLike, *, recursive: bool = False, missing_ok: bool = False) -> None:
+    async def delete_folder(
+        self, path: PathLike, *, recursive: bool = False, missing_ok: bool = False
+    ) -> None:
         """Delete the folder at ``path``; with ``recursive=True`` everything below it too.
 
         Raises:
@@ -370,7 +372,9 @@ class AsyncStore:
     ) -> None:
         if self._closed:
             view = self._closed_view()
-            getattr(view, write.__name__)(path, b"" if is_async_source(content) else content, overwrite=overwrite)
+            getattr(view, write.__name__)(
+                path, b"" if is_async_source(content) else content, overwrite=overwrite
+            )
             return
         if is_async_source(content):
             await self._write_source(write, path, content, overwrite)
@@ -424,4 +428,3 @@ class AsyncStore:
 
 def _close_stream(stream: BinaryIO) -> None:
     stream.close()
-
