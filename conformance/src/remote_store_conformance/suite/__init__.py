@@ -18,6 +18,7 @@ from ..plugin import (
     storage_litter,
     store,
 )
+from .test_aio_cancel import TestCancelledWrites
 from .test_atomic import TestAtomic, TestAtomicConcurrent
 from .test_capabilities import TestCapabilities, TestCapabilitiesUndeclared
 from .test_close import TestClose
@@ -41,6 +42,7 @@ from .test_write import TestWrite, TestWriteInvalid
 __all__ = [
     "TestAtomic",
     "TestAtomicConcurrent",
+    "TestCancelledWrites",
     "TestCapabilities",
     "TestCapabilitiesUndeclared",
     "TestClose",

@@ -33,6 +33,8 @@ async def outlast_cancellation(work: concurrent.futures.Future[T]) -> None:
             continue
         except BaseException:  # noqa: BLE001 - the outcome is the caller's to read, or to ignore
             return
+    if not future.cancelled():
+        future.exception()  # read: asyncio would log an exception nobody retrieved
 
 
 class _Pool:

@@ -399,7 +399,7 @@ class AsyncStore:
         bridge = SourceBridge(asyncio.get_running_loop(), self._queue_chunks)
         work = self._runner.submit(lambda: write(path, bridge, overwrite=overwrite))
         done = asyncio.wrap_future(work)
-        done.add_done_callback(lambda _: bridge.release())
+        done.add_done_callback(_released_by(bridge))
         try:
             async for chunk in async_chunks(content, self._chunk_size):
                 if isinstance(chunk, (bytes, bytearray, memoryview)) and not len(chunk):
@@ -424,6 +424,15 @@ class AsyncStore:
             if failure is not None:
                 raise failure  # noqa: B904 - it chains the source's error itself, or is it
             raise
+
+
+def _released_by(bridge: SourceBridge) -> Callable[[asyncio.Future[None]], None]:
+    def release(done: asyncio.Future[None]) -> None:
+        bridge.release()
+        if not done.cancelled():
+            done.exception()  # read here: a cancelled write's outcome is nobody's to raise
+
+    return release
 
 
 def _close_stream(stream: BinaryIO) -> None:
