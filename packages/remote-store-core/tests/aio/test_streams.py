@@ -1,0 +1,267 @@
+"""AsyncStore streams: async readers, async sources, bounded queues, failures and cancellation."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import threading
+from collections.abc import AsyncIterator
+from typing import BinaryIO
+
+import pytest
+
+from remote_store import InvalidContent
+from remote_store.aio import AsyncStore
+from remote_store.backends.memory import MemoryBackend
+
+DATA = bytes(range(256)) * 40
+
+
+class SourceBroken(Exception):
+    pass
+
+
+async def _chunks(data: bytes, size: int) -> AsyncIterator[bytes]:
+    for start in range(0, len(data), size):
+        await asyncio.sleep(0)
+        yield data[start : start + size]
+
+
+class AsyncFile:
+    """An object with a coroutine read(size), like aiofiles'."""
+
+    def __init__(self, data: bytes) -> None:
+        self._stream = io.BytesIO(data)
+        self.sizes: list[int] = []
+
+    async def read(self, size: int = -1) -> bytes:
+        self.sizes.append(size)
+        return self._stream.read(size)
+
+
+@pytest.mark.spec("AIO-006")
+def test_reader_streams_and_closes() -> None:
+    async def scenario() -> None:
+        async with AsyncStore(MemoryBackend(), chunk_size=1000) as store:
+            await store.write("f", DATA)
+            async with await store.read("f") as reader:
+                first = await reader.read(10)
+                assert first == DATA[:10]
+                chunks = [chunk async for chunk in reader]
+                assert all(0 < len(chunk) <= 1000 for chunk in chunks)
+                assert first + b"".join(chunks) == DATA
+                assert await reader.read(5) == b""
+            assert reader.closed
+            with pytest.raises(ValueError, match="closed"):
+                await reader.read(1)
+            reader = await store.read("f")
+            assert await reader.read() == DATA
+            await reader.close()
+            await reader.close()
+
+    asyncio.run(scenario())
+
+
+@pytest.mark.spec("AIO-007")
+@pytest.mark.parametrize("kind", ["async-iterable", "async-read", "sync-stream", "bytes"])
+def test_writes_take_async_sources(kind: str) -> None:
+    async def scenario() -> None:
+        async with AsyncStore(MemoryBackend(), chunk_size=777) as store:
+            if kind == "async-iterable":
+                content: object = _chunks(DATA, 333)
+            elif kind == "async-read":
+                content = AsyncFile(DATA)
+            elif kind == "sync-stream":
+                content = io.BytesIO(DATA)
+            else:
+                content = DATA
+            await store.write("a/f", content)  # type: ignore[arg-type]
+            await store.write_atomic("a/g", _chunks(DATA, 1000))
+            assert await store.read_bytes("a/f") == DATA == await store.read_bytes("a/g")
+            if isinstance(content, AsyncFile):
+                assert set(content.sizes) == {777}
+
+    asyncio.run(scenario())
+
+
+@pytest.mark.spec("AIO-007")
+def test_empty_chunks_are_skipped_and_non_bytes_refused() -> None:
+    async def with_empty() -> AsyncIterator[bytes]:
+        yield b""
+        yield b"ab"
+        yield b""
+        yield b"c"
+
+    async def with_text() -> AsyncIterator[object]:
+        yield b"ab"
+        yield "text"
+
+    async def scenario() -> None:
+        async with AsyncStore(MemoryBackend()) as store:
+            await store.write("e", with_empty())
+            assert await store.read_bytes("e") == b"abc"
+            await store.write("empty", _chunks(b"", 1))
+            assert await store.read_bytes("empty") == b""
+            with pytest.raises(InvalidContent):
+                await store.write("t", with_text())  # type: ignore[arg-type]
+            assert not await store.exists("t")
+            with pytest.raises(InvalidContent):
+                await store.write("s", "text")  # type: ignore[arg-type]
+
+    asyncio.run(scenario())
+
+
+@pytest.mark.spec("AIO-008")
+def test_an_async_source_is_held_at_most_queue_chunks_ahead() -> None:
+    consumed = 0
+    produced = 0
+    ahead: list[int] = []
+    gate = threading.Event()
+
+    class Slow(MemoryBackend):
+        def write(self, path: str, content, *, overwrite: bool = False) -> None:  # type: ignore[no-untyped-def]
+            class Counted:
+                def read(self, size: int = -1) -> bytes:
+                    nonlocal consumed
+                    gate.wait(1)
+                    chunk = content.read(size)
+                    consumed += 1
+                    return chunk
+
+            super().write(path, Counted(), overwrite=overwrite)
+
+    async def source() -> AsyncIterator[bytes]:
+        nonlocal produced
+        for _ in range(40):
+            ahead.append(produced - consumed)
+            produced += 1
+            yield b"x" * 100
+
+    async def scenario() -> None:
+        async with AsyncStore(Slow(), queue_chunks=3, chunk_size=100) as store:
+            task = asyncio.ensure_future(store.write("f", source()))
+            await asyncio.sleep(0.05)
+            assert produced <= 3 + 1, "the source was read ahead of the queue"
+            gate.set()
+            await task
+            assert await store.read_bytes("f") == b"x" * 4000
+
+    asyncio.run(scenario())
+    assert max(ahead) <= 3 + 1
+
+
+@pytest.mark.spec("AIO-009")
+def test_a_failing_async_source_aborts_the_write() -> None:
+    async def failing() -> AsyncIterator[bytes]:
+        yield b"new content " * 100
+        raise SourceBroken("client went away")
+
+    async def scenario() -> None:
+        async with AsyncStore(MemoryBackend()) as store:
+            await store.write("f", b"old")
+            with pytest.raises(SourceBroken):
+                await store.write("f", failing(), overwrite=True)
+            assert await store.read_bytes("f") == b"old"
+            with pytest.raises(SourceBroken):
+                await store.write("g", failing())
+            assert not await store.exists("g")
+
+    asyncio.run(scenario())
+
+
+@pytest.mark.spec("AIO-010")
+def test_a_cancelled_sync_stream_write_stops_at_its_next_read() -> None:
+    reads = 0
+    started = threading.Event()
+
+    class Endless(io.RawIOBase):
+        def readable(self) -> bool:
+            return True
+
+        def readinto(self, buffer) -> int:  # type: ignore[no-untyped-def, override]
+            nonlocal reads
+            reads += 1
+            started.set()
+            threading.Event().wait(0.001)
+            buffer[:1] = b"x"
+            return 1
+
+    async def scenario() -> None:
+        async with AsyncStore(MemoryBackend()) as store:
+            task = asyncio.ensure_future(store.write("f", Endless()))
+            while not started.is_set():
+                await asyncio.sleep(0.001)
+            task.cancel()
+            with pytest.raises(asyncio.CancelledError):
+                await task
+            done = reads
+            await asyncio.sleep(0.05)
+            assert reads == done, "the write went on after the cancelled call returned"
+            assert not await store.exists("f")
+
+    asyncio.run(scenario())
+
+
+@pytest.mark.spec("AIO-011")
+def test_a_cancelled_read_closes_the_stream() -> None:
+    streams: list[BinaryIO] = []
+    release = threading.Event()
+    entered = threading.Event()
+
+    class Tracked(io.BytesIO):
+        def read(self, size: int | None = -1) -> bytes:
+            entered.set()
+            release.wait(2)
+            return super().read(size)
+
+    class Backend(MemoryBackend):
+        def read(self, path: str) -> BinaryIO:
+            stream = Tracked(self.read_bytes(path))
+            streams.append(stream)
+            return stream
+
+    async def scenario() -> None:
+        async with AsyncStore(Backend()) as store:
+            await store.write("f", b"content")
+            reader = await store.read("f")
+            task = asyncio.ensure_future(reader.read(3))
+            while not entered.is_set():
+                await asyncio.sleep(0.001)
+            task.cancel()
+            await asyncio.sleep(0.01)
+            assert not task.done(), "the cancelled read returned before its worker ended"
+            release.set()
+            with pytest.raises(asyncio.CancelledError):
+                await task
+            assert reader.closed and streams[0].closed
+
+    asyncio.run(scenario())
+
+
+@pytest.mark.spec("AIO-011")
+def test_a_cancelled_open_closes_the_opened_stream() -> None:
+    streams: list[BinaryIO] = []
+    opening = threading.Event()
+    release = threading.Event()
+
+    class Backend(MemoryBackend):
+        def read(self, path: str) -> BinaryIO:
+            opening.set()
+            release.wait(2)
+            stream = io.BytesIO(b"x")
+            streams.append(stream)
+            return stream
+
+    async def scenario() -> None:
+        async with AsyncStore(Backend()) as store:
+            await store.write("f", b"x")
+            task = asyncio.ensure_future(store.read("f"))
+            while not opening.is_set():
+                await asyncio.sleep(0.001)
+            task.cancel()
+            release.set()
+            with pytest.raises(asyncio.CancelledError):
+                await task
+            assert streams and streams[0].closed
+
+    asyncio.run(scenario())
