@@ -51,15 +51,19 @@ async def cancel_at_every_await_point(
     check: Callable[[bool], Awaitable[None]],
     *,
     atomic: bool = False,
-    max_steps: int = 400,
+    turns: int = 40,
+    max_delay: float = 60.0,
+    parked: Callable[[int], Awaitable[None]] | None = None,
 ) -> int:
     """Cancel a write of ``chunks`` to ``path`` at each await point; return how many cancellations.
 
-    First at each step of the source (parked there: the write MUST leave nothing), then after
-    1, 2, ... turns of the event loop from the start, until the write completes before the
-    cancellation (those cancelled after the source's end may have completed: the file is then
-    whole). After each cancellation ``check(may_exist)`` is awaited; it asserts what the storage
-    holds, and removes the file when ``may_exist``.
+    First at each step of the source (parked there: the write MUST leave nothing); then right
+    after the source's end; then after 0, 1, ... ``turns`` turns of the event loop from the start,
+    and after delays of 1, 2, 4, ... ms, until the write completes before the cancellation. Those
+    cancelled after the source's end may have completed: the file is then whole. After each
+    cancellation ``check(may_exist)`` is awaited; it asserts what the storage holds, and removes
+    the file when ``may_exist``. ``parked(step)``, if given, is awaited while the write waits at
+    that step of its source, before the cancellation.
 
     Raises:
         AssertionError: a cancelled write did not raise ``CancelledError``.
@@ -74,23 +78,49 @@ async def cancel_at_every_await_point(
         task = asyncio.ensure_future(write(path, source, overwrite=True))
         await asyncio.wait({asyncio.ensure_future(source.parked.wait()), task}, return_when="FIRST_COMPLETED")
         assert not task.done(), f"the write ended before step {step} of its source"
+        if parked is not None:
+            await parked(step)
         task.cancel()
         await _cancelled(task)
         cancellations += 1
         await check(False)
-    for turns in range(max_steps):
+    source = ParkingSource(chunks)
+    task = asyncio.ensure_future(write(path, source, overwrite=True))
+    while not source.ended and not task.done():
+        await asyncio.sleep(0)
+    if not task.done():
+        task.cancel()
+        await _cancelled(task)
+        cancellations += 1
+    await check(True)
+    for turn in range(turns):
         source = ParkingSource(chunks)
         task = asyncio.ensure_future(write(path, source, overwrite=True))
-        for _ in range(turns):
+        for _ in range(turn):
             await asyncio.sleep(0)
         if task.done():
             await task
+            await check(True)
             return cancellations
         task.cancel()
         await _cancelled(task)
         cancellations += 1
         await check(source.ended)
-    raise AssertionError(f"the write did not complete within {max_steps} turns of the loop")
+    delay = 0.001
+    while delay < max_delay:
+        source = ParkingSource(chunks)
+        task = asyncio.ensure_future(write(path, source, overwrite=True))
+        await asyncio.wait({task}, timeout=delay)
+        if task.done():
+            await task
+            await check(True)
+            return cancellations
+        task.cancel()
+        await _cancelled(task)
+        cancellations += 1
+        await check(source.ended)
+        delay *= 2
+    raise AssertionError(f"the write did not complete within {max_delay} s")
 
 
 async def _cancelled(task: asyncio.Future[None]) -> None:

@@ -7,7 +7,7 @@ import inspect
 import threading
 from collections import deque
 from collections.abc import AsyncIterable, AsyncIterator
-from typing import Protocol, Union, runtime_checkable
+from typing import Protocol, runtime_checkable
 
 from .._content import Readable, WriteContent, check_content
 
@@ -34,7 +34,7 @@ class AsyncReadable(Protocol):
         """Up to ``size`` bytes, ``b""`` at the end."""
 
 
-AsyncWriteContent = Union[WriteContent, AsyncIterable[bytes], AsyncReadable]
+AsyncWriteContent = WriteContent | AsyncIterable[bytes] | AsyncReadable
 """What ``AsyncStore.write`` and ``write_atomic`` accept: what ``Store.write`` accepts, an async
 iterable of bytes (an async generator, Starlette's ``request.stream()``, ...) or an object with a
 coroutine ``read(size)``."""

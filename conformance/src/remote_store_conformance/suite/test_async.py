@@ -13,13 +13,13 @@ from .._litter import LitterMaker
 from .._markers import requires
 from ..aio_cancel import cancel_at_every_await_point
 
-__all__ = ["TestCancelledWrites"]
+__all__ = ["TestAsyncCancel"]
 
 CHUNKS = [bytes([index]) * 48 * 1024 for index in range(5)]
 
 
 @requires(Capability.WRITE, Capability.READ)
-class TestCancelledWrites:
+class TestAsyncCancel:
     @pytest.mark.spec("AIO-010")
     @pytest.mark.parametrize(
         "method", ["write", pytest.param("write_atomic", marks=requires(Capability.ATOMIC_WRITE))]
