@@ -61,8 +61,8 @@ def is_async_source(content: object) -> bool:
 
 async def async_chunks(content: object, chunk_size: int) -> AsyncIterator[object]:
     """The chunks of an async source (``is_async_source(content)``), as the source gives them."""
-    if hasattr(content, "__aiter__"):
-        async for chunk in content:  # type: ignore[attr-defined]
+    if isinstance(content, AsyncIterable):
+        async for chunk in content:
             yield chunk
         return
     read = content.read  # type: ignore[attr-defined]
