@@ -1,0 +1,583 @@
+"""``SFTPBackend``: the files below one folder of an SFTP server (specs/sftp.md)."""
+
+from __future__ import annotations
+
+import collections
+import concurrent.futures
+import contextlib
+import os
+import posixpath
+import threading
+import time
+from collections.abc import Awaitable, Callable, Iterator
+from typing import Any, BinaryIO, ClassVar, TypeVar
+
+from remote_store import (
+    AlreadyExists,
+    Backend,
+    Behaviour,
+    CapabilitySet,
+    ConfigError,
+    FileInfo,
+    InvalidPath,
+    NotFound,
+    RemoteStoreError,
+    WriteContent,
+)
+from remote_store.backend_tools import Operation, OperationContext, canonical_path, check_content, iter_chunks
+
+from ._errors import map_error
+from ._loop import LoopThread
+from ._names import has_temp_segment, is_reportable_name, is_temp_name, new_temp_name
+from ._options import Options, validate
+from ._pool import Connection, Pool
+from ._reader import SFTPReader
+from ._remote import Remote, file_info
+
+__all__ = ["SFTPBackend"]
+
+T = TypeVar("T")
+
+_CHUNK = 1024 * 1024
+# Write requests in flight per write: with 1 MiB chunks, at most this many MiB are held while the
+# server acknowledges (bounded memory), enough to keep the connection busy (pipelining).
+_WRITE_WINDOW = 4
+# Listing entries handed from the loop thread per hand-off: laziness at the cost of one hop per batch.
+_LIST_BATCH = 256
+_STRICT = Behaviour()
+
+
+class SFTPBackend(Backend):
+    """The files below one folder (``root``) of an SFTP server, with every capability.
+
+    Built on asyncssh behind one event-loop thread owned by the backend: any number of threads
+    may share one instance. Writes go to a hidden temporary file (``.~rs-*.tmp``, never listed)
+    in the destination folder and are published with ``hardlink@openssh.com`` (``overwrite=False``:
+    race-free) or ``posix-rename@openssh.com`` (``overwrite=True``: atomic replace);
+    ``write_atomic`` also fsyncs the file first. Symbolic links that lead outside ``root`` are
+    refused. Building the backend validates the options and connects to nothing. See
+    specs/sftp.md and docs/backends/sftp.md.
+
+    Args:
+        host: the server's host name or address (required).
+        port: the SSH port.
+        username: the login name; the local user's name if not given.
+        password: the password, for password or keyboard-interactive login. Secret.
+        private_key: path of a private key file for public-key login.
+        private_key_passphrase: the passphrase of ``private_key``, if it is encrypted. Secret.
+        known_hosts: path of the OpenSSH known_hosts file holding the server's host key; the
+            user's ``~/.ssh/known_hosts`` if not given.
+        host_key_policy: ``"reject"`` (default): a host key known_hosts does not hold is refused
+            with ``PermissionDenied`` naming the host and the key's fingerprint; ``"accept-new"``:
+            a host with no key in known_hosts is trusted and its key recorded there, a changed key
+            is still refused; ``"accept-any"``: no check at all (unsafe: anyone on the network path
+            can pose as the server).
+        root: the server folder the backend is confined to; relative to the login folder unless
+            absolute; the login folder if empty. It must exist.
+        connect_timeout: seconds to wait for a connection and login.
+        max_connections: SSH connections opened at most, each with one SFTP session; calls share
+            them, a new one is opened while all are busy.
+        keepalive: seconds between SSH keepalive messages on idle connections (0: none).
+
+    Raises:
+        ConfigError: an option has the wrong type or value (the message names it, never a secret).
+    """
+
+    type_name: ClassVar[str] = "sftp"
+    SECRET_OPTIONS: ClassVar[frozenset[str]] = frozenset({"password", "private_key_passphrase"})
+
+    def __init__(
+        self,
+        host: str,
+        *,
+        port: int = 22,
+        username: str | None = None,
+        password: str | None = None,
+        private_key: str | os.PathLike[str] | None = None,
+        private_key_passphrase: str | None = None,
+        known_hosts: str | os.PathLike[str] | None = None,
+        host_key_policy: str = "reject",
+        root: str = "",
+        connect_timeout: float = 10.0,
+        max_connections: int = 4,
+        keepalive: float = 30.0,
+    ) -> None:
+        self._options: Options = validate(
+            host=host,
+            port=port,
+            username=username,
+            password=password,
+            private_key=private_key,
+            private_key_passphrase=private_key_passphrase,
+            known_hosts=known_hosts,
+            host_key_policy=host_key_policy,
+            root=root,
+            connect_timeout=connect_timeout,
+            max_connections=max_connections,
+            keepalive=keepalive,
+        )
+        self._loop = LoopThread(f"remote-store-sftp {self._options.host_label}")
+        self._pool = Pool(self._options)
+        self._closed = False
+        self._close_lock = threading.Lock()
+
+    @property
+    def options(self) -> Options:
+        """The validated options (secrets included: never log this object)."""
+        return self._options
+
+    @property
+    def capabilities(self) -> CapabilitySet:
+        """Every capability, ``ATOMIC_WRITE`` and ``ATOMIC_MOVE`` included."""
+        return CapabilitySet.all()
+
+    @property
+    def behaviour(self) -> Behaviour:
+        """The strict behaviour: real folders, thread-safe, no retries (a fault surfaces)."""
+        return _STRICT
+
+    @property
+    def server_extensions(self) -> frozenset[str]:
+        """The OpenSSH extensions the server announced (empty before the first connection)."""
+        return self._pool.extensions
+
+    # -- running work on the loop -----------------------------------------------------------
+
+    def _begin(self, operation: Operation, path: str) -> tuple[OperationContext, str]:
+        """The context of one call and its canonical path.
+
+        Raises:
+            StoreClosed: the backend is closed.
+            InvalidPath: ``path`` is not a canonical backend path.
+        """
+        context = self.context(operation, path)
+        if self._closed:
+            raise context.closed()
+        try:
+            text = canonical_path(path)
+        except InvalidPath as error:
+            raise context.claim(error) from None
+        return context.at(text), text
+
+    def _wait(self, context: OperationContext, future: concurrent.futures.Future[T]) -> T:
+        """The result of ``future``, asyncssh's errors mapped to ours (SFTP-012)."""
+        try:
+            return future.result()
+        except RemoteStoreError as error:
+            raise context.claim(error) from error.__cause__
+        except Exception as error:
+            if self._closed:
+                raise context.closed() from error
+            raise map_error(context, error) from error
+
+    def _submit(self, awaitable: Awaitable[T]) -> concurrent.futures.Future[T]:
+        return self._loop.submit(awaitable)
+
+    def _call(self, context: OperationContext, work: Callable[[Remote], Awaitable[T]]) -> T:
+        """Run ``work`` on a pooled connection, in one hand-off to the loop."""
+
+        async def run() -> T:
+            connection = await self._pool.acquire(context)
+            try:
+                return await work(self._remote(connection, context))
+            finally:
+                self._pool.release(connection)
+
+        return self._wait(context, self._submit(run()))
+
+    def _remote(self, connection: Connection, context: OperationContext) -> Remote:
+        assert self._pool.real_root is not None
+        return Remote(connection.sftp, self._pool.real_root, context)
+
+    @contextlib.contextmanager
+    def _lease(self, context: OperationContext) -> Iterator[Remote]:
+        """A connection held across several hand-offs (streamed writes, listings)."""
+        connection = self._wait(context, self._submit(self._pool.acquire(context)))
+        try:
+            yield self._remote(connection, context)
+        finally:
+            self._loop.call_soon(self._pool.release, connection)
+
+    # -- queries ----------------------------------------------------------------------------
+
+    def _query(self, operation: Operation, path: str, want: Callable[[Remote, Any], bool]) -> bool:
+        context, text = self._begin(operation, path)
+        if not text:
+            return operation is not Operation.IS_FILE
+        if has_temp_segment(text):
+            return False
+
+        async def work(remote: Remote) -> bool:
+            _, attrs = await remote.find(text)
+            return want(remote, attrs)
+
+        return self._call(context, work)
+
+    def is_file(self, path: str) -> bool:
+        return self._query(Operation.IS_FILE, path, lambda remote, attrs: remote.is_file(attrs))
+
+    def is_folder(self, path: str) -> bool:
+        return self._query(Operation.IS_FOLDER, path, lambda remote, attrs: remote.is_folder(attrs))
+
+    def exists(self, path: str) -> bool:
+        return self._query(
+            Operation.EXISTS, path, lambda remote, attrs: remote.is_file(attrs) or remote.is_folder(attrs)
+        )
+
+    # -- writes -----------------------------------------------------------------------------
+
+    def write(self, path: str, content: WriteContent, *, overwrite: bool = False) -> None:
+        self._write(Operation.WRITE, path, content, overwrite=overwrite, durable=False)
+
+    def write_atomic(self, path: str, content: WriteContent, *, overwrite: bool = False) -> None:
+        self._write(Operation.WRITE_ATOMIC, path, content, overwrite=overwrite, durable=True)
+
+    def _writable(self, operation: Operation, path: str) -> tuple[OperationContext, str]:
+        context, text = self._begin(operation, path)
+        if not text:
+            raise context.error(InvalidPath, "path is the root folder, not a file")
+        if has_temp_segment(text):
+            raise context.error(InvalidPath, "name is reserved for temporary files of the sftp backend")
+        return context, text
+
+    def _write(
+        self, operation: Operation, path: str, content: WriteContent, *, overwrite: bool, durable: bool
+    ) -> None:
+        context, text = self._writable(operation, path)
+        # Before anything else: invalid content wins over an existing file (BACKEND-016).
+        check_content(content, text, operation=operation.value, backend=self.type_name)
+        with self._lease(context) as remote:
+            target = self._wait(context, self._submit(remote.target(text, overwrite=overwrite)))
+            temp = posixpath.join(target.folder, new_temp_name())
+            try:
+                handle = self._wait(context, self._submit(remote.sftp.open(temp, "xb")))
+                try:
+                    self._send(context, handle, content, text)
+                    if durable:
+                        self._wait(context, self._submit(remote.fsync(handle)))
+                except BaseException:
+                    with contextlib.suppress(RemoteStoreError):
+                        self._wait(context, self._submit(handle.close()))
+                    raise
+                # A failed close may report a failed write: it fails the call (SFTP-012).
+                self._wait(context, self._submit(handle.close()))
+                publish = remote.publish(temp, target.real, overwrite=overwrite)
+                self._wait(context, self._submit(publish))
+            except BaseException:
+                self._discard(remote, temp, target.created)
+                raise
+
+    def _send(self, context: OperationContext, handle: Any, content: WriteContent, path: str) -> None:
+        """Write ``content`` at the start of ``handle``, with up to ``_WRITE_WINDOW`` writes in flight."""
+        pending: collections.deque[concurrent.futures.Future[Any]] = collections.deque()
+        offset = 0
+        try:
+            for chunk in iter_chunks(
+                content, _CHUNK, path, operation=context.operation.value, backend=self.type_name
+            ):
+                data = bytes(chunk)
+                pending.append(self._submit(handle.write(data, offset)))
+                offset += len(data)
+                while len(pending) >= _WRITE_WINDOW:
+                    self._wait(context, pending.popleft())
+            while pending:
+                self._wait(context, pending.popleft())
+        finally:
+            for future in pending:
+                with contextlib.suppress(Exception):
+                    future.result()
+
+    def _discard(self, remote: Remote, temp: str | None, created: list[str]) -> None:
+        if self._loop.running:
+            with contextlib.suppress(Exception):
+                self._submit(remote.discard(temp, created)).result()
+
+    # -- reads ------------------------------------------------------------------------------
+
+    def read(self, path: str) -> BinaryIO:
+        context, text = self._begin(Operation.READ, path)
+        if has_temp_segment(text):
+            raise context.error(NotFound, "no such file")
+        connection = self._wait(context, self._submit(self._pool.acquire(context)))
+        try:
+            remote = self._remote(connection, context)
+
+            async def opened() -> tuple[Any, int, str]:
+                real, attrs = await remote.find_file(text)
+                return await remote.sftp.open(real, "rb"), int(attrs.size or 0), real
+
+            handle, size, real = self._wait(context, self._submit(opened()))
+        except BaseException:
+            self._loop.call_soon(self._pool.release, connection)
+            raise
+        raw = SFTPReader(
+            handle,
+            size,
+            context,
+            self._submit,
+            self._wait,
+            lambda: self._loop.call_soon(self._pool.release, connection),
+            real,
+        )
+        return raw  # type: ignore[return-value]  # a RawIOBase of bytes is a binary file object
+
+    def read_bytes(self, path: str) -> bytes:
+        context, text = self._begin(Operation.READ_BYTES, path)
+        if has_temp_segment(text):
+            raise context.error(NotFound, "no such file")
+
+        async def work(remote: Remote) -> bytes:
+            real, _ = await remote.find_file(text)
+            async with remote.sftp.open(real, "rb") as handle:
+                return bytes(await handle.read())
+
+        return self._call(context, work)
+
+    # -- deletes ----------------------------------------------------------------------------
+
+    def delete(self, path: str, *, missing_ok: bool = False) -> None:
+        context, text = self._begin(Operation.DELETE, path)
+        if not text:
+            raise context.error(InvalidPath, "path is a folder; use delete_folder")
+        if has_temp_segment(text):
+            if missing_ok:
+                return
+            raise context.error(NotFound, "no such file")
+
+        async def work(remote: Remote) -> None:
+            real, attrs = await remote.find(text)
+            if real == remote.root or remote.is_folder(attrs):
+                raise context.error(InvalidPath, "path is a folder; use delete_folder")
+            if not remote.is_file(attrs):
+                if missing_ok:
+                    return
+                raise context.error(NotFound, "no such file")
+            try:
+                await remote.sftp.remove(real)
+            except remote.ssh.SFTPNoSuchFile:
+                if not missing_ok:
+                    raise
+
+        self._call(context, work)
+
+    def delete_folder(self, path: str, *, recursive: bool = False, missing_ok: bool = False) -> None:
+        context, text = self._begin(Operation.DELETE_FOLDER, path)
+        if not text:
+            raise context.error(InvalidPath, "refusing to delete the backend root")
+        if has_temp_segment(text):
+            if missing_ok:
+                return
+            raise context.error(NotFound, "no such folder")
+
+        async def work(remote: Remote) -> None:
+            real, attrs = await remote.find(text)
+            if real == remote.root:
+                raise context.error(InvalidPath, "refusing to delete the backend root")
+            if attrs is None:
+                if missing_ok:
+                    return
+                raise context.error(NotFound, "no such folder")
+            if not remote.is_folder(attrs):
+                raise context.error(InvalidPath, "path is a file, not a folder; use delete")
+            if recursive:
+                await remote.remove_tree(real)
+            else:
+                await remote.remove_empty_folder(real)
+
+        self._call(context, work)
+
+    # -- move and copy ----------------------------------------------------------------------
+
+    def _pair(self, operation: Operation, src: str, dst: str) -> tuple[OperationContext, str, str]:
+        context, source = self._begin(operation, src)
+        if has_temp_segment(source):
+            raise context.error(NotFound, "no such file")
+        destination_context, destination = self._writable(operation, dst)
+        del destination_context
+        return context, source, destination
+
+    def move(self, src: str, dst: str, *, overwrite: bool = False) -> None:
+        context, source, destination = self._pair(Operation.MOVE, src, dst)
+
+        async def work(remote: Remote) -> None:
+            real, _ = await remote.find_file(source)
+            remote_dst = Remote(remote.sftp, remote.root, context.at(destination))
+            target = await remote_dst.target(destination, overwrite=overwrite)
+            if target.real == real:
+                if not overwrite:
+                    raise context.error(AlreadyExists, "file already exists", path=destination)
+                return
+            try:
+                if overwrite:
+                    await remote_dst.replace(real, target.real)
+                else:
+                    try:
+                        linked = await remote.link(real, target.real)
+                    except remote.ssh.SFTPFailure as error:
+                        raise await remote.classify_target(
+                            target.real, error, context.at(destination)
+                        ) from error
+                    if linked:
+                        await remote.sftp.remove(real)
+            except BaseException:
+                await remote.remove_folders(target.created)
+                raise
+
+        self._call(context, work)
+
+    def copy(self, src: str, dst: str, *, overwrite: bool = False) -> None:
+        context, source, destination = self._pair(Operation.COPY, src, dst)
+
+        async def work(remote: Remote) -> None:
+            real, _ = await remote.find_file(source)
+            remote_dst = Remote(remote.sftp, remote.root, context.at(destination))
+            target = await remote_dst.target(destination, overwrite=overwrite)
+            temp = posixpath.join(target.folder, new_temp_name())
+            try:
+                async with remote.sftp.open(real, "rb") as reader, remote.sftp.open(temp, "xb") as writer:
+                    await remote.copy_data(reader, writer)
+                await remote_dst.publish(temp, target.real, overwrite=overwrite)
+            except BaseException:
+                await remote.discard(temp, target.created)
+                raise
+
+        self._call(context, work)
+
+    # -- listing and metadata ---------------------------------------------------------------
+
+    def _entries(self, context: OperationContext, remote: Remote, real: str) -> Iterator[Any]:
+        """The entries of folder ``real``, fetched in batches as they are consumed."""
+        entries = remote.entries(real)
+
+        async def batch() -> list[Any]:
+            found = []
+            async for entry in entries:
+                found.append(entry)
+                if len(found) >= _LIST_BATCH:
+                    break
+            return found
+
+        try:
+            while True:
+                found = self._wait(context, self._submit(batch()))
+                if not found:
+                    return
+                yield from found
+        finally:
+            if self._loop.running:
+                with contextlib.suppress(Exception):
+                    self._submit(entries.aclose()).result()
+
+    def _walk(self, operation: Operation, path: str, *, recursive: bool) -> Iterator[tuple[str, bool, Any]]:
+        """``(path, is_folder, attrs)`` of each reportable entry in folder ``path`` (below it too)."""
+        context, text = self._begin(operation, path)
+        if has_temp_segment(text):
+            return
+        with self._lease(context) as remote:
+            real, attrs = self._wait(context, self._submit(remote.find(text)))
+            if not remote.is_folder(attrs):
+                return
+            stack = [(text, real)]
+            while stack:
+                folder, folder_real = stack.pop()
+                for entry in self._entries(context, remote, folder_real):
+                    name = entry.filename
+                    if not is_reportable_name(name):
+                        continue
+                    entry_path = f"{folder}/{name}" if folder else name
+                    entry_attrs = entry.attrs
+                    linked = entry_attrs.type == remote.ssh.FILEXFER_TYPE_SYMLINK
+                    if linked:
+                        place = posixpath.join(folder_real, name)
+                        followed = self._wait(context, self._submit(remote.follow(place)))
+                        if followed is None:
+                            continue
+                        entry_attrs = followed[1]
+                    if remote.is_folder(entry_attrs):
+                        yield entry_path, True, entry_attrs
+                        if recursive and not linked:
+                            stack.append((entry_path, posixpath.join(folder_real, name)))
+                    elif remote.is_file(entry_attrs):
+                        yield entry_path, False, entry_attrs
+
+    def list_files(self, path: str, *, recursive: bool = False) -> Iterator[FileInfo]:
+        for entry_path, folder, attrs in self._walk(Operation.LIST_FILES, path, recursive=recursive):
+            if not folder:
+                yield file_info(entry_path, attrs)
+
+    def list_folders(self, path: str) -> Iterator[str]:
+        for entry_path, folder, _ in self._walk(Operation.LIST_FOLDERS, path, recursive=False):
+            if folder:
+                yield entry_path
+
+    def get_file_info(self, path: str) -> FileInfo:
+        context, text = self._begin(Operation.GET_FILE_INFO, path)
+        if has_temp_segment(text):
+            raise context.error(NotFound, "no such file")
+
+        async def work(remote: Remote) -> FileInfo:
+            _, attrs = await remote.find_file(text)
+            return file_info(text, attrs)
+
+        return self._call(context, work)
+
+    # -- litter -----------------------------------------------------------------------------
+
+    def remove_temp_files(self, older_than: float = 3600.0) -> int:
+        """Remove the temporary files below the root idle for more than ``older_than`` seconds.
+
+        A writer killed mid-write (or whose connection dropped) leaves its hidden temporary
+        file; this sweeps them. Walks every folder without following links and returns how many
+        files it removed (SFTP-014).
+
+        Raises:
+            ConfigError: ``older_than`` is not a non-negative number.
+            StoreClosed: the backend is closed.
+        """
+        context = self.context(Operation.DELETE, "")
+        if isinstance(older_than, bool) or not isinstance(older_than, (int, float)) or not older_than >= 0:
+            raise context.error(ConfigError, "option 'older_than' must be a non-negative number of seconds")
+        if self._closed:
+            raise context.closed()
+        cutoff = time.time() - older_than
+
+        async def work(remote: Remote) -> int:
+            removed = 0
+            stack = [remote.root]
+            while stack:
+                folder = stack.pop()
+                async for entry in remote.entries(folder):
+                    place = posixpath.join(folder, entry.filename)
+                    if remote.is_folder(entry.attrs):
+                        stack.append(place)
+                    elif (
+                        is_temp_name(entry.filename)
+                        and remote.is_file(entry.attrs)
+                        and (entry.attrs.mtime or 0) < cutoff
+                    ):
+                        with contextlib.suppress(remote.ssh.SFTPNoSuchFile):
+                            await remote.sftp.remove(place)
+                            removed += 1
+            return removed
+
+        return self._call(context, work)
+
+    # -- lifecycle --------------------------------------------------------------------------
+
+    def close(self) -> None:
+        """Close every connection and stop the loop thread; idempotent. Later calls raise ``StoreClosed``."""
+        with self._close_lock:
+            if self._closed:
+                return
+            self._closed = True
+        if self._loop.running:
+            with contextlib.suppress(Exception):
+                self._loop.run(self._pool.close())
+        self._loop.stop()
+
+    def __repr__(self) -> str:
+        options = self._options
+        return (
+            f"<SFTPBackend host={options.host!r} port={options.port} "
+            f"username={options.username!r} root={options.root!r}>"
+        )

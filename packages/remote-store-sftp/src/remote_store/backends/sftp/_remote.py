@@ -1,0 +1,324 @@
+"""``Remote``: the SFTP requests of one call, on one connection, confined below the real root.
+
+Everything here is a coroutine run on the backend's event-loop thread. Paths named ``real`` are
+absolute paths on the server with every symbolic link resolved (``realpath``), checked to lie
+below the real root; paths without that name are backend-relative (SFTP-005).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import posixpath
+from collections.abc import AsyncGenerator
+from datetime import datetime, timezone
+from typing import Any
+
+from remote_store import (
+    AlreadyExists,
+    DirectoryNotEmpty,
+    FileInfo,
+    InvalidPath,
+    NotFound,
+    PermissionDenied,
+    RemotePath,
+)
+from remote_store.backend_tools import DEFAULT_CHUNK_SIZE, OperationContext
+
+from ._errors import map_error
+from ._names import is_temp_name
+from ._pool import asyncssh_module
+
+__all__ = ["Remote", "Target", "file_info"]
+
+
+@dataclasses.dataclass
+class Target:
+    """Where a write, copy or move lands: the real target path, its folder, the folders made for it."""
+
+    real: str
+    folder: str
+    created: list[str]
+
+
+def file_info(path: str, attrs: Any) -> FileInfo:
+    """The ``FileInfo`` of the file at backend-relative ``path`` with SFTP attributes ``attrs``."""
+    return FileInfo(
+        path=RemotePath(path),
+        name=path.rsplit("/", 1)[-1],
+        size=int(attrs.size or 0),
+        modified_at=datetime.fromtimestamp(attrs.mtime or 0, timezone.utc),
+    )
+
+
+class Remote:
+    """The requests of one backend call (``context``) through the SFTP client ``sftp``."""
+
+    def __init__(self, sftp: Any, root: str, context: OperationContext) -> None:
+        self.sftp = sftp
+        self.root = root
+        self.context = context
+        self.ssh = asyncssh_module()
+
+    # -- paths ------------------------------------------------------------------------------
+
+    def full(self, path: str) -> str:
+        """The server path of backend path ``path`` (links not resolved)."""
+        return posixpath.join(self.root, path) if path else self.root
+
+    def inside(self, real: str) -> bool:
+        """True if the resolved server path ``real`` is the real root or below it."""
+        return real == self.root or real.startswith(self.root.rstrip("/") + "/")
+
+    async def resolve(self, path: str) -> tuple[str, list[str]]:
+        """Resolve ``path``: the real path of its longest resolvable start, and the segments after it.
+
+        ``([], ...)`` means the whole path resolved (its last segment may still not exist). A
+        parent that is missing or is a file leaves segments over.
+
+        Raises:
+            PermissionDenied: the path (or the part that resolves) leads outside the root.
+        """
+        try:
+            real = str(await self.sftp.realpath(self.full(path)))
+        except self.ssh.SFTPNoSuchFile:
+            if not path:
+                raise
+            parent, _, name = path.rpartition("/")
+            real, rest = await self.resolve(parent)
+            return real, [*rest, name]
+        if not self.inside(real):
+            raise self.context.error(
+                PermissionDenied, "the path leads outside the root through a symbolic link"
+            )
+        return real, []
+
+    async def lstat(self, real: str) -> Any | None:
+        """The attributes of ``real`` (a link not followed), or ``None`` if nothing is there."""
+        try:
+            return await self.sftp.lstat(real)
+        except self.ssh.SFTPNoSuchFile:
+            return None
+
+    def is_folder(self, attrs: Any | None) -> bool:
+        """True if ``attrs`` are those of a folder."""
+        return attrs is not None and attrs.type == self.ssh.FILEXFER_TYPE_DIRECTORY
+
+    def is_file(self, attrs: Any | None) -> bool:
+        """True if ``attrs`` are those of a regular file."""
+        return attrs is not None and attrs.type == self.ssh.FILEXFER_TYPE_REGULAR
+
+    async def find(self, path: str) -> tuple[str, Any | None]:
+        """The real path of ``path`` and its attributes (``None``: nothing there, or a parent missing)."""
+        real, rest = await self.resolve(path)
+        if rest:
+            return real, None
+        return real, await self.lstat(real)
+
+    async def find_file(self, path: str) -> tuple[str, Any]:
+        """The real path and attributes of the regular file at ``path``.
+
+        Raises:
+            NotFound: nothing, a folder or a special file is there.
+        """
+        real, attrs = await self.find(path)
+        if self.is_folder(attrs):
+            raise self.context.error(NotFound, "path is a folder, not a file")
+        if not self.is_file(attrs):
+            raise self.context.error(NotFound, "no such file")
+        return real, attrs
+
+    # -- creating ---------------------------------------------------------------------------
+
+    async def target(self, path: str, *, overwrite: bool) -> Target:
+        """Where a file for ``path`` goes, its missing folders made (and listed in ``created``).
+
+        Raises:
+            InvalidPath: ``path`` is a folder, or a parent is a file.
+            AlreadyExists: ``overwrite`` is false and a file is there.
+        """
+        real, rest = await self.resolve(path)
+        if not rest:
+            attrs = await self.lstat(real)
+            if real == self.root or self.is_folder(attrs):
+                raise self.context.error(InvalidPath, "path is a folder, not a file")
+            if attrs is not None and not overwrite:
+                raise self.context.error(AlreadyExists, "file already exists")
+            return Target(real, posixpath.dirname(real), [])
+        created: list[str] = []
+        folder = real
+        try:
+            for segment in [None, *rest[:-1]]:
+                if segment is not None:
+                    folder = posixpath.join(folder, segment)
+                if await self._make_folder(folder):
+                    created.append(folder)
+        except BaseException:
+            await self.remove_folders(created)
+            raise
+        return Target(posixpath.join(folder, rest[-1]), folder, created)
+
+    async def _make_folder(self, real: str) -> bool:
+        try:
+            await self.sftp.mkdir(real)
+            return True
+        except self.ssh.SFTPError as error:
+            attrs = await self.lstat(real)
+            if self.is_folder(attrs):
+                return False  # there already (made meanwhile by another writer)
+            if attrs is not None:
+                raise self.context.error(
+                    InvalidPath, "a parent of the path is a file, not a folder"
+                ) from error
+            raise
+
+    async def remove_folders(self, created: list[str]) -> None:
+        """Remove the folders a failed call made, deepest first, if they are still empty."""
+        for folder in reversed(created):
+            with contextlib.suppress(self.ssh.SFTPError, OSError):
+                await self.sftp.rmdir(folder)
+
+    async def discard(self, temp: str | None, created: list[str]) -> None:
+        """Remove a failed call's temporary file and the folders it made; never raises."""
+        if temp is not None:
+            with contextlib.suppress(self.ssh.SFTPError, OSError):
+                await self.sftp.remove(temp)
+        with contextlib.suppress(self.ssh.Error, OSError):
+            await self.remove_folders(created)
+
+    async def publish(self, temp: str, real: str, *, overwrite: bool, path: str | None = None) -> None:
+        """Give the complete temporary file ``temp`` the name ``real`` (SFTP-009, SFTP-010).
+
+        ``overwrite``: ``posix-rename@openssh.com`` replaces a file in one step. Otherwise
+        ``hardlink@openssh.com`` links ``temp`` to ``real``, failing if anything is there, and the
+        temporary name is removed. Servers without those extensions get the plain SFTP rename,
+        which the protocol defines to fail where the target exists.
+
+        Raises:
+            AlreadyExists: not ``overwrite`` and a file is at ``real``.
+            InvalidPath: a folder is at ``real``.
+        """
+        context = self.context if path is None else self.context.at(path)
+        try:
+            if overwrite:
+                await self.replace(temp, real)
+            else:
+                if await self.link(temp, real):
+                    with contextlib.suppress(self.ssh.SFTPNoSuchFile):
+                        await self.sftp.remove(temp)
+        except self.ssh.SFTPFailure as error:
+            raise await self.classify_target(real, error, context) from error
+
+    async def link(self, real: str, new: str) -> bool:
+        """Make ``new`` another name of the file ``real``, failing if ``new`` exists (race-free).
+
+        Without ``hardlink@openssh.com``, a plain rename (SFTP version 3: fails if ``new``
+        exists). Returns whether the name ``real`` is still there (the caller removes it).
+        """
+        try:
+            await self.sftp.link(real, new)
+            return True
+        except self.ssh.SFTPOpUnsupported:
+            await self.sftp.rename(real, new)
+            return False
+
+    async def replace(self, real: str, new: str) -> None:
+        """Rename ``real`` to ``new``, replacing a file there in one step (``posix-rename@openssh.com``)."""
+        try:
+            await self.sftp.posix_rename(real, new)
+        except self.ssh.SFTPOpUnsupported:
+            # Not atomic: the target is briefly missing. ATOMIC_WRITE refuses this (SFTP-015).
+            with contextlib.suppress(self.ssh.SFTPNoSuchFile):
+                await self.sftp.remove(new)
+            await self.sftp.rename(real, new)
+
+    async def classify_target(self, real: str, error: BaseException, context: OperationContext) -> Exception:
+        """The error a generic failure at target ``real`` means, told apart by an ``lstat``."""
+        attrs = await self.lstat(real)
+        if self.is_folder(attrs):
+            return context.error(InvalidPath, "path is a folder, not a file")
+        if attrs is not None:
+            return context.error(AlreadyExists, "file already exists")
+        return map_error(context, error)
+
+    async def fsync(self, handle: Any) -> None:
+        """Flush ``handle`` to the server's disk (``fsync@openssh.com``); skipped where not offered."""
+        with contextlib.suppress(self.ssh.SFTPOpUnsupported):
+            await handle.fsync()
+
+    async def copy_data(self, source: Any, destination: Any) -> None:
+        """Copy ``source`` into ``destination`` on the server (``copy-data``), else through the client."""
+        try:
+            await self.sftp.remote_copy(source, destination)
+            return
+        except self.ssh.SFTPOpUnsupported:
+            pass
+        offset = 0
+        while True:
+            chunk = await source.read(DEFAULT_CHUNK_SIZE, offset)
+            if not chunk:
+                return
+            await destination.write(chunk, offset)
+            offset += len(chunk)
+
+    # -- deleting ---------------------------------------------------------------------------
+
+    async def remove_empty_folder(self, real: str) -> None:
+        """Remove the folder ``real``; one holding only temporary files counts as empty.
+
+        Raises:
+            DirectoryNotEmpty: it holds anything else.
+        """
+        try:
+            await self.sftp.rmdir(real)
+            return
+        except self.ssh.SFTPFailure as error:
+            names = [name for name in await self.sftp.listdir(real) if name not in (".", "..")]
+            if not names or any(not is_temp_name(name) for name in names):
+                if self.is_folder(await self.lstat(real)):
+                    raise self.context.error(DirectoryNotEmpty, "folder is not empty") from error
+                raise
+        for name in names:
+            with contextlib.suppress(self.ssh.SFTPNoSuchFile):
+                await self.sftp.remove(posixpath.join(real, name))
+        await self.sftp.rmdir(real)
+
+    async def remove_tree(self, real: str) -> None:
+        """Remove the folder ``real`` and everything below it; links are removed, never followed."""
+        stack: list[tuple[str, bool]] = [(real, False)]
+        while stack:
+            folder, emptied = stack.pop()
+            if emptied:
+                with contextlib.suppress(self.ssh.SFTPNoSuchFile):
+                    await self.sftp.rmdir(folder)
+                continue
+            stack.append((folder, True))
+            async for entry in self.entries(folder):
+                place = posixpath.join(folder, entry.filename)
+                if self.is_folder(entry.attrs):
+                    stack.append((place, False))
+                else:
+                    with contextlib.suppress(self.ssh.SFTPNoSuchFile):
+                        await self.sftp.remove(place)
+
+    # -- listing ----------------------------------------------------------------------------
+
+    async def entries(self, real: str) -> AsyncGenerator[Any, None]:
+        """The entries of folder ``real`` (``.`` and ``..`` left out), read as they are consumed."""
+        try:
+            async for entry in self.sftp.scandir(real):
+                if entry.filename not in (".", ".."):
+                    yield entry
+        except self.ssh.SFTPNoSuchFile:
+            return  # removed while we listed
+
+    async def follow(self, real: str) -> tuple[str, Any] | None:
+        """Where the link ``real`` leads and what is there, or ``None`` (outside, dangling, a loop)."""
+        try:
+            target = str(await self.sftp.realpath(real))
+        except self.ssh.SFTPError:
+            return None
+        if not self.inside(target):
+            return None
+        attrs = await self.lstat(target)
+        return (target, attrs) if attrs is not None else None

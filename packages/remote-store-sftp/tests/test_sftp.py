@@ -1,0 +1,394 @@
+"""What only the sftp backend promises (specs/sftp.md), on a real sshd."""
+
+from __future__ import annotations
+
+import os
+import signal
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from remote_store import (
+    AlreadyExists,
+    BackendUnavailable,
+    ConfigError,
+    DirectoryNotEmpty,
+    InvalidPath,
+    NotFound,
+    PermissionDenied,
+    StoreClosed,
+)
+from remote_store.backends.sftp import SFTPBackend, _remote
+from remote_store.backends.sftp._names import is_temp_name, new_temp_name
+
+MiB = 1024 * 1024
+
+
+def temps(root: Path) -> list[str]:
+    return [name for _, _, names in os.walk(root) for name in names if is_temp_name(name)]
+
+
+def drop_connections(sshd: Any) -> None:
+    """Kill the sshd processes serving connections (not the listener): the server drops them."""
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[1]) == sshd.pid:
+                os.kill(int(entry.name), signal.SIGKILL)
+
+
+@pytest.mark.spec("SFTP-005")
+def test_sftp_005_links_leading_out_refused(backend: SFTPBackend, server_root: Path, tmp_path: Path) -> None:
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "secret.txt").write_bytes(b"secret")
+    (server_root / "out").symlink_to(outside)
+    (server_root / "inner").mkdir()
+    (server_root / "inner" / "f.txt").write_bytes(b"inside")
+    (server_root / "in").symlink_to("inner")
+    for call in (
+        lambda: backend.read_bytes("out/secret.txt"),
+        lambda: backend.is_file("out/secret.txt"),
+        lambda: backend.write("out/new.txt", b"x"),
+        lambda: backend.delete("out/secret.txt"),
+        lambda: list(backend.list_files("out")),
+    ):
+        with pytest.raises(PermissionDenied):
+            call()
+    assert sorted(os.listdir(outside)) == ["secret.txt"]
+    assert backend.read_bytes("in/f.txt") == b"inside"
+    assert sorted(backend.list_folders("")) == ["in", "inner"]
+
+
+@pytest.mark.spec("SFTP-005")
+def test_sftp_005_a_missing_root_is_a_config_error(
+    make_backend: Callable[..., SFTPBackend], server_root: Path
+) -> None:
+    backend = make_backend(root=str(server_root / "missing" / "deeper"))
+    with pytest.raises(ConfigError, match="root"):
+        backend.exists("x")
+    (server_root / "file").write_bytes(b"")
+    with pytest.raises(ConfigError, match="root"):
+        make_backend(root=str(server_root / "file")).exists("x")
+
+
+@pytest.mark.spec("SFTP-006")
+def test_sftp_006_the_target_is_absent_while_the_content_streams(
+    backend: SFTPBackend, server_root: Path
+) -> None:
+    seen: list[tuple[bool, list[str]]] = []
+
+    class Slow:
+        def __init__(self) -> None:
+            self.left = 3
+
+        def read(self, size: int = -1) -> bytes:
+            seen.append(((server_root / "t.bin").exists(), temps(server_root)))
+            if not self.left:
+                return b""
+            self.left -= 1
+            return b"x" * MiB
+
+    backend.write("t.bin", Slow())
+    assert all(not present for present, _ in seen)
+    assert any(names for _, names in seen[1:])  # a hidden temporary file took the content
+    assert (server_root / "t.bin").stat().st_size == 3 * MiB
+    assert temps(server_root) == []
+    assert backend.is_file("t.bin")
+
+
+@pytest.mark.spec("SFTP-006")
+def test_sftp_006_a_failed_write_leaves_nothing(backend: SFTPBackend, server_root: Path) -> None:
+    class Broken:
+        def __init__(self) -> None:
+            self.calls = 0
+
+        def read(self, size: int = -1) -> bytes:
+            self.calls += 1
+            if self.calls > 2:
+                raise RuntimeError("the source failed")
+            return b"y" * MiB
+
+    with pytest.raises(RuntimeError):
+        backend.write("new/deeper/t.bin", Broken())
+    assert list(server_root.iterdir()) == []
+    backend.write("keep.bin", b"old")
+    with pytest.raises(RuntimeError):
+        backend.write_atomic("keep.bin", Broken(), overwrite=True)
+    assert (server_root / "keep.bin").read_bytes() == b"old"
+    assert temps(server_root) == []
+
+
+@pytest.mark.spec("SFTP-007")
+def test_sftp_007_twenty_racing_creators_one_winner_whole_file(
+    make_backend: Callable[..., SFTPBackend], server_root: Path
+) -> None:
+    backends = [make_backend() for _ in range(20)]
+    for backend in backends:
+        backend.exists("warm-up")  # each on its own connection, ready before the start
+    start = threading.Barrier(len(backends))
+    outcome: dict[int, str] = {}
+
+    def create(index: int) -> None:
+        content = bytes([65 + index]) * (256 * 1024)
+        start.wait()
+        try:
+            backends[index].write("race.bin", content)
+            outcome[index] = "won"
+        except AlreadyExists:
+            outcome[index] = "lost"
+        except Exception as error:  # noqa: BLE001 - reported below
+            outcome[index] = repr(error)
+
+    threads = [threading.Thread(target=create, args=(index,)) for index in range(len(backends))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    winners = [index for index, result in outcome.items() if result == "won"]
+    assert sorted(set(outcome.values())) == ["lost", "won"], outcome
+    assert len(winners) == 1
+    assert (server_root / "race.bin").read_bytes() == bytes([65 + winners[0]]) * (256 * 1024)
+    assert temps(server_root) == []
+
+
+@pytest.mark.spec("SFTP-008")
+def test_sftp_008_eight_threads_share_one_backend(make_backend: Callable[..., SFTPBackend]) -> None:
+    backend = make_backend(max_connections=2)
+    errors: list[BaseException] = []
+
+    def work(worker: int) -> None:
+        try:
+            for round_ in range(10):
+                path = f"w{worker}/f{round_}.txt"
+                content = f"{worker}-{round_}".encode() * 100
+                backend.write(path, content)
+                assert backend.read_bytes(path) == content
+                with backend.read(path) as stream:
+                    assert stream.read() == content
+                assert backend.get_file_info(path).size == len(content)
+                backend.copy(path, path + ".copy")
+                backend.move(path + ".copy", path + ".moved", overwrite=True)
+                assert len(list(backend.list_files(f"w{worker}"))) == round_ * 2 + 2
+        except BaseException as error:  # noqa: BLE001 - collected for the assertion
+            errors.append(error)
+
+    threads = [threading.Thread(target=work, args=(worker,)) for worker in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(120)
+    assert errors == []
+    assert len(backend._pool._connections) <= 2
+
+
+@pytest.mark.spec("SFTP-008")
+def test_sftp_008_a_dropped_connection_fails_the_call_and_the_next_reconnects(
+    sshd: Any, backend: SFTPBackend, server_root: Path
+) -> None:
+    backend.write("big.bin", b"z" * (4 * MiB))
+    stream = backend.read("big.bin")
+    assert stream.read(10) == b"z" * 10
+    drop_connections(sshd)
+    time.sleep(0.2)
+    with pytest.raises(BackendUnavailable) as caught:
+        while stream.read(MiB):
+            pass
+    assert caught.value.__cause__ is not None
+    stream.close()
+    assert backend.read_bytes("big.bin") == b"z" * (4 * MiB)
+    backend.close()
+    assert not [thread for thread in threading.enumerate() if thread.name.startswith("remote-store-sftp")]
+    with pytest.raises(StoreClosed):
+        backend.exists("big.bin")
+
+
+@pytest.mark.spec("SFTP-009")
+def test_sftp_009_write_atomic_fsyncs_write_does_not(
+    backend: SFTPBackend, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    synced: list[object] = []
+    original = _remote.Remote.fsync
+
+    async def spy(self: _remote.Remote, handle: Any) -> None:
+        synced.append(handle)
+        await original(self, handle)
+
+    monkeypatch.setattr(_remote.Remote, "fsync", spy)
+    backend.write("plain.txt", b"a")
+    backend.copy("plain.txt", "copy.txt")
+    assert synced == []
+    backend.write_atomic("atomic.txt", b"b")
+    assert len(synced) == 1
+    assert "fsync@openssh.com" in backend.server_extensions
+
+
+@pytest.mark.spec("SFTP-010")
+def test_sftp_010_move_renames_and_copy_uses_copy_data(
+    backend: SFTPBackend, server_root: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    backend.write("a.bin", b"content")
+    inode = (server_root / "a.bin").stat().st_ino
+    backend.move("a.bin", "b.bin")
+    assert (server_root / "b.bin").stat().st_ino == inode
+    backend.write("c.bin", b"other")
+    backend.move("c.bin", "b.bin", overwrite=True)
+    assert (server_root / "b.bin").read_bytes() == b"other"
+    with pytest.raises(AlreadyExists):
+        backend.move("b.bin", "b.bin")
+    copies: list[object] = []
+    sftp_class = type(backend._pool._connections[0].sftp)
+    original = sftp_class.remote_copy
+
+    async def spy(self: Any, *args: Any, **kwargs: Any) -> None:
+        copies.append(args)
+        await original(self, *args, **kwargs)
+
+    monkeypatch.setattr(sftp_class, "remote_copy", spy)
+    backend.copy("b.bin", "d.bin")
+    assert len(copies) == 1
+    assert (server_root / "d.bin").read_bytes() == b"other"
+    assert (server_root / "d.bin").stat().st_ino != (server_root / "b.bin").stat().st_ino
+
+
+@pytest.mark.spec("SFTP-011")
+def test_sftp_011_writes_pipeline_with_a_bounded_window(
+    backend: SFTPBackend, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    in_flight = 0
+    most = 0
+    lock = threading.Lock()
+    submit = backend._submit
+
+    def counting(awaitable: Any) -> Any:
+        nonlocal in_flight, most
+        name = getattr(getattr(awaitable, "cr_code", None), "co_name", "")
+        future = submit(awaitable)
+        if name == "write":
+            with lock:
+                in_flight += 1
+                most = max(most, in_flight)
+
+            def done(_: Any) -> None:
+                nonlocal in_flight
+                with lock:
+                    in_flight -= 1
+
+            future.add_done_callback(done)
+        return future
+
+    monkeypatch.setattr(backend, "_submit", counting)
+
+    class Source:
+        left = 12
+
+        def read(self, size: int = -1) -> bytes:
+            if not self.left:
+                return b""
+            self.left -= 1
+            return b"p" * MiB
+
+    backend.write("pipe.bin", Source())
+    assert 2 <= most <= 4  # more than one at a time (pipelined), never more than the window
+    assert backend.get_file_info("pipe.bin").size == 12 * MiB
+
+
+@pytest.mark.spec("SFTP-011")
+def test_sftp_011_reads_hold_one_block_ahead(backend: SFTPBackend) -> None:
+    content = os.urandom(3 * MiB + 5)
+    backend.write("r.bin", content)
+    with backend.read("r.bin") as stream:
+        assert stream.read(100) == content[:100]
+        raw: Any = stream
+        assert raw._ahead is not None and raw._ahead[0] == MiB  # the next block, and only it
+        assert len(raw._block) == MiB
+        assert stream.read() == content[100:]
+        stream.seek(5)
+        assert stream.read(10) == content[5:15]
+
+
+@pytest.mark.spec("SFTP-012")
+def test_sftp_012_generic_failures_are_classified_with_the_cause_kept(
+    backend: SFTPBackend, server_root: Path
+) -> None:
+    import asyncssh
+
+    backend.write("d/f.txt", b"x")
+    with pytest.raises(DirectoryNotEmpty) as not_empty:
+        backend.delete_folder("d")
+    assert isinstance(not_empty.value.__cause__, asyncssh.SFTPFailure)
+    with pytest.raises(InvalidPath):
+        backend.write("d/f.txt/below", b"x")
+    with pytest.raises(NotFound) as missing:
+        backend.read_bytes("nothing")
+    assert missing.value.operation == "read_bytes" and missing.value.backend == "sftp"
+    (server_root / "locked").mkdir(mode=0o500)
+    (server_root / "locked" / "x").write_bytes(b"")
+    if os.geteuid() != 0:  # root ignores permission bits
+        with pytest.raises(PermissionDenied):
+            backend.write("locked/y", b"y")
+
+
+@pytest.mark.spec("SFTP-013")
+def test_sftp_013_temporary_files_are_invisible(backend: SFTPBackend, server_root: Path) -> None:
+    (server_root / "f").mkdir()
+    name = new_temp_name()
+    (server_root / "f" / name).write_bytes(b"litter")
+    assert list(backend.list_files("", recursive=True)) == []
+    assert backend.exists(f"f/{name}") is False
+    with pytest.raises(NotFound):
+        backend.read_bytes(f"f/{name}")
+    with pytest.raises(InvalidPath):
+        backend.write(f"f/{name}", b"x")
+    backend.delete_folder("f")
+    assert not (server_root / "f").exists()
+
+
+@pytest.mark.spec("SFTP-014")
+def test_sftp_014_remove_temp_files(backend: SFTPBackend, server_root: Path) -> None:
+    (server_root / "a").mkdir()
+    old = server_root / "a" / new_temp_name()
+    fresh = server_root / new_temp_name()
+    user = server_root / ".~rs-notes.tmp"
+    for place in (old, fresh, user):
+        place.write_bytes(b"x")
+    os.utime(old, (time.time() - 7200, time.time() - 7200))
+    os.utime(user, (time.time() - 7200, time.time() - 7200))
+    assert backend.remove_temp_files() == 1
+    assert not old.exists() and fresh.exists() and user.exists()
+    with pytest.raises(ConfigError, match="older_than"):
+        backend.remove_temp_files(older_than=-1)
+    backend.close()
+    with pytest.raises(StoreClosed):
+        backend.remove_temp_files()
+
+
+@pytest.mark.spec("SFTP-015")
+def test_sftp_015_without_the_openssh_extensions(
+    make_backend: Callable[..., SFTPBackend], server_root: Path
+) -> None:
+    backend = make_backend(max_connections=1)
+    backend.exists("x")
+    handler = backend._pool._connections[0].sftp._handler
+    # A test double of the server's announcement: asyncssh then refuses the extension requests.
+    for flag in ("_supports_hardlink", "_supports_posix_rename", "_supports_fsync", "_supports_copy_data"):
+        setattr(handler, flag, False)
+    backend.write("a.txt", b"one")
+    with pytest.raises(AlreadyExists):
+        backend.write("a.txt", b"two")
+    backend.write_atomic("a.txt", b"three", overwrite=True)
+    backend.copy("a.txt", "b.txt")
+    backend.move("b.txt", "c.txt")
+    with pytest.raises(AlreadyExists):
+        backend.move("c.txt", "a.txt")
+    assert (server_root / "a.txt").read_bytes() == b"three"
+    assert (server_root / "c.txt").read_bytes() == b"three"
+    assert not (server_root / "b.txt").exists()
+    assert temps(server_root) == []
