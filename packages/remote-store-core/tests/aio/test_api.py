@@ -10,6 +10,7 @@ import pytest
 
 from remote_store import (
     BackendConfig,
+    Behaviour,
     Capability,
     CapabilityNotSupported,
     CapabilitySet,
@@ -162,6 +163,17 @@ def test_at_most_max_workers_calls_run_at_once() -> None:
 
     asyncio.run(scenario())
     assert most == 3
+
+
+@pytest.mark.spec("AIO-004")
+def test_a_backend_not_thread_safe_gets_one_call_at_a_time() -> None:
+    class Single(MemoryBackend):
+        @property
+        def behaviour(self) -> Behaviour:
+            return Behaviour(thread_safe=False)
+
+    assert AsyncStore(Single(), max_workers=5).max_workers == 1
+    assert AsyncStore(MemoryBackend(), max_workers=5).max_workers == 5
 
 
 @pytest.mark.spec("AIO-005")

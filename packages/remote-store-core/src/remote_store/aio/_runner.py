@@ -10,12 +10,38 @@ import weakref
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-__all__ = ["DEFAULT_MAX_WORKERS", "Runner", "outlast_cancellation"]
+__all__ = ["DEFAULT_MAX_WORKERS", "Runner", "awaitable", "check_positive", "outlast_cancellation"]
 
 T = TypeVar("T")
 
 DEFAULT_MAX_WORKERS = 8
 """Worker threads of an ``AsyncStore`` unless ``max_workers`` says otherwise."""
+
+
+def awaitable(work: concurrent.futures.Future[T]) -> asyncio.Future[T]:
+    """``work`` as a future of the running loop whose failure is never reported as unretrieved.
+
+    A cancelled caller stops awaiting it; what the abandoned call raised is then nobody's to see.
+    """
+    future = asyncio.wrap_future(work)
+    future.add_done_callback(_retrieve)
+    return future
+
+
+def _retrieve(future: asyncio.Future[Any]) -> None:
+    if not future.cancelled():
+        future.exception()
+
+
+def check_positive(name: str, value: object) -> int:
+    """``value``, checked to be a positive ``int`` (not a ``bool``).
+
+    Raises:
+        ValueError: it is not; the message names ``name``.
+    """
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ValueError(f"{name} must be a positive int, not {value!r}")
+    return value
 
 
 async def outlast_cancellation(work: concurrent.futures.Future[T]) -> None:
@@ -25,7 +51,7 @@ async def outlast_cancellation(work: concurrent.futures.Future[T]) -> None:
     call outlives it (and cleans up what it returns). A cancellation arriving during the wait is
     not lost: the caller re-raises the ``CancelledError`` it is handling.
     """
-    future = asyncio.wrap_future(work)
+    future = awaitable(work)
     while not future.done():
         try:
             await asyncio.shield(future)
@@ -33,8 +59,6 @@ async def outlast_cancellation(work: concurrent.futures.Future[T]) -> None:
             continue
         except BaseException:  # noqa: BLE001 - the outcome is the caller's to read, or to ignore
             return
-    if not future.cancelled():
-        future.exception()  # read: asyncio would log an exception nobody retrieved
 
 
 class _Pool:
@@ -125,9 +149,7 @@ class Runner:
     """
 
     def __init__(self, max_workers: int = DEFAULT_MAX_WORKERS) -> None:
-        if isinstance(max_workers, bool) or not isinstance(max_workers, int) or max_workers < 1:
-            raise ValueError(f"max_workers must be a positive int, not {max_workers!r}")
-        self.max_workers = max_workers
+        self.max_workers = check_positive("max_workers", max_workers)
         self._executor = _Pool(max_workers)
         # An AsyncStore dropped without close() still lets its idle threads end.
         weakref.finalize(self, self._executor.shutdown)
@@ -144,7 +166,7 @@ class Runner:
         """
         work = self.submit(call)
         try:
-            return await asyncio.shield(asyncio.wrap_future(work))
+            return await asyncio.shield(awaitable(work))
         except asyncio.CancelledError:
             if not work.cancel():  # True: no worker had taken it, nothing ran
                 await outlast_cancellation(work)

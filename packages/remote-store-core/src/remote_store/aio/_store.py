@@ -16,7 +16,7 @@ from .._path import PathLike, RemotePath
 from .._store import Store
 from ._listing import AsyncListing
 from ._reader import AsyncReader
-from ._runner import DEFAULT_MAX_WORKERS, Runner, outlast_cancellation
+from ._runner import DEFAULT_MAX_WORKERS, Runner, awaitable, check_positive, outlast_cancellation
 from ._source import (
     DEFAULT_QUEUE_CHUNKS,
     AsyncWriteContent,
@@ -56,7 +56,8 @@ class AsyncStore:
         backend: the backend to delegate to.
         root_path: the folder of the backend this store is scoped to (``""`` for the whole backend).
         owns_backend: whether ``close()`` closes the backend too (a ``Registry`` passes ``False``).
-        max_workers: the most threads running this store's blocking calls at once.
+        max_workers: the most threads running this store's blocking calls at once (1 whatever
+            is asked if the backend's ``behaviour.thread_safe`` is false).
         chunk_size: the size of the chunks ``async for`` over a reader yields and an async
             stream's ``read`` is asked for.
         queue_chunks: the most chunks of an async source held between the loop and the writing
@@ -77,11 +78,15 @@ class AsyncStore:
         chunk_size: int = DEFAULT_CHUNK_SIZE,
         queue_chunks: int = DEFAULT_QUEUE_CHUNKS,
     ) -> None:
-        for name, value in (("chunk_size", chunk_size), ("queue_chunks", queue_chunks)):
-            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-                raise ValueError(f"{name} must be a positive int, not {value!r}")
+        for name, value in (
+            ("max_workers", max_workers),
+            ("chunk_size", chunk_size),
+            ("queue_chunks", queue_chunks),
+        ):
+            check_positive(name, value)
         self._store = Store(backend, root_path, owns_backend=owns_backend)
-        self._runner = Runner(max_workers)
+        # A backend that must not be shared between threads gets one call at a time.
+        self._runner = Runner(max_workers if backend.behaviour.thread_safe else 1)
         self._chunk_size = chunk_size
         self._queue_chunks = queue_chunks
         self._closed = False
@@ -387,7 +392,7 @@ class AsyncStore:
         reader = CancellableReader(content)  # type: ignore[arg-type]
         work = self._runner.submit(lambda: write(path, reader, overwrite=overwrite))
         try:
-            await asyncio.shield(asyncio.wrap_future(work))
+            await asyncio.shield(awaitable(work))
         except asyncio.CancelledError:
             reader.cancel()
             await outlast_cancellation(work)
@@ -398,8 +403,8 @@ class AsyncStore:
     ) -> None:
         bridge = SourceBridge(asyncio.get_running_loop(), self._queue_chunks)
         work = self._runner.submit(lambda: write(path, bridge, overwrite=overwrite))
-        done = asyncio.wrap_future(work)
-        done.add_done_callback(_released_by(bridge))
+        done = awaitable(work)
+        done.add_done_callback(lambda _: bridge.release())
         try:
             async for chunk in async_chunks(content, self._chunk_size):
                 if isinstance(chunk, (bytes, bytearray, memoryview)) and not len(chunk):
@@ -424,15 +429,6 @@ class AsyncStore:
             if failure is not None:
                 raise failure  # noqa: B904 - it chains the source's error itself, or is it
             raise
-
-
-def _released_by(bridge: SourceBridge) -> Callable[[asyncio.Future[None]], None]:
-    def release(done: asyncio.Future[None]) -> None:
-        bridge.release()
-        if not done.cancelled():
-            done.exception()  # read here: a cancelled write's outcome is nobody's to raise
-
-    return release
 
 
 def _close_stream(stream: BinaryIO) -> None:
