@@ -49,7 +49,7 @@ TEST_DEPS = ["pytest>=8", "hypothesis>=6.100", "pytest-timeout>=2.3"]
 DIST_TEST_DEPS = {"remote-store-s3": ["moto[s3,server]>=5"]}
 # Extra packages mypy needs to see the types of the distributions' dependencies.
 DIST_TYPE_DEPS = {"remote-store-s3": ["boto3-stubs[s3]"]}
-# The conformance suite runs every store test through Store and AsyncStore (CONF-012); on this
+# The conformance suite runs every store test through Store and AsyncStore (CONF-013); on this
 # Python only, through both: elsewhere through Store alone (--conformance-api=sync), which keeps
 # the S3 suite (moto and Ceph) from doubling on every Python. The async layer is pure Python with
 # no version-specific code path beyond asyncio, which its own tests cover on every Python.

@@ -317,7 +317,7 @@ def test_every_suite_test_takes_the_backend() -> None:
                 assert parameters & {"conformance_backend", "store", "nested_store"}, f"{name}.{attribute}"
 
 
-@pytest.mark.spec("CONF-012")
+@pytest.mark.spec("CONF-013")
 def test_store_tests_run_through_both_apis_unless_one_is_chosen(tmp_path: Path) -> None:
     probe = """
         from remote_store_conformance.suite import TestQueries  # noqa: F401

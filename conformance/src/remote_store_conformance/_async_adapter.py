@@ -2,7 +2,7 @@
 
 Each call runs the matching ``AsyncStore`` coroutine on a private event loop (one thread per
 process, started on first use) and waits for it. Every suite test written against ``Store`` thus
-runs unchanged through ``AsyncStore`` (CONF-012): validation, capability gates, errors, path
+runs unchanged through ``AsyncStore`` (CONF-013): validation, capability gates, errors, path
 translation, streaming reads and writes, lazy listings and closing all go through the async
 layer, its worker pool and its listing batches.
 """

@@ -13,7 +13,7 @@ installed (or explicitly with ``-p remote_store_conformance.plugin``). It provid
 - ``requirements``, ``store`` and ``nested_store``, built from those two;
 - ``conformance_store_api``: ``"sync"`` or ``"async"``, the API ``store``, ``nested_store`` and
   ``open_store`` go through (``Store``, or ``AsyncStore`` behind ``AsyncBackedStore``); every
-  test using them runs once per API chosen with ``--conformance-api`` (both by default, CONF-012);
+  test using them runs once per API chosen with ``--conformance-api`` (both by default, CONF-013);
 - an autouse fixture that skips a marked test whose needs the backend does not meet.
 """
 
@@ -63,13 +63,13 @@ NESTED_ROOT = "nested/inner root"
 
 
 STORE_APIS = ("sync", "async")
-"""The APIs the suite can run its tests through: ``Store`` and ``AsyncStore`` (CONF-012)."""
+"""The APIs the suite can run its tests through: ``Store`` and ``AsyncStore`` (CONF-013)."""
 
 _API_OPTION = "--conformance-api"
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
-    """Add ``--conformance-api`` (``sync``, ``async`` or ``both``, the default) (CONF-012)."""
+    """Add ``--conformance-api`` (``sync``, ``async`` or ``both``, the default) (CONF-013)."""
     parser.addoption(
         _API_OPTION,
         choices=(*STORE_APIS, "both"),
@@ -79,7 +79,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
-    """Run each test that uses a store once per API chosen with ``--conformance-api`` (CONF-012)."""
+    """Run each test that uses a store once per API chosen with ``--conformance-api`` (CONF-013)."""
     if "conformance_store_api" not in metafunc.fixturenames:
         return
     chosen = metafunc.config.getoption(_API_OPTION, default="both")
@@ -222,13 +222,13 @@ def requirements(conformance_requirements: Requirements, conformance_backend: Ba
 
 @pytest.fixture
 def conformance_store_api(request: pytest.FixtureRequest) -> str:
-    """``"sync"`` or ``"async"``: the API the test's stores go through (CONF-012)."""
+    """``"sync"`` or ``"async"``: the API the test's stores go through (CONF-013)."""
     return str(getattr(request, "param", "sync"))
 
 
 @pytest.fixture
 def open_store(conformance_store_api: str) -> Callable[..., Store]:
-    """Builds stores the way the test's API does: ``Store``, or ``AsyncBackedStore`` (CONF-012).
+    """Builds stores the way the test's API does: ``Store``, or ``AsyncBackedStore`` (CONF-013).
 
     Takes ``Store``'s arguments (``backend, root_path="", *, owns_backend=True``).
     """
