@@ -10,7 +10,7 @@ from typing import BinaryIO
 
 import pytest
 
-from remote_store import InvalidContent
+from remote_store import Capability, CapabilityNotSupported, CapabilitySet, InvalidContent
 from remote_store.aio import AsyncStore
 from remote_store.backends.memory import MemoryBackend
 
@@ -263,5 +263,46 @@ def test_a_cancelled_open_closes_the_opened_stream() -> None:
             with pytest.raises(asyncio.CancelledError):
                 await task
             assert streams and streams[0].closed
+
+    asyncio.run(scenario())
+
+
+@pytest.mark.spec("AIO-008", "AIO-003")
+def test_a_write_refused_before_reading_stops_pulling_the_source() -> None:
+    pulled = 0
+
+    class ReadOnly(MemoryBackend):
+        @property
+        def capabilities(self) -> CapabilitySet:
+            return CapabilitySet(c for c in Capability if c is not Capability.WRITE)
+
+    async def endless() -> AsyncIterator[bytes]:
+        nonlocal pulled
+        while True:
+            pulled += 1
+            await asyncio.sleep(0)
+            yield b"x" * 10
+
+    async def scenario() -> None:
+        async with AsyncStore(ReadOnly(), queue_chunks=2) as store:
+            with pytest.raises(CapabilityNotSupported) as caught:
+                await asyncio.wait_for(store.write("f", endless()), timeout=10)
+            assert caught.value.operation == "write"
+
+    asyncio.run(scenario())
+    assert pulled <= 2 + 2, f"the source was pulled {pulled} times after the write was refused"
+
+
+@pytest.mark.spec("AIO-007")
+def test_a_reader_of_one_store_is_content_for_another() -> None:
+    async def scenario() -> None:
+        async with (
+            AsyncStore(MemoryBackend(), chunk_size=1000) as source,
+            AsyncStore(MemoryBackend()) as target,
+        ):
+            await source.write("big.bin", DATA)
+            async with await source.read("big.bin") as reader:
+                await target.write("copy.bin", reader)
+            assert await target.read_bytes("copy.bin") == DATA
 
     asyncio.run(scenario())

@@ -6,7 +6,7 @@ import asyncio
 import inspect
 import threading
 from collections import deque
-from collections.abc import AsyncIterable, AsyncIterator
+from collections.abc import AsyncGenerator, AsyncIterable
 from typing import Protocol, runtime_checkable
 
 from .._content import Readable, WriteContent, check_content
@@ -59,7 +59,7 @@ def is_async_source(content: object) -> bool:
     return inspect.iscoroutinefunction(getattr(content, "read", None))
 
 
-async def async_chunks(content: object, chunk_size: int) -> AsyncIterator[object]:
+async def async_chunks(content: object, chunk_size: int) -> AsyncGenerator[object, None]:
     """The chunks of an async source (``is_async_source(content)``), as the source gives them."""
     if isinstance(content, AsyncIterable):
         async for chunk in content:

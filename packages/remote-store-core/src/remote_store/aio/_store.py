@@ -405,13 +405,15 @@ class AsyncStore:
         work = self._runner.submit(lambda: write(path, bridge, overwrite=overwrite))
         done = awaitable(work)
         done.add_done_callback(lambda _: bridge.release())
+        chunks = async_chunks(content, self._chunk_size)
         try:
-            async for chunk in async_chunks(content, self._chunk_size):
+            async for chunk in chunks:
                 if isinstance(chunk, (bytes, bytearray, memoryview)) and not len(chunk):
                     continue  # b"" would read as the end
                 await bridge.put(chunk)
                 if done.done():
                     break  # the write ended without the rest (it failed): its error is raised below
+            await chunks.aclose()  # the source itself is the caller's: it is not closed
             bridge.end()
             await asyncio.shield(done)
         except asyncio.CancelledError:
