@@ -10,6 +10,7 @@ from typing import Any
 
 from botocore.awsrequest import AWSResponse
 
+from remote_store.backend_tools import Operation
 from remote_store.backends.s3 import S3Backend
 
 MIB = 1024 * 1024
@@ -17,7 +18,7 @@ MIB = 1024 * 1024
 
 def client_of(backend: S3Backend) -> Any:
     """The backend's boto3 client (built now if it was not yet; no request is sent)."""
-    return backend._client_for("test", None)
+    return backend._requests.client(backend.context(Operation.READ))
 
 
 class RequestLog:

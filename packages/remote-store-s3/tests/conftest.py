@@ -30,6 +30,7 @@ import pytest
 from botocore.awsrequest import AWSResponse
 from botocore.config import Config
 
+from remote_store.backend_tools import Operation
 from remote_store.backends.s3 import S3Backend
 from remote_store_conformance import FaultInjector, Requirements
 
@@ -257,7 +258,8 @@ class RequestFaults(FaultInjector):
         self._armed = False
         self._fired = False
         # Not _s3_helpers: this conftest also serves pytest runs started from other folders.
-        backend._client_for("test", None).meta.events.register("before-send.s3", self._send)
+        client = backend._requests.client(backend.context(Operation.READ))
+        client.meta.events.register("before-send.s3", self._send)
 
     def _send(self, request: Any, **_: Any) -> Any:
         if not self._armed or self._fired:

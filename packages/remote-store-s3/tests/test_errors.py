@@ -20,11 +20,16 @@ from remote_store import (
     PermissionDenied,
     RemoteStoreError,
 )
+from remote_store.backend_tools import Operation, OperationContext
 from remote_store.backends.s3 import S3Backend
-from remote_store.backends.s3._errors import ErrorContext, map_error
+from remote_store.backends.s3._errors import map_error
 
 Make = Callable[..., S3Backend]
-CONTEXT = ErrorContext(backend="s3", bucket="my-bucket", endpoint="http://127.0.0.1:9000")
+WHERE = {"bucket": "my-bucket", "endpoint": "http://127.0.0.1:9000"}
+
+
+def call(operation: Operation, path: str) -> OperationContext:
+    return OperationContext(operation, "s3", path)
 
 
 def client_error(code: str, status: int, message: str = "server says no") -> bx.ClientError:
@@ -63,7 +68,7 @@ CLIENT_ERRORS = [
 @pytest.mark.spec("S3-028")
 @pytest.mark.parametrize(("code", "status", "kind"), CLIENT_ERRORS, ids=[case[0] for case in CLIENT_ERRORS])
 def test_client_errors_map_by_code_and_status(code: str, status: int, kind: type[RemoteStoreError]) -> None:
-    error = map_error(client_error(code, status), path="dir/key.txt", operation="read", context=CONTEXT)
+    error = map_error(client_error(code, status), call(Operation.READ, "dir/key.txt"), **WHERE)
     assert type(error) is kind
     assert error.path == "dir/key.txt"
     assert error.operation == "read"
@@ -99,7 +104,7 @@ OTHER_ERRORS = [
     ("error", "kind"), OTHER_ERRORS, ids=[type(case[0]).__name__ for case in OTHER_ERRORS]
 )
 def test_client_side_errors(error: Exception, kind: type[RemoteStoreError]) -> None:
-    mapped = map_error(error, path="dir/key.txt", operation="write", context=CONTEXT)
+    mapped = map_error(error, call(Operation.WRITE, "dir/key.txt"), **WHERE)
     assert type(mapped) is kind
     assert "dir/key.txt" not in mapped.message
     assert "http://h/" not in mapped.message
@@ -110,7 +115,7 @@ def test_client_side_errors(error: Exception, kind: type[RemoteStoreError]) -> N
 @pytest.mark.spec("S3-028")
 def test_our_errors_pass_through_unchanged() -> None:
     ours = NotFound("no such file", path="p")
-    assert map_error(ours, path="q", operation="read", context=CONTEXT) is ours
+    assert map_error(ours, call(Operation.READ, "q"), **WHERE) is ours
 
 
 def _closed_port() -> int:

@@ -1,4 +1,4 @@
-"""Listings, folder markers, odd keys, queries and metadata (S3-017 to S3-020)."""
+"""Listings, folder markers, odd keys, queries and metadata (specs/s3.md)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import pytest
-from _s3_helpers import RequestLog
+from _s3_helpers import RequestLog, client_of
 
 from remote_store import FileInfo, NotFound, RemotePath, Store
 from remote_store.backends.s3 import S3Backend, _backend
@@ -52,7 +52,7 @@ def test_pages_are_requested_as_the_iteration_reaches_them(
 def test_requests_carry_prefix_and_delimiter(backend: S3Backend, admin: Any, bucket: str) -> None:
     put_all(admin, bucket, ["a/1", "a/b/2", "ab/3"])
     sent: list[str] = []
-    backend._client_for("test", None).meta.events.register(
+    client_of(backend).meta.events.register(
         "before-send.s3.ListObjectsV2", lambda request, **_: sent.append(request.url)
     )
     assert [str(i.path) for i in backend.list_files("a")] == ["a/1"]

@@ -1,7 +1,8 @@
-"""Registration, options, secrets, lazy construction, the client and capabilities (S3-001 to S3-006)."""
+"""Registration, options and their docs, secrets, lazy construction, client, capabilities (specs/s3.md)."""
 
 from __future__ import annotations
 
+import dataclasses
 import subprocess
 import sys
 import textwrap
@@ -24,12 +25,16 @@ from remote_store import (
     StoreProfile,
 )
 from remote_store.backends.s3 import S3Backend
+from remote_store.backends.s3._options import option_fields
 
 SECRET = "wJalrXUtnFEMI-K7MDENG-bPxRfiCYEXAMPLEKEY"
 ACCESS = "AKIAIOSFODNN7EXAMPLE"
 TOKEN = "FwoGZXIvYXdzEXAMPLETOKEN"
 MIB = 1024 * 1024
 SRC = Path(__file__).resolve().parents[1] / "src"
+ROOT = Path(__file__).resolve().parents[3]
+DOCUMENTED = (ROOT / "packages" / "remote-store-s3" / "README.md", ROOT / "docs" / "backends" / "s3.md")
+TABLE_HEADER = "| Option | Type | Default | Meaning |"
 
 
 @pytest.mark.spec("S3-001")
@@ -220,6 +225,7 @@ def test_import_and_construction_leave_boto3_unimported() -> None:
         socket.socket.connect = no_network
         socket.create_connection = no_network
         from remote_store import BackendConfig, Registry, RegistryConfig
+        from remote_store.backend_tools import Operation
         import remote_store.backends.s3 as s3
         assert "boto3" not in sys.modules and "botocore" not in sys.modules, "import"
         backend = s3.S3Backend(bucket="b", endpoint_url="http://127.0.0.1:9",
@@ -228,7 +234,7 @@ def test_import_and_construction_leave_boto3_unimported() -> None:
         Registry(config).get_backend("x")
         repr(backend); backend.capabilities
         assert "boto3" not in sys.modules and "botocore" not in sys.modules, "construction"
-        backend._client_for("test", None)
+        backend._requests.client(backend.context(Operation.READ))
         assert "boto3" in sys.modules and "botocore" in sys.modules, "first use"
         print("ok")
         """
@@ -312,3 +318,51 @@ def test_capabilities() -> None:
         }
     )
     assert Capability.ATOMIC_MOVE not in backend.capabilities
+
+
+def _default_cell(field: dataclasses.Field[Any]) -> str:
+    shown: str | None = field.metadata["default"]
+    if shown is not None:
+        return shown
+    value = field.default
+    if value is dataclasses.MISSING:
+        return "required"
+    if value is None:
+        return "none"
+    if isinstance(value, int) and value >= MIB and value % MIB == 0:
+        return f"{value // MIB} MiB"
+    return f"`{value:g}`"
+
+
+def _type_cell(field: dataclasses.Field[Any]) -> str:
+    shown: str | None = field.metadata["type"]
+    return shown if shown is not None else f"`{str(field.type).removesuffix(' | None')}`"
+
+
+def options_table() -> str:
+    """The options table the README and the backend's page must show, rendered from S3Options."""
+    lines = [TABLE_HEADER, "| --- | --- | --- | --- |"]
+    for field in option_fields():
+        meaning = field.metadata["doc"] + (" **Secret.**" if field.metadata["secret"] else "")
+        lines.append(f"| `{field.name}` | {_type_cell(field)} | {_default_cell(field)} | {meaning} |")
+    return "\n".join(lines)
+
+
+@pytest.mark.spec("S3-032")
+@pytest.mark.parametrize("page", DOCUMENTED, ids=[path.name for path in DOCUMENTED])
+def test_the_documented_options_are_the_declared_ones(page: Path) -> None:
+    text = page.read_text(encoding="utf-8")
+    start = text.index(TABLE_HEADER)
+    end = text.find("\n\n", start)
+    shown = text[start : end if end >= 0 else len(text)].strip()
+    expected = options_table()
+    assert shown == expected, f"{page}: the options table must read (from S3Options):\n{expected}"
+
+
+@pytest.mark.spec("S3-032", "S3-003")
+def test_keyword_arguments_and_secrets_derive_from_the_options() -> None:
+    import inspect
+
+    assert list(inspect.signature(S3Backend).parameters) == [field.name for field in option_fields()]
+    secrets = {field.name for field in option_fields() if field.metadata["secret"]}
+    assert secrets == S3Backend.SECRET_OPTIONS

@@ -18,8 +18,9 @@ from _s3_helpers import MIB, RequestLog
 from botocore.exceptions import IncompleteReadError, ReadTimeoutError, ResponseStreamingError
 
 from remote_store import BackendUnavailable, NotFound
+from remote_store.backend_tools import Operation, OperationContext
 from remote_store.backends.s3 import S3Backend
-from remote_store.backends.s3._errors import ErrorContext, map_error
+from remote_store.backends.s3._errors import map_error
 from remote_store.backends.s3._reader import CHANGED, ObjectReader
 
 Make = Callable[..., S3Backend]
@@ -112,16 +113,16 @@ def test_read_passes_the_body_reads_through_without_a_copy(
 ) -> None:
     data = os.urandom(3 * MIB + 11)
     admin.put_object(Bucket=bucket, Key="f.bin", Body=data)
-    real_get = backend._get
+    real_get = backend._requests.get
     spies: list[_SpyBody] = []
 
-    def spying_get(operation: str, path: str, **extra: Any) -> Any:
-        response: Any = real_get(operation, path, **extra)
+    def spying_get(context: OperationContext, **extra: Any) -> Any:
+        response: Any = real_get(context, **extra)
         spies.append(_SpyBody(response["Body"]))
         response["Body"] = spies[-1]
         return response
 
-    monkeypatch.setattr(backend, "_get", spying_get)
+    monkeypatch.setattr(backend._requests, "get", spying_get)
     received = []
     with backend.read("f.bin") as stream:
         assert not isinstance(stream, io.BufferedReader)
@@ -220,18 +221,18 @@ def _break_bodies(monkeypatch: pytest.MonkeyPatch, backend: S3Backend, plan: Pla
     ``plan`` may do something first (replace the object, ...) and return ``None`` to leave the
     answer alone. Returns the bodies handed out, in order.
     """
-    real_get = backend._get
+    real_get = backend._requests.get
     bodies: list[Any] = []
 
-    def get(operation: str, path: str, **extra: Any) -> Any:
-        response: Any = real_get(operation, path, **extra)
+    def get(context: OperationContext, **extra: Any) -> Any:
+        response: Any = real_get(context, **extra)
         failure = plan(len(bodies), extra)
         if failure is not None:
             response["Body"] = _FailingBody(response["Body"], *failure)
         bodies.append(response["Body"])
         return response
 
-    monkeypatch.setattr(backend, "_get", get)
+    monkeypatch.setattr(backend._requests, "get", get)
     return bodies
 
 
@@ -278,7 +279,8 @@ def test_errors_mid_stream_become_backend_unavailable(
     assert log.operations == ["GetObject", "GetObject"]
 
 
-CONTEXT = ErrorContext(backend="s3", bucket="b", endpoint="http://127.0.0.1:9")
+CONTEXT = OperationContext(Operation.READ, "s3", "k")
+WHERE = {"bucket": "b", "endpoint": "http://127.0.0.1:9"}
 
 
 class _Object:
@@ -316,10 +318,9 @@ class _Object:
     def reader(self, resumes: int = 4, fetch: Any = None) -> ObjectReader:
         return ObjectReader(
             self.answer(0),
-            key="k",
+            context=CONTEXT,
             fetch=fetch or self.fetch,
-            map_failure=lambda error: map_error(error, path="k", operation="read", context=CONTEXT),
-            unavailable=lambda message: BackendUnavailable(message, path="k", operation="read", backend="s3"),
+            map_failure=lambda error: map_error(error, CONTEXT, **WHERE),
             resumes=resumes,
         )
 
@@ -532,10 +533,9 @@ def test_an_answer_without_etag_or_length_is_not_resumed() -> None:
         del answer[missing]
         reader = ObjectReader(
             answer,
-            key="k",
+            context=CONTEXT,
             fetch=fake.fetch,
-            map_failure=lambda error: map_error(error, path="k", operation="read", context=CONTEXT),
-            unavailable=lambda message: BackendUnavailable(message, path="k", operation="read"),
+            map_failure=lambda error: map_error(error, CONTEXT, **WHERE),
             resumes=4,
         )
         with pytest.raises(BackendUnavailable):

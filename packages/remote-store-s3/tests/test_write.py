@@ -1,4 +1,4 @@
-"""Writes: one PutObject, multipart uploads, bounded memory, aborts, race-free creates (S3-007 to S3-014)."""
+"""Writes: one PutObject, multipart uploads, bounded memory, aborts, race-free creates (specs/s3.md)."""
 
 from __future__ import annotations
 

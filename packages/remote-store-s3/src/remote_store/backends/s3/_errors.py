@@ -1,14 +1,13 @@
-"""The one place where botocore, urllib3 and socket errors become remote-store errors (S3-028).
+"""The one place where botocore, urllib3 and socket errors become remote-store errors (specs/s3.md).
 
-``map_error`` returns the error to raise; callers always ``raise map_error(...) from error`` so
-the original stays available as ``__cause__``. Messages never contain the path (the error's
-``__str__`` appends it), a credential, or botocore's own text for connection failures (it quotes
-the request URL, which holds the key).
+``map_error`` returns the error to raise, built by the call's ``OperationContext``; callers always
+``raise map_error(...) from error`` so the original stays available as ``__cause__``. Messages
+never contain the path (the error's ``__str__`` appends it), a credential, or botocore's own text
+for connection failures (it quotes the request URL, which holds the key).
 """
 
 from __future__ import annotations
 
-import dataclasses
 import http.client
 from typing import Any
 
@@ -21,8 +20,9 @@ from remote_store import (
     PermissionDenied,
     RemoteStoreError,
 )
+from remote_store.backend_tools import OperationContext
 
-__all__ = ["ErrorContext", "error_code", "is_conflict", "map_error"]
+__all__ = ["error_code", "is_conflict", "is_precondition_failed", "map_error", "missing_bucket"]
 
 _NOT_FOUND = frozenset({"NoSuchKey", "404", "NotFound"})
 _NO_BUCKET = frozenset({"NoSuchBucket"})
@@ -62,15 +62,6 @@ _UNAVAILABLE = frozenset(
 _CONFLICT = frozenset({"ConditionalRequestConflict", "OperationAborted"})
 
 
-@dataclasses.dataclass(frozen=True)
-class ErrorContext:
-    """Who is asking: the backend's type name, its bucket and a printable endpoint (no secrets)."""
-
-    backend: str
-    bucket: str
-    endpoint: str
-
-
 def error_code(error: BaseException) -> tuple[str, int]:
     """The S3 error code and HTTP status of a botocore ``ClientError`` (``("", 0)`` otherwise)."""
     response: Any = getattr(error, "response", None)
@@ -87,40 +78,51 @@ def is_conflict(error: BaseException) -> bool:
     return code in _CONFLICT or (status == 409 and code not in ("BucketAlreadyExists", "BucketNotEmpty"))
 
 
+def is_precondition_failed(error: BaseException) -> bool:
+    """True for S3's 412 PreconditionFailed: a conditional request whose condition did not hold."""
+    code, status = error_code(error)
+    return status == 412 or code == "PreconditionFailed"
+
+
+def missing_bucket(context: OperationContext, bucket: str, endpoint: str) -> BackendUnavailable:
+    """The error of a call that found no bucket ``bucket`` at ``endpoint`` (S3-021)."""
+    return context.error(BackendUnavailable, f"bucket {bucket!r} does not exist at {endpoint}")
+
+
 def _client_error(
-    error: BaseException, code: str, status: int, context: ErrorContext, path: str | None, operation: str
+    error: BaseException, code: str, status: int, context: OperationContext, bucket: str, endpoint: str
 ) -> RemoteStoreError:
-    where = {"path": path, "operation": operation, "backend": context.backend}
     response: Any = getattr(error, "response", {})
     detail = response.get("Error", {}).get("Message") or ""
     suffix = f" (S3 {code}{': ' + detail if detail else ''})"
     if code in _NO_BUCKET:
-        return BackendUnavailable(f"bucket {context.bucket!r} does not exist at {context.endpoint}", **where)
+        return missing_bucket(context, bucket, endpoint)
     if code in _NOT_FOUND:
-        return NotFound("no such file", **where)
+        return context.error(NotFound, "no such file")
     if code in _PRECONDITION:
-        return AlreadyExists("file already exists" + suffix, **where)
+        return context.error(AlreadyExists, "file already exists" + suffix)
     if code in _DENIED:
-        return PermissionDenied(f"access denied to bucket {context.bucket!r}" + suffix, **where)
+        return context.error(PermissionDenied, f"access denied to bucket {bucket!r}" + suffix)
     if code in _INVALID_KEY:
-        return InvalidPath("the server rejects this key" + suffix, **where)
+        return context.error(InvalidPath, "the server rejects this key" + suffix)
     if code in _BAD_BUCKET_NAME:
-        return ConfigError(f"bucket: {context.bucket!r} is not a valid bucket name" + suffix, **where)
+        return context.error(ConfigError, f"bucket: {bucket!r} is not a valid bucket name" + suffix)
     if code in _UNAVAILABLE or status >= 500:
-        return BackendUnavailable(
-            f"bucket {context.bucket!r} at {context.endpoint} is unavailable" + suffix, **where
-        )
+        return context.error(BackendUnavailable, f"bucket {bucket!r} at {endpoint} is unavailable" + suffix)
     if status == 403:
-        return PermissionDenied(f"access denied to bucket {context.bucket!r}" + suffix, **where)
+        return context.error(PermissionDenied, f"access denied to bucket {bucket!r}" + suffix)
     if status == 412:
-        return AlreadyExists("file already exists" + suffix, **where)
-    return RemoteStoreError(f"S3 request failed (HTTP {status})" + suffix, **where)
+        return context.error(AlreadyExists, "file already exists" + suffix)
+    return context.error(RemoteStoreError, f"S3 request failed (HTTP {status})" + suffix)
 
 
 def map_error(
-    error: BaseException, *, path: str | None, operation: str, context: ErrorContext
+    error: BaseException, context: OperationContext, *, bucket: str, endpoint: str
 ) -> RemoteStoreError:
-    """The remote-store error for ``error``, raised by an S3 call for ``path`` in ``operation``.
+    """The remote-store error for ``error``, raised by an S3 request of the call ``context``.
+
+    ``bucket`` and ``endpoint`` (printable: no credentials) are named by the messages of errors
+    about the bucket or the server.
 
     Mapping: NoSuchKey/404/NotFound -> ``NotFound``; PreconditionFailed/412 -> ``AlreadyExists``;
     AccessDenied/403 and credential errors -> ``PermissionDenied``; NoSuchBucket, throttling, 5xx
@@ -131,35 +133,32 @@ def map_error(
     """
     if isinstance(error, RemoteStoreError):
         return error
-    where: dict[str, Any] = {"path": path, "operation": operation, "backend": context.backend}
     code, status = error_code(error)
     if code or status:
-        return _client_error(error, code, status, context, path, operation)
+        return _client_error(error, code, status, context, bucket, endpoint)
     # botocore is imported by the time any of its errors exists; this module must not import it.
     import botocore.exceptions as bx
 
     name = type(error).__name__
     if isinstance(error, (bx.NoCredentialsError, bx.PartialCredentialsError)):
-        return ConfigError(
+        return context.error(
+            ConfigError,
             "no usable AWS credentials: set aws_access_key_id and aws_secret_access_key or "
             "profile_name, or configure boto3's default credential chain",
-            **where,
         )
     if isinstance(error, bx.ProfileNotFound):
-        return ConfigError("profile_name: no such AWS profile", **where)
+        return context.error(ConfigError, "profile_name: no such AWS profile")
     if isinstance(error, bx.NoRegionError):
-        return ConfigError("region_name: no region configured", **where)
+        return context.error(ConfigError, "region_name: no region configured")
     if isinstance(error, bx.ParamValidationError):
         if "bucket name" in str(error).lower():
-            return ConfigError(f"bucket: {context.bucket!r} is not a valid bucket name", **where)
-        return RemoteStoreError(f"S3 client rejected the request before sending: {name}", **where)
+            return context.error(ConfigError, f"bucket: {bucket!r} is not a valid bucket name")
+        return context.error(RemoteStoreError, f"S3 client rejected the request before sending: {name}")
     if isinstance(error, _connection_errors(bx)):
-        return BackendUnavailable(
-            f"cannot reach bucket {context.bucket!r} at {context.endpoint}: {name}", **where
-        )
+        return context.error(BackendUnavailable, f"cannot reach bucket {bucket!r} at {endpoint}: {name}")
     if isinstance(error, bx.BotoCoreError):
-        return RemoteStoreError(f"S3 client error: {name}", **where)
-    return RemoteStoreError(f"S3 request failed: {name}", **where)
+        return context.error(RemoteStoreError, f"S3 client error: {name}")
+    return context.error(RemoteStoreError, f"S3 request failed: {name}")
 
 
 def _connection_errors(bx: Any) -> tuple[type[BaseException], ...]:

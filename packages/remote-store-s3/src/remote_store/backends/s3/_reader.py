@@ -1,4 +1,4 @@
-"""The stream ``read`` returns: a GetObject body, resumed where it broke (S3-015, S3-016, S3-031)."""
+"""The stream ``read`` returns: a GetObject body, resumed where it broke (specs/s3.md)."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from remote_store import BackendUnavailable, RemoteStoreError
+from remote_store.backend_tools import OperationContext
 
 __all__ = ["CHANGED", "ObjectReader"]
 
@@ -48,8 +49,9 @@ class ObjectReader(io.BufferedIOBase):
     the object and goes on, at most ``resumes`` times in its life (S3-031). It raises instead:
     ``BackendUnavailable`` when the resumes are spent, when the object changed since the first
     answer, or when the server did not answer with exactly the missing range; ``NotFound`` when
-    the object is gone; the error ``map_failure`` makes of any other failure. Bytes returned
-    before an error are always a true prefix of the object.
+    the object is gone; the error ``map_failure`` makes of any other failure. Every error is that
+    of the read's ``context`` (its path, operation and backend). Bytes returned before an error
+    are always a true prefix of the object.
 
     ``close()`` closes the HTTP response, which releases its connection.
     """
@@ -58,10 +60,9 @@ class ObjectReader(io.BufferedIOBase):
         self,
         response: Mapping[str, Any],
         *,
-        key: str,
+        context: OperationContext,
         fetch: Fetch,
         map_failure: Callable[[BaseException], RemoteStoreError],
-        unavailable: Callable[[str], RemoteStoreError],
         resumes: int,
     ) -> None:
         super().__init__()
@@ -69,10 +70,9 @@ class ObjectReader(io.BufferedIOBase):
         size = response.get("ContentLength")
         self._size: int | None = None if size is None else int(size)
         self._etag: str | None = response.get("ETag") or None
-        self._key = key
+        self._context = context
         self._fetch = fetch
         self._map_failure = map_failure
-        self._unavailable = unavailable
         self._resumes = max(0, resumes)
         self._resumed = 0
         self._offset = 0  # object offset of the next byte the body yields
@@ -117,7 +117,7 @@ class ObjectReader(io.BufferedIOBase):
         self._resumed += 1
         logger.info(
             "resuming the read of key %r at byte %d of %d after %s (resume %d of %d)",
-            self._key,
+            self._context.path,
             self._offset,
             self._size,
             type(error).__name__,
@@ -131,7 +131,7 @@ class ObjectReader(io.BufferedIOBase):
         if problem is not None:
             with contextlib.suppress(Exception):
                 body.close()
-            raise self._unavailable(problem) from error
+            raise self._context.error(BackendUnavailable, problem) from error
         self._body = body
 
     def _mismatch(self, response: Mapping[str, Any]) -> str | None:

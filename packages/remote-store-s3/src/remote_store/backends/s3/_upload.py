@@ -13,9 +13,20 @@ from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 
 from remote_store import InvalidContent, RemoteStoreError
-from remote_store.backend_tools import Readable
+from remote_store.backend_tools import OperationContext, Readable
 
-__all__ = ["MAX_PARTS", "MAX_READ", "PartBody", "as_view", "fill", "iter_parts", "read_first", "run_parts"]
+__all__ = [
+    "MAX_PARTS",
+    "MAX_READ",
+    "PartBody",
+    "PartJob",
+    "PartJobs",
+    "as_view",
+    "fill",
+    "iter_parts",
+    "read_first",
+    "run_parts",
+]
 
 MAX_PARTS = 10_000
 """S3's largest number of parts in one multipart upload."""
@@ -27,6 +38,9 @@ _FIRST_PIECE = 64 * 1024
 
 PartJob = Callable[[int], str]
 """Uploads one part given its number (1-based) and returns the part's ETag."""
+
+PartJobs = Callable[[str], Iterable[PartJob]]
+"""Given the upload id, the jobs that upload (or copy) the parts of one multipart upload."""
 
 
 class PartBody(io.RawIOBase):
@@ -198,28 +212,29 @@ def iter_parts(
         del buffer, view
 
 
-def run_parts(jobs: Iterable[PartJob], max_concurrency: int, max_parts: int | None = None) -> list[str]:
+def run_parts(jobs: Iterable[PartJob], max_concurrency: int, context: OperationContext) -> list[str]:
     """Run the part jobs with at most ``max_concurrency`` in flight; return the ETags in part order.
 
     The next job is taken from ``jobs`` only when it can start or is the single one waiting, so a
     lazy ``jobs`` (reading a stream) holds at most ``max_concurrency + 1`` parts. On any failure,
     ``KeyboardInterrupt`` included, jobs not started are cancelled, running ones are waited for,
-    and the first error is raised: the caller then aborts the upload.
+    and the first error is raised: the caller then aborts the upload. ``context`` is the call's.
 
     Raises:
         RemoteStoreError: a part failed (as the job raised it), or there are more than
-            ``max_parts`` parts.
+            ``MAX_PARTS`` parts.
     """
-    limit = MAX_PARTS if max_parts is None else max_parts
+    limit = MAX_PARTS
     etags: dict[int, str] = {}
     pending: set[Future[tuple[int, str]]] = set()
     executor = ThreadPoolExecutor(max_workers=max_concurrency, thread_name_prefix="remote-store-s3")
     try:
         for number, job in enumerate(jobs, start=1):
             if number > limit:
-                raise RemoteStoreError(
+                raise context.error(
+                    RemoteStoreError,
                     f"object needs more than {limit} parts: raise multipart_chunksize "
-                    f"(largest streamed object = multipart_chunksize x {limit})"
+                    f"(largest streamed object = multipart_chunksize x {limit})",
                 )
             while len(pending) >= max_concurrency:
                 done, pending = wait(pending, return_when=FIRST_COMPLETED)
