@@ -4,8 +4,10 @@ The backends are the entry points of group ``remote_store.backends`` that the di
 this repository declare in their ``pyproject.toml`` (``packages/*/``). Each backend class is
 imported from the repository's ``src`` folders (installing the distributions is not needed), built
 with placeholder values for its required options (construction does no I/O, BACKEND-009), and
-asked for its ``capabilities``. The options come from the signature of its ``__init__``, the
-capability descriptions from the attribute docstrings of ``remote_store.Capability``.
+asked for its ``capabilities`` and its ``behaviour`` (BACKEND-019). The options come from the
+signature of its ``__init__``, the capability descriptions from the attribute docstrings of
+``remote_store.Capability``, the behaviour descriptions from the ``Attributes:`` section of
+``remote_store.Behaviour``'s docstring.
 
 It also checks that each backend's own page, ``docs/backends/<type>.md``, documents every option
 in a table row starting ``| `option` |``, so that an option added to the code cannot go
@@ -69,6 +71,8 @@ class BackendDoc:
     capabilities: frozenset[str]
     """The values of the declared capabilities."""
     options: tuple[Option, ...]
+    behaviour: dict[str, bool] = dataclasses.field(default_factory=dict)
+    """The declared behaviour facts (``Behaviour.as_dict()``)."""
 
 
 def declared_backends(root: Path = ROOT) -> list[Declared]:
@@ -151,14 +155,48 @@ def _default_cell(default: str) -> str:
     return cell
 
 
-def declared_capabilities(backend_class: type[Any], options: Sequence[Option]) -> frozenset[str]:
-    """Build the backend with placeholders for its required options and read its capabilities."""
+def declared_facts(
+    backend_class: type[Any], options: Sequence[Option]
+) -> tuple[frozenset[str], dict[str, bool]]:
+    """Build the backend with placeholders for its required options; its capabilities and behaviour."""
     arguments = {option.name: PLACEHOLDER for option in options if option.default is None}
     backend = backend_class(**arguments)
     try:
-        return frozenset(capability.value for capability in backend.capabilities)
+        capabilities = frozenset(capability.value for capability in backend.capabilities)
+        return capabilities, dict(backend.behaviour.as_dict())
     finally:
         backend.close()
+
+
+def behaviour_descriptions() -> list[tuple[str, bool, str]]:
+    """``(name, strict default, description)`` of every ``Behaviour`` fact, from its docstring."""
+    from remote_store import Behaviour
+
+    described: dict[str, list[str]] = {}
+    current: list[str] | None = None
+    in_attributes = False
+    for line in inspect.cleandoc(Behaviour.__doc__ or "").splitlines():
+        if line.strip() == "Attributes:":
+            in_attributes = True
+            continue
+        if not in_attributes:
+            continue
+        entry = re.match(r"^    (\w+): (.*)$", line)
+        if entry:
+            current = described.setdefault(entry[1], [entry[2]])
+        elif line.startswith("        ") and current is not None:
+            current.append(line.strip())
+        elif line.strip():
+            break
+    strict = Behaviour().as_dict()
+    return [
+        (name, default, _sentence(" ".join(described.get(name, [])).replace("``", "`")))
+        for name, default in strict.items()
+    ]
+
+
+def _sentence(text: str) -> str:
+    return text[:1].upper() + text[1:]
 
 
 def capability_descriptions() -> list[tuple[str, str, str]]:
@@ -194,12 +232,14 @@ def collect(root: Path = ROOT) -> list[BackendDoc]:
     for declared in declared_backends(root):
         backend_class = load_backend(declared)
         options = backend_options(backend_class)
+        capabilities, behaviour = declared_facts(backend_class, options)
         docs.append(
             BackendDoc(
                 declared=declared,
                 class_name=declared.target.replace(":", "."),
-                capabilities=declared_capabilities(backend_class, options),
+                capabilities=capabilities,
                 options=options,
+                behaviour=behaviour,
             )
         )
     return docs
@@ -236,6 +276,25 @@ def render(backends: Sequence[BackendDoc]) -> str:
     for name, value, description in capability_descriptions():
         marks = " | ".join("yes" if value in backend.capabilities else "**no**" for backend in backends)
         lines.append(f"| `{name}` | {marks} | {_cell(description)} |")
+    lines += [
+        "",
+        "## Behaviour",
+        "",
+        "How each backend behaves where the contract allows more than one answer",
+        "(`backend.behaviour`, the same `Behaviour` that `store.behaviour` returns; the conformance",
+        "suite checks each backend against it). Bold marks a departure from the strict, file-system",
+        "answer.",
+        "",
+        "| Fact | " + " | ".join(f"`{name}`" for name in names) + " | What it means |",
+        "| --- | " + " | ".join(":---:" for _ in names) + " | --- |",
+    ]
+    for fact, strict, description in behaviour_descriptions():
+        cells = []
+        for backend in backends:
+            is_true = backend.behaviour.get(fact, strict)
+            text = "yes" if is_true else "no"
+            cells.append(text if is_true == strict else f"**{text}**")
+        lines.append(f"| `{fact}` | {' | '.join(cells)} | {_cell(description)} |")
     lines += [
         "",
         "## Backends",

@@ -13,11 +13,13 @@ from pathlib import Path
 import pytest
 
 import remote_store_conformance.suite as suite
-from remote_store import Backend, Capability, CapabilitySet, Store
+from remote_store import Backend, Behaviour, Capability, CapabilitySet, Store
 from remote_store.backends.memory import MemoryBackend
-from remote_store_conformance import NESTED_ROOT, Requirements
+from remote_store_conformance import NESTED_ROOT, FaultInjector, Requirements
+from remote_store_conformance._requirements import FROM_BEHAVIOUR
 from remote_store_conformance._support import GATED
 from remote_store_conformance.suite.test_capabilities import UNDECLARED
+from remote_store_conformance.suite.test_faults import each_fault
 
 SPECS = Path(__file__).resolve().parents[2] / "specs"
 SUMMARY = re.compile(r"(\d+) (passed|failed|skipped|errors?|deselected)")
@@ -61,6 +63,18 @@ class _Limited(MemoryBackend):
     @property
     def capabilities(self) -> CapabilitySet:
         return CapabilitySet([Capability.READ, Capability.LIST])
+
+
+class _PrefixFolders(MemoryBackend):
+    @property
+    def behaviour(self) -> Behaviour:
+        return Behaviour(real_empty_folders=False, file_folder_conflicts_rejected=False)
+
+
+class _Retrying(MemoryBackend):
+    @property
+    def behaviour(self) -> Behaviour:
+        return Behaviour(retries_storage_faults=True)
 
 
 @pytest.mark.spec("CONF-001")
@@ -180,32 +194,93 @@ def test_requirements_follow_the_declared_capabilities() -> None:
         full.has("modified_at_tolerance")  # not a boolean
 
 
-@pytest.mark.spec("CONF-004")
-def test_a_subclass_overrides_and_decides_what_runs(tmp_path: Path) -> None:
-    class Deviating(Requirements):
-        real_empty_folders = False
+@pytest.mark.spec("CONF-004", "CONF-012")
+def test_the_declared_behaviour_decides_what_runs(tmp_path: Path) -> None:
+    class Tuned(Requirements):
+        large_files = False  # what to test stays the backend author's to choose
 
-    assert Deviating().bind(MemoryBackend()).real_empty_folders is False
+    assert Tuned().bind(MemoryBackend()).large_files is False
+    assert Requirements().bind(_PrefixFolders()).real_empty_folders is False
     files = {"conftest.py": MEMORY_CONFTEST, "test_suite.py": STAR_IMPORT}
     default, output = run_pytest(tmp_path, files, "-k", "TestDeleteEmptyFolders", "--conformance-api=sync")
     assert default == {"passed": 2, "skipped": 2, "deselected": default.get("deselected", 0)}, output
-    files["conftest.py"] += textwrap.dedent(
+    files["conftest.py"] = textwrap.dedent(
         """
-        from remote_store_conformance import Requirements
+        import pytest
+        from remote_store import Behaviour
+        from remote_store.backends.memory import MemoryBackend
 
-        class MemoryClaimsNoFolders(Requirements):
+        class MemoryClaimsNoFolders(MemoryBackend):
             @property
-            def real_empty_folders(self):
-                return False
+            def behaviour(self):
+                return Behaviour(real_empty_folders=False)
 
         @pytest.fixture
-        def conformance_requirements():
+        def conformance_backend():
             return MemoryClaimsNoFolders()
         """
     )
     # The memory backend keeps its folders, so the tests selected by the (false) claim now fail.
     overridden, output = run_pytest(tmp_path, files, "-k", "TestDeleteEmptyFolders", "--conformance-api=sync")
     assert overridden == {"failed": 2, "skipped": 2, "deselected": overridden.get("deselected", 0)}, output
+
+
+@pytest.mark.spec("CONF-012")
+def test_a_requirements_subclass_cannot_declare_behaviour() -> None:
+    assert {
+        "real_empty_folders",
+        "file_folder_conflicts_rejected",
+        "missing_ok_delete_detects_folders",
+        "storage_faults_surface",
+        "thread_safe",
+    } == FROM_BEHAVIOUR
+    for name in sorted(FROM_BEHAVIOUR):
+        with pytest.raises(TypeError, match=f"overrides {name}: .*Backend.behaviour"):
+            type("Deviating", (Requirements,), {name: False})
+    with pytest.raises(TypeError, match="real_empty_folders"):
+
+        class AsAProperty(Requirements):
+            @property
+            def real_empty_folders(self) -> bool:
+                return False
+
+    bound = Requirements().bind(_PrefixFolders())
+    with pytest.raises(AttributeError):
+        bound.real_empty_folders = True  # type: ignore[misc]
+    assert bound.storage_faults_surface is True
+    assert Requirements().bind(_Retrying()).storage_faults_surface is False
+    with pytest.raises(RuntimeError):
+        Requirements().thread_safe  # noqa: B018 - unbound: the property access is the test
+
+
+class _Faults(FaultInjector):
+    """Fires at every arming; the action below never notices (as a retry would absorb it)."""
+
+    def __init__(self, absorbable: bool) -> None:
+        self.absorbable = absorbable
+        self._armed = False
+
+    def arm(self, skip: int) -> None:
+        self._armed = skip == 0
+
+    def disarm(self) -> bool:
+        fired, self._armed = self._armed, False
+        return fired
+
+
+@pytest.mark.spec("CONF-012", "CONF-009")
+def test_a_retrying_backend_may_absorb_only_absorbable_faults() -> None:
+    retrying = Requirements().bind(_Retrying())
+    strict = Requirements().bind(MemoryBackend())
+
+    def run(faults: FaultInjector, requirements: Requirements) -> int:
+        return each_fault(faults, requirements, lambda folder: None, lambda folder, _: None, lambda *_: None)
+
+    assert run(_Faults(absorbable=True), retrying) == 1  # absorbed, then a round without a fault
+    with pytest.raises(AssertionError, match="swallowed"):
+        run(_Faults(absorbable=False), retrying)
+    with pytest.raises(AssertionError, match="swallowed"):
+        run(_Faults(absorbable=True), strict)
 
 
 @pytest.mark.spec("CONF-005")

@@ -32,6 +32,14 @@ class FaultInjector(abc.ABC):
     for one operation on one state.
     """
 
+    absorbable: bool = True
+    """Whether a backend that retries (``Behaviour.retries_storage_faults``) may absorb the fault.
+
+    ``True`` for a failure a retry can get past (a server error, a dropped connection). Set it
+    ``False`` for a fault no retry absorbs (a refusal such as HTTP 403): the suite then requires
+    every fault that fired to raise, even from a backend that retries.
+    """
+
     @abc.abstractmethod
     def arm(self, skip: int) -> None:
         """Let ``skip`` storage calls succeed from now on, then fail the next one (only that one)."""

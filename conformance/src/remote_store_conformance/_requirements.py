@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import copy
-from typing import TypeVar
+from typing import Any, TypeVar
 
-from remote_store import Backend, Capability, CapabilitySet
+from remote_store import Backend, Behaviour, Capability, CapabilitySet
 
 __all__ = ["Need", "Requirements"]
 
@@ -14,29 +14,54 @@ Need = Capability | str
 
 _R = TypeVar("_R", bound="Requirements")
 
+FROM_BEHAVIOUR = frozenset(
+    {
+        "real_empty_folders",
+        "file_folder_conflicts_rejected",
+        "missing_ok_delete_detects_folders",
+        "storage_faults_surface",
+        "thread_safe",
+    }
+)
+"""The properties read from the backend's ``Behaviour``, which no subclass may override (CONF-012)."""
+
 
 class Requirements:
     """What the backend under test supports, one documented property per capability or behaviour.
 
     In the manner of SQLAlchemy's requirements classes: the suite asks these properties, never the
-    backend, which tests to run. The ``can_*`` properties default to the capabilities the backend
-    declares; the behaviour properties default to the strict expectation (``True``). A backend
-    author declares a known deviation by subclassing and overriding a property (or assigning a
-    class attribute), and returns an instance from the ``conformance_requirements`` fixture::
+    backend, which tests to run. The ``can_*`` properties are the capabilities the backend
+    declares, and the behaviour properties (``real_empty_folders``, ...) the facts its
+    ``Backend.behaviour`` declares to users: a backend cannot tell the suite one thing and its
+    users another, and a subclass overriding one of them is refused (``TypeError``, CONF-012). A
+    backend author subclasses only to change what the suite tests (``large_files``,
+    ``modified_at_tolerance``, ...) and returns an instance from the ``conformance_requirements``
+    fixture::
 
-        class S3Requirements(Requirements):
-            real_empty_folders = False  # S3 has no folders, only key prefixes
+        class SlowServerRequirements(Requirements):
+            large_listings = False  # 1,100 files take minutes on this server
 
     The plugin binds the instance to the backend under test (``bind``) before any test asks it.
     """
 
     def __init__(self) -> None:
         self._capabilities: CapabilitySet | None = None
+        self._behaviour: Behaviour | None = None
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        overridden = sorted(FROM_BEHAVIOUR.intersection(vars(cls)))
+        if overridden:
+            raise TypeError(
+                f"{cls.__name__} overrides {', '.join(overridden)}: the suite reads these from the "
+                "backend's Behaviour; declare them by overriding Backend.behaviour instead"
+            )
 
     def bind(self: _R, backend: Backend) -> _R:
-        """A copy of these requirements bound to ``backend``'s declared capabilities."""
+        """A copy of these requirements bound to ``backend``'s declared capabilities and behaviour."""
         bound = copy.copy(self)
         bound._capabilities = backend.capabilities
+        bound._behaviour = backend.behaviour
         return bound
 
     @property
@@ -49,6 +74,17 @@ class Requirements:
         if self._capabilities is None:
             raise RuntimeError("Requirements are not bound to a backend; use requirements.bind(backend)")
         return self._capabilities
+
+    @property
+    def behaviour(self) -> Behaviour:
+        """The behaviour the backend declares (``Backend.behaviour``).
+
+        Raises:
+            RuntimeError: the requirements are not bound to a backend yet (see ``bind``).
+        """
+        if self._behaviour is None:
+            raise RuntimeError("Requirements are not bound to a backend; use requirements.bind(backend)")
+        return self._behaviour
 
     def declares(self, capability: Capability) -> bool:
         """True if the backend declares ``capability``.
@@ -125,47 +161,49 @@ class Requirements:
         """``get_file_info`` and ``get_folder_info`` work (``Capability.METADATA``)."""
         return self.declares(Capability.METADATA)
 
-    # -- behaviours: default to the strict expectation --------------------------------------
+    # -- behaviours: what the backend declares in Backend.behaviour (CONF-012) ---------------
 
     @property
     def real_empty_folders(self) -> bool:
         """Folders exist on their own: one stays after its last file is deleted or moved away.
 
-        True for file systems (local, memory). Object stores (S3, Azure blobs) have only key
-        prefixes, so a folder vanishes with its last file: declare ``False`` there, and the suite
-        checks that instead (STORE-016).
+        ``Behaviour.real_empty_folders`` of the backend: true for file systems (local, memory).
+        Object stores (S3, Azure blobs) have only key prefixes, so a folder vanishes with its last
+        file; the suite checks that instead (STORE-016).
         """
-        return True
+        return self.behaviour.real_empty_folders
 
     @property
     def file_folder_conflicts_rejected(self) -> bool:
         """Writing a file where a folder is, or below a file, raises ``InvalidPath`` (STORE-007).
 
-        True for file systems. An object store can hold key ``a`` and key ``a/b`` side by side and
-        cannot refuse that without extra round trips per write: declare ``False`` there.
+        ``Behaviour.file_folder_conflicts_rejected`` of the backend: true for file systems. An
+        object store can hold key ``a`` and key ``a/b`` side by side and cannot refuse that
+        without extra round trips per write.
         """
-        return True
+        return self.behaviour.file_folder_conflicts_rejected
 
     @property
     def missing_ok_delete_detects_folders(self) -> bool:
         """``delete(folder, missing_ok=True)`` raises ``InvalidPath`` rather than doing nothing (STORE-012).
 
-        True for file systems, where telling costs nothing. An object store that deletes with
-        ``missing_ok=True`` in one request (no file there: nothing to do) declares ``False``; the
-        suite then checks that the call deletes nothing.
+        ``Behaviour.missing_ok_delete_detects_folders`` of the backend: true for file systems,
+        where telling costs nothing. An object store that deletes with ``missing_ok=True`` in one
+        request (no file there: nothing to do) declares ``False``; the suite then checks that the
+        call deletes nothing.
         """
-        return True
+        return self.behaviour.missing_ok_delete_detects_folders
 
     @property
     def storage_faults_surface(self) -> bool:
         """Every failed storage call the backend meets raises: it neither retries nor works around one.
 
-        Checked by the storage-fault tests (BACKEND-013, CONF-009) when the backend's tests give a
-        ``FaultInjector``. True for a file system, where nothing is retried. A backend that retries
-        (S3 over HTTP) declares ``False``: a call that met a fault may then succeed, and the suite
-        checks its result instead.
+        The negation of ``Behaviour.retries_storage_faults``. Checked by the storage-fault tests
+        (BACKEND-013, CONF-009) when the backend's tests give a ``FaultInjector``. True for a file
+        system, where nothing is retried. For a backend that retries (S3 over HTTP) a call that
+        met a fault may succeed, and the suite checks its result instead.
         """
-        return True
+        return not self.behaviour.retries_storage_faults
 
     @property
     def unicode_paths(self) -> bool:
@@ -186,9 +224,10 @@ class Requirements:
     def thread_safe(self) -> bool:
         """One backend instance may be used from several threads at once (BACKEND-007).
 
-        Every backend of this project is; the concurrency tests are skipped when ``False``.
+        ``Behaviour.thread_safe`` of the backend. Every backend of this project is; the
+        concurrency tests are skipped when ``False``.
         """
-        return True
+        return self.behaviour.thread_safe
 
     @property
     def race_free_create(self) -> bool:

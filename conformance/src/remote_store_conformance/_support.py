@@ -14,6 +14,7 @@ from typing import BinaryIO, TypeVar
 
 from remote_store import (
     Backend,
+    Behaviour,
     Capability,
     CapabilitySet,
     FileInfo,
@@ -340,6 +341,11 @@ class RecordingBackend(Backend):
     def capabilities(self) -> CapabilitySet:
         """``inner``'s capabilities minus the ones removed."""
         return self._capabilities
+
+    @property
+    def behaviour(self) -> Behaviour:
+        """``inner``'s behaviour."""
+        return self.inner.behaviour
 
     def _record(self, name: str) -> None:
         self.calls.append(name)

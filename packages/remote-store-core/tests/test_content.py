@@ -1,4 +1,4 @@
-"""Write content: check_content, iter_chunks and read_full over every kind of content."""
+"""Write content: check_content and iter_chunks over every kind of content."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from collections.abc import Iterator
 import pytest
 
 from remote_store import InvalidContent, Store
-from remote_store.backend_tools import check_content, iter_chunks, read_full
+from remote_store.backend_tools import check_content, iter_chunks
 from remote_store.backends.memory import MemoryBackend
 
 DATA = bytes(range(256)) * 4099  # about 1 MiB, not a multiple of any chunk size used here
@@ -179,45 +179,12 @@ def test_stream_returning_none_is_rejected() -> None:
     with pytest.raises(InvalidContent, match="non-blocking") as caught:
         list(iter_chunks(NoneReader(), path="x"))
     assert caught.value.path == "x"
-    with pytest.raises(InvalidContent, match="non-blocking"):
-        read_full(NoneReader(), 10)
 
 
 @pytest.mark.spec("STREAM-008")
 def test_stream_returning_text_is_rejected() -> None:
     with pytest.raises(InvalidContent, match="returned str"):
         list(iter_chunks(StrReader()))  # type: ignore[arg-type]
-    with pytest.raises(InvalidContent, match="returned str"):
-        read_full(StrReader(), 10)  # type: ignore[arg-type]
-
-
-# -- read_full ----------------------------------------------------------------------------------
-
-
-def test_read_full_loops_over_short_reads() -> None:
-    reader = ShortReader(DATA[:100], most=7)
-    assert read_full(reader, 50) == DATA[:50]
-    assert read_full(reader, 50) == DATA[50:100]
-    assert read_full(reader, 50) == b""
-    assert reader.reads > 14
-
-
-def test_read_full_returns_fewer_bytes_only_at_end() -> None:
-    reader = ShortReader(DATA[:30], most=4)
-    assert read_full(reader, 100) == DATA[:30]
-    assert read_full(io.BytesIO(b"abc"), 0) == b""
-
-
-def test_read_full_from_a_pipe(pipe: PipeReader) -> None:
-    part = 5 * (1 << 16) + 3
-    parts = []
-    while True:
-        block = read_full(pipe.stream, part)
-        if not block:
-            break
-        parts.append(block)
-    assert all(len(block) == part for block in parts[:-1])
-    assert b"".join(parts) == DATA
 
 
 # -- through a Store ----------------------------------------------------------------------------

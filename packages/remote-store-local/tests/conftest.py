@@ -20,25 +20,6 @@ def conformance_backend(tmp_path: Path) -> Iterator[LocalBackend]:
 
 
 @pytest.fixture
-def conformance_requirements() -> Any:
-    # Imported here so that the local tests run without the conformance suite installed.
-    from remote_store_conformance import Requirements
-
-    class LocalRequirements(Requirements):
-        """Local folders are real folders, and a path is never both a file and a folder."""
-
-        @property
-        def real_empty_folders(self) -> bool:
-            return True
-
-        @property
-        def file_folder_conflicts_rejected(self) -> bool:
-            return True
-
-    return LocalRequirements()
-
-
-@pytest.fixture
 def conformance_faults() -> Any:
     # Every os call the backend makes can fail: the suite fails each in turn (CONF-009).
     from remote_store_conformance import OsCallFaults

@@ -32,7 +32,7 @@ from botocore.config import Config
 
 from remote_store.backend_tools import Operation
 from remote_store.backends.s3 import S3Backend
-from remote_store_conformance import FaultInjector, Requirements
+from remote_store_conformance import FaultInjector
 
 SERVERS_ENV = "REMOTE_STORE_S3_SERVERS"
 KNOWN_SERVERS = ("moto", "ceph")
@@ -218,22 +218,9 @@ def backend(make_backend: Callable[..., S3Backend]) -> S3Backend:
     return make_backend()
 
 
-class S3Requirements(Requirements):
-    """S3 has key prefixes, not folders: no empty folders, and a key may sit beside a prefix."""
-
-    real_empty_folders = False
-    file_folder_conflicts_rejected = False
-    missing_ok_delete_detects_folders = False
-
-
 @pytest.fixture
 def conformance_backend(backend: S3Backend) -> S3Backend:
     return backend
-
-
-@pytest.fixture
-def conformance_requirements() -> Requirements:
-    return S3Requirements()
 
 
 class _Body:
@@ -252,6 +239,8 @@ class RequestFaults(FaultInjector):
     403 is not retried, so every failure path runs (a retried 500 would mostly be absorbed: the
     fault-injection tests of tests/reliability cover retries).
     """
+
+    absorbable = False  # a 403 is final: S3 retries, but never this
 
     def __init__(self, backend: S3Backend) -> None:
         self._left = 0

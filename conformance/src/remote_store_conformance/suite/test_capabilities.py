@@ -9,9 +9,10 @@ from typing import Any
 
 import pytest
 
-from remote_store import Backend, Capability, CapabilityNotSupported, CapabilitySet, Store
+from remote_store import Backend, Behaviour, Capability, CapabilityNotSupported, CapabilitySet, Store
 
 from .._markers import requires_not
+from .._requirements import Requirements
 from .._support import GATED, RecordingBackend, snapshot
 
 __all__ = ["TestCapabilities", "TestCapabilitiesUndeclared"]
@@ -87,6 +88,23 @@ class TestCapabilities:
         assert store.capabilities == conformance_backend.capabilities
         for capability in Capability:
             assert store.supports(capability) == (capability in conformance_backend.capabilities)
+
+    @pytest.mark.spec("BACKEND-019", "CONF-012", "STORE-001")
+    def test_the_suite_checks_the_behaviour_the_backend_declares(
+        self, conformance_backend: Backend, store: Store, requirements: Requirements
+    ) -> None:
+        declared = conformance_backend.behaviour
+        assert isinstance(declared, Behaviour)
+        assert conformance_backend.behaviour == declared, "behaviour must be constant"
+        assert store.behaviour == declared
+        assert requirements.behaviour == declared
+        assert {
+            "real_empty_folders": requirements.real_empty_folders,
+            "file_folder_conflicts_rejected": requirements.file_folder_conflicts_rejected,
+            "missing_ok_delete_detects_folders": requirements.missing_ok_delete_detects_folders,
+            "retries_storage_faults": not requirements.storage_faults_surface,
+            "thread_safe": requirements.thread_safe,
+        } == declared.as_dict()
 
     @pytest.mark.spec("BACKEND-012")
     def test_declared_capabilities_are_implemented(self, conformance_backend: Backend) -> None:

@@ -9,12 +9,13 @@ behind the ``Store``'s own mapping. After every injected failure the backend mus
 
 from __future__ import annotations
 
+import io
 from collections.abc import Callable
-from typing import Any
+from typing import Any, BinaryIO, cast
 
 import pytest
 
-from remote_store import Backend, Capability, RemoteStoreError
+from remote_store import Backend, Capability, RemoteStoreError, Store
 
 from .._faults import FaultInjector
 from .._markers import requires
@@ -59,7 +60,8 @@ def each_fault(
     Each round gets a fresh folder (``faults/<round>``) that ``prepare`` fills without faults; its
     result is passed on. ``check`` sees the error raised (``None`` when the action met no fault).
     A fault the action meets must raise unless the backend declares that it may absorb one
-    (``Requirements.storage_faults_surface``).
+    (``Requirements.storage_faults_surface``) and the fault is one a retry can absorb
+    (``FaultInjector.absorbable``).
     """
     descriptors = open_descriptors()
     for skip in range(MAX_CALLS):
@@ -79,9 +81,9 @@ def each_fault(
         finally:
             fired = faults.disarm()
         if fired and error is None:
-            assert not requirements.storage_faults_surface, (
+            assert faults.absorbable and not requirements.storage_faults_surface, (
                 f"storage call {skip + 1} failed and the call returned as if it had not: a failure was "
-                "swallowed (declare Requirements.storage_faults_surface False if the backend retries)"
+                "swallowed (a backend that retries declares Behaviour(retries_storage_faults=True))"
             )
             # The backend absorbed the fault (a retry): fine, if the result is right.
             check(folder, state, None)
@@ -197,6 +199,61 @@ class TestFaults:
                 assert results[folder] == CONTENT
 
         each_fault(storage_faults, requirements, prepare, action, check)
+
+    @pytest.mark.spec("STORE-032", "STORE-028", "STORE-030", "BACKEND-013")
+    @pytest.mark.parametrize("how", ["read", "readinto", "lines"])
+    def test_a_failure_mid_read_names_the_store_path(
+        self,
+        conformance_backend: Backend,
+        nested_store: Store,
+        storage_faults: FaultInjector,
+        requirements: Requirements,
+        how: str,
+    ) -> None:
+        # Through a store with a nested root, the stream's storage calls fail one by one: the
+        # error must name the store's path, not the backend's (which starts with the root).
+        name = f"mid-read/{how}.bin"
+        nested_store.write(name, CONTENT)
+        failures = 0
+        for skip in range(MAX_CALLS):
+            stream = nested_store.read(name)  # opened without a fault: the fault comes mid-read
+            received: list[bytes] = []
+            error: RemoteStoreError | None = None
+            storage_faults.arm(skip)
+            try:
+                _drain(stream, how, received)
+            except RemoteStoreError as raised:
+                error = raised
+            except Exception as raw:
+                raise AssertionError(
+                    f"storage call {skip + 1} of a read stream failed and {type(raw).__name__} escaped "
+                    f"the store's stream: {raw}"
+                ) from raw
+            finally:
+                fired = storage_faults.disarm()
+                stream.close()
+            data = b"".join(received)
+            assert CONTENT.startswith(data), "a failing read stream returned wrong data"
+            if error is not None:
+                failures += 1
+                assert (error.path, error.operation, error.backend) == (
+                    name,
+                    "read",
+                    conformance_backend.type_name,
+                ), f"storage call {skip + 1} of the stream failed with {error!r}"
+                assert storage_faults.reported_by(error), f"{error!r} does not carry the fault"
+            elif fired:
+                assert storage_faults.absorbable and not requirements.storage_faults_surface, (
+                    "a failed read was swallowed"
+                )
+                assert data == CONTENT
+            if not fired:
+                assert data == CONTENT
+                break
+        else:
+            raise AssertionError(f"reading the file made more than {MAX_CALLS} storage calls")
+        if not failures:
+            pytest.skip("the FaultInjector reaches no storage call of this backend's read streams")
 
     @requires(Capability.DELETE)
     @pytest.mark.spec("BACKEND-013")
@@ -355,3 +412,20 @@ class TestFaults:
                 ]
 
         each_fault(storage_faults, requirements, prepare, action, check)
+
+
+def _drain(stream: BinaryIO, how: str, received: list[bytes]) -> None:
+    """Read ``stream`` to its end ``how`` (``read(n)``, ``readinto`` or by lines) into ``received``."""
+    if how == "lines":
+        received.extend(stream)
+        return
+    buffer = bytearray(1000)
+    while True:
+        if how == "read":
+            chunk = stream.read(1000)
+        else:
+            count = cast(io.BufferedIOBase, stream).readinto(buffer)  # BinaryIO's stub lacks it
+            chunk = bytes(buffer[:count])
+        if not chunk:
+            return
+        received.append(chunk)

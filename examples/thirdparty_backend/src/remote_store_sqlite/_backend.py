@@ -18,17 +18,16 @@ from remote_store import (
     AlreadyExists,
     Backend,
     BackendUnavailable,
+    Behaviour,
     CapabilitySet,
     DirectoryNotEmpty,
     FileInfo,
     InvalidPath,
     NotFound,
     RemotePath,
-    RemoteStoreError,
-    StoreClosed,
     WriteContent,
 )
-from remote_store.backend_tools import iter_chunks
+from remote_store.backend_tools import Operation, OperationContext, iter_chunks
 
 
 class SqliteBackend(Backend):
@@ -55,12 +54,17 @@ class SqliteBackend(Backend):
         """Every capability: each operation is a single transaction."""
         return CapabilitySet.all()
 
+    @property
+    def behaviour(self) -> Behaviour:
+        """Folders are path prefixes: one vanishes with its last file; ``a`` and ``a/b`` may both be files."""
+        return Behaviour(real_empty_folders=False, file_folder_conflicts_rejected=False)
+
     # -- plumbing ---------------------------------------------------------------------------
 
-    def _db(self, operation: str, path: str) -> sqlite3.Connection:
+    def _db(self, context: OperationContext) -> sqlite3.Connection:
         """The connection, opened on first use; raises StoreClosed after close()."""
         if self._closed:
-            raise StoreClosed("backend is closed", path=path, operation=operation, backend=self.type_name)
+            raise context.closed()
         if self._connection is None:
             try:
                 connection = sqlite3.connect(self._database, check_same_thread=False, isolation_level=None)
@@ -68,139 +72,125 @@ class SqliteBackend(Backend):
                     "CREATE TABLE IF NOT EXISTS files (path TEXT PRIMARY KEY, data BLOB, modified REAL)"
                 )
             except sqlite3.Error as error:
-                raise BackendUnavailable(
-                    "cannot open the database",
-                    path=path,
-                    operation=operation,
-                    backend=self.type_name,
-                ) from error
+                raise context.error(BackendUnavailable, "cannot open the database") from error
             self._connection = connection
         return self._connection
-
-    def _error(
-        self, kind: type[RemoteStoreError], message: str, path: str, operation: str
-    ) -> RemoteStoreError:
-        return kind(message, path=path, operation=operation, backend=self.type_name)
 
     @staticmethod
     def _below(path: str) -> tuple[str, str]:
         """The key range of everything below folder ``path``: ``'a/' <= key < 'a0'``."""
         return (f"{path}/", f"{path}0") if path else ("", "\U0010ffff")
 
-    def _row(self, operation: str, path: str) -> tuple[bytes, float] | None:
-        db = self._db(operation, path)
-        row: tuple[bytes, float] | None = db.execute(
-            "SELECT data, modified FROM files WHERE path = ?", (path,)
-        ).fetchone()
+    def _row(self, context: OperationContext, path: str) -> tuple[bytes, float] | None:
+        row: tuple[bytes, float] | None = (
+            self._db(context).execute("SELECT data, modified FROM files WHERE path = ?", (path,)).fetchone()
+        )
         return row
 
-    def _has_below(self, operation: str, path: str) -> bool:
+    def _has_below(self, context: OperationContext, path: str) -> bool:
         low, high = self._below(path)
-        db = self._db(operation, path)
-        return (
-            db.execute("SELECT 1 FROM files WHERE path >= ? AND path < ? LIMIT 1", (low, high)).fetchone()
-            is not None
+        found = self._db(context).execute(
+            "SELECT 1 FROM files WHERE path >= ? AND path < ? LIMIT 1", (low, high)
         )
+        return found.fetchone() is not None
 
     # -- queries ----------------------------------------------------------------------------
 
     def is_file(self, path: str) -> bool:
         with self._lock:
-            return bool(path) and self._row("is_file", path) is not None
+            return bool(path) and self._row(self.context(Operation.IS_FILE, path), path) is not None
 
     def is_folder(self, path: str) -> bool:
+        context = self.context(Operation.IS_FOLDER, path)
         with self._lock:
-            return self._has_below("is_folder", path) or (
-                not path and self._db("is_folder", path) is not None
-            )
+            return self._has_below(context, path) or (not path and self._db(context) is not None)
 
     # -- writes -----------------------------------------------------------------------------
 
     def write(self, path: str, content: WriteContent, *, overwrite: bool = False) -> None:
-        self._put("write", path, content, overwrite)
+        self._put(self.context(Operation.WRITE, path), path, content, overwrite)
 
     def write_atomic(self, path: str, content: WriteContent, *, overwrite: bool = False) -> None:
         # One INSERT: readers see the old row or the new one.
-        self._put("write_atomic", path, content, overwrite)
+        self._put(self.context(Operation.WRITE_ATOMIC, path), path, content, overwrite)
 
-    def _put(self, operation: str, path: str, content: WriteContent, overwrite: bool) -> None:
+    def _put(self, context: OperationContext, path: str, content: WriteContent, overwrite: bool) -> None:
         # iter_chunks reads streams in bounded chunks (STREAM-005); SQLite wants the whole value
         # for the INSERT, so this backend is for small files.
-        chunks = iter_chunks(content, path=path, operation=operation, backend=self.type_name)
-        data = b"".join(bytes(chunk) for chunk in chunks)
+        data = b"".join(bytes(chunk) for chunk in iter_chunks(content, context=context))
         verb = "INSERT OR REPLACE" if overwrite else "INSERT"
         now = datetime.now(timezone.utc).timestamp()
         with self._lock:
-            db = self._db(operation, path)
             try:
-                db.execute(f"{verb} INTO files VALUES (?, ?, ?)", (path, data, now))
+                self._db(context).execute(f"{verb} INTO files VALUES (?, ?, ?)", (path, data, now))
             except sqlite3.IntegrityError as error:
-                raise self._error(AlreadyExists, "file already exists", path, operation) from error
+                raise context.error(AlreadyExists, "file already exists") from error
 
     # -- reads ------------------------------------------------------------------------------
 
     def read(self, path: str) -> BinaryIO:
-        return io.BytesIO(self._read("read", path))
+        return io.BytesIO(self._read(self.context(Operation.READ, path), path))
 
     def read_bytes(self, path: str) -> bytes:
-        return self._read("read_bytes", path)
+        return self._read(self.context(Operation.READ_BYTES, path), path)
 
-    def _read(self, operation: str, path: str) -> bytes:
+    def _read(self, context: OperationContext, path: str) -> bytes:
         with self._lock:
-            row = self._row(operation, path)
+            row = self._row(context, path)
         if row is None:
-            raise self._error(NotFound, "no such file", path, operation)
+            raise context.error(NotFound, "no such file")
         return bytes(row[0])
 
     # -- deletes, moves, copies -------------------------------------------------------------
 
     def delete(self, path: str, *, missing_ok: bool = False) -> None:
+        context = self.context(Operation.DELETE, path)
         with self._lock:
-            if self._db("delete", path).execute("DELETE FROM files WHERE path = ?", (path,)).rowcount:
+            if self._db(context).execute("DELETE FROM files WHERE path = ?", (path,)).rowcount:
                 return
-            if self._has_below("delete", path):
-                raise self._error(InvalidPath, "path is a folder; use delete_folder", path, "delete")
+            if self._has_below(context, path):
+                raise context.error(InvalidPath, "path is a folder; use delete_folder")
         if not missing_ok:
-            raise self._error(NotFound, "no such file", path, "delete")
+            raise context.error(NotFound, "no such file")
 
     def delete_folder(self, path: str, *, recursive: bool = False, missing_ok: bool = False) -> None:
+        context = self.context(Operation.DELETE_FOLDER, path)
         with self._lock:
-            if self._has_below("delete_folder", path):
+            if self._has_below(context, path):
                 if not recursive:
-                    raise self._error(DirectoryNotEmpty, "folder is not empty", path, "delete_folder")
+                    raise context.error(DirectoryNotEmpty, "folder is not empty")
                 low, high = self._below(path)
-                self._db("delete_folder", path).execute(
-                    "DELETE FROM files WHERE path >= ? AND path < ?", (low, high)
-                )
+                self._db(context).execute("DELETE FROM files WHERE path >= ? AND path < ?", (low, high))
                 return
-            if self._row("delete_folder", path) is not None:
-                raise self._error(InvalidPath, "path is a file; use delete", path, "delete_folder")
+            if self._row(context, path) is not None:
+                raise context.error(InvalidPath, "path is a file; use delete")
         if not missing_ok:
-            raise self._error(NotFound, "no such folder", path, "delete_folder")
+            raise context.error(NotFound, "no such folder")
 
     def copy(self, src: str, dst: str, *, overwrite: bool = False) -> None:
-        self._transfer("copy", src, dst, overwrite)
+        self._transfer(self.context(Operation.COPY, src), src, dst, overwrite)
 
     def move(self, src: str, dst: str, *, overwrite: bool = False) -> None:
-        self._transfer("move", src, dst, overwrite)
+        self._transfer(self.context(Operation.MOVE, src), src, dst, overwrite)
 
-    def _transfer(self, operation: str, src: str, dst: str, overwrite: bool) -> None:
+    def _transfer(self, context: OperationContext, src: str, dst: str, overwrite: bool) -> None:
+        moving = context.operation is Operation.MOVE
         with self._lock:
-            db = self._db(operation, src)
-            row = self._row(operation, src)
+            db = self._db(context)
+            row = self._row(context, src)
             if row is None:
-                raise self._error(NotFound, "no such file", src, operation)
-            if not overwrite and self._row(operation, dst) is not None:
-                raise self._error(AlreadyExists, "file already exists", dst, operation)
-            modified = row[1] if operation == "move" else datetime.now(timezone.utc).timestamp()
+                raise context.error(NotFound, "no such file")
+            if not overwrite and self._row(context, dst) is not None:
+                raise context.error(AlreadyExists, "file already exists", path=dst)
+            modified = row[1] if moving else datetime.now(timezone.utc).timestamp()
             db.execute("BEGIN")
             try:
                 db.execute("INSERT OR REPLACE INTO files VALUES (?, ?, ?)", (dst, row[0], modified))
-                if operation == "move":
+                if moving:
                     db.execute("DELETE FROM files WHERE path = ?", (src,))
             except sqlite3.Error as error:
                 db.execute("ROLLBACK")
-                raise self._error(BackendUnavailable, "database error", src, operation) from error
+                raise context.error(BackendUnavailable, "database error") from error
             db.execute("COMMIT")
 
     # -- listings and metadata --------------------------------------------------------------
@@ -213,11 +203,11 @@ class SqliteBackend(Backend):
             modified_at=datetime.fromtimestamp(modified, timezone.utc),
         )
 
-    def _rows_below(self, operation: str, path: str) -> list[tuple[str, int, float]]:
+    def _rows_below(self, context: OperationContext, path: str) -> list[tuple[str, int, float]]:
         low, high = self._below(path)
         with self._lock:
             return (
-                self._db(operation, path)
+                self._db(context)
                 .execute(
                     "SELECT path, length(data), modified FROM files WHERE path >= ? AND path < ?",
                     (low, high),
@@ -226,37 +216,40 @@ class SqliteBackend(Backend):
             )
 
     def list_files(self, path: str, *, recursive: bool = False) -> Iterator[FileInfo]:
-        self._db("list_files", path)  # a closed backend fails at the call
-        return self._list_files(path, recursive)
+        context = self.context(Operation.LIST_FILES, path)
+        self._db(context)  # a closed backend fails at the call
+        return self._list_files(context, path, recursive)
 
-    def _list_files(self, path: str, recursive: bool) -> Iterator[FileInfo]:
+    def _list_files(self, context: OperationContext, path: str, recursive: bool) -> Iterator[FileInfo]:
         start = len(path) + 1 if path else 0
-        for key, size, modified in self._rows_below("list_files", path):
+        for key, size, modified in self._rows_below(context, path):
             if recursive or "/" not in key[start:]:
                 yield self._info(key, size, modified)
 
     def list_folders(self, path: str) -> Iterator[str]:
-        self._db("list_folders", path)
-        return self._list_folders(path)
+        context = self.context(Operation.LIST_FOLDERS, path)
+        self._db(context)
+        return self._list_folders(context, path)
 
-    def _list_folders(self, path: str) -> Iterator[str]:
+    def _list_folders(self, context: OperationContext, path: str) -> Iterator[str]:
         start = len(path) + 1 if path else 0
         seen: set[str] = set()
-        for key, _, _ in self._rows_below("list_folders", path):
+        for key, _, _ in self._rows_below(context, path):
             head, slash, _ = key[start:].partition("/")
             if slash and head not in seen:
                 seen.add(head)
                 yield key[: start + len(head)]
 
     def get_file_info(self, path: str) -> FileInfo:
+        context = self.context(Operation.GET_FILE_INFO, path)
         with self._lock:
             row = (
-                self._db("get_file_info", path)
+                self._db(context)
                 .execute("SELECT length(data), modified FROM files WHERE path = ?", (path,))
                 .fetchone()
             )
         if row is None:
-            raise self._error(NotFound, "no such file", path, "get_file_info")
+            raise context.error(NotFound, "no such file")
         return self._info(path, row[0], row[1])
 
     def close(self) -> None:

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, BinaryIO, ClassVar
 from ._behaviour import Behaviour
 from ._capabilities import Capability, CapabilitySet
 from ._content import WriteContent
-from ._errors import CapabilityNotSupported, NotFound, RemoteStoreError
+from ._errors import NotFound, RemoteStoreError
 from ._models import FileInfo, FolderInfo
 from ._operation import Operation, OperationContext
 from ._path import RemotePath
@@ -36,7 +36,9 @@ class Backend(abc.ABC):
 
     Rules every backend follows (specs/backend.md):
 
-    - raise only ``RemoteStoreError`` subclasses, with the lower-level exception as ``__cause__``;
+    - raise only ``RemoteStoreError`` subclasses, with the lower-level exception as ``__cause__``,
+      each built by the call's ``self.context(Operation.X, path)`` (``OperationContext``);
+    - declare in ``behaviour`` where the storage departs from the strict, file-system answers;
     - a failed call changes nothing (no partial file, no stray temporary object);
     - one instance is safe to share between threads;
     - ``close()`` is idempotent and releases every resource the backend holds;
@@ -88,7 +90,7 @@ class Backend(abc.ABC):
         try:
             return self.is_file(path) or self.is_folder(path)
         except RemoteStoreError as error:
-            error.operation = "exists"  # a default built on another operation names its own
+            self.context(Operation.EXISTS, path).claim(error)  # a default names its own operation
             raise
 
     # -- writes -----------------------------------------------------------------------------
@@ -105,7 +107,7 @@ class Backend(abc.ABC):
             InvalidPath: ``path`` is a folder, or a parent is a file.
             CapabilityNotSupported: the backend does not declare ``WRITE``.
         """
-        raise self._unsupported(Capability.WRITE, "write", path)
+        raise self.context(Operation.WRITE, path).unsupported(Capability.WRITE)
 
     def write_atomic(self, path: str, content: WriteContent, *, overwrite: bool = False) -> None:
         """Like ``write``, and readers see the old file or the whole new one, never a part.
@@ -114,7 +116,7 @@ class Backend(abc.ABC):
             AlreadyExists: ``overwrite=False`` and a file exists at ``path`` (unchanged).
             CapabilityNotSupported: the backend does not declare ``ATOMIC_WRITE``.
         """
-        raise self._unsupported(Capability.ATOMIC_WRITE, "write_atomic", path)
+        raise self.context(Operation.WRITE_ATOMIC, path).unsupported(Capability.ATOMIC_WRITE)
 
     # -- reads ------------------------------------------------------------------------------
 
@@ -125,7 +127,7 @@ class Backend(abc.ABC):
             NotFound: no file at ``path`` (a folder is not a file).
             CapabilityNotSupported: the backend does not declare ``READ``.
         """
-        raise self._unsupported(Capability.READ, "read", path)
+        raise self.context(Operation.READ, path).unsupported(Capability.READ)
 
     def read_bytes(self, path: str) -> bytes:
         """The whole content of the file at ``path``.
@@ -137,7 +139,7 @@ class Backend(abc.ABC):
             with self.read(path) as stream:
                 return stream.read()
         except RemoteStoreError as error:
-            error.operation = "read_bytes"  # a default built on another operation names its own
+            self.context(Operation.READ_BYTES, path).claim(error)  # a default names its own operation
             raise
 
     # -- deletes ----------------------------------------------------------------------------
@@ -149,7 +151,7 @@ class Backend(abc.ABC):
             NotFound: no file at ``path`` and ``missing_ok`` is false.
             InvalidPath: ``path`` is a folder (use ``delete_folder``).
         """
-        raise self._unsupported(Capability.DELETE, "delete", path)
+        raise self.context(Operation.DELETE, path).unsupported(Capability.DELETE)
 
     def delete_folder(self, path: str, *, recursive: bool = False, missing_ok: bool = False) -> None:
         """Delete the folder at ``path`` (and, with ``recursive=True``, everything below it).
@@ -159,7 +161,7 @@ class Backend(abc.ABC):
             NotFound: no folder at ``path`` and ``missing_ok`` is false.
             InvalidPath: ``path`` is the root or a file.
         """
-        raise self._unsupported(Capability.DELETE, "delete_folder", path)
+        raise self.context(Operation.DELETE_FOLDER, path).unsupported(Capability.DELETE)
 
     # -- move and copy ----------------------------------------------------------------------
 
@@ -170,7 +172,7 @@ class Backend(abc.ABC):
             NotFound: no file at ``src``.
             AlreadyExists: ``overwrite=False`` and a file exists at ``dst``; nothing changed.
         """
-        raise self._unsupported(Capability.MOVE, "move", src)
+        raise self.context(Operation.MOVE, src).unsupported(Capability.MOVE)
 
     def copy(self, src: str, dst: str, *, overwrite: bool = False) -> None:
         """Copy the file ``src`` to ``dst``.
@@ -179,7 +181,7 @@ class Backend(abc.ABC):
             NotFound: no file at ``src``.
             AlreadyExists: ``overwrite=False`` and a file exists at ``dst``; nothing changed.
         """
-        raise self._unsupported(Capability.COPY, "copy", src)
+        raise self.context(Operation.COPY, src).unsupported(Capability.COPY)
 
     # -- listing and metadata ---------------------------------------------------------------
 
@@ -188,11 +190,11 @@ class Backend(abc.ABC):
 
         Order is not guaranteed. A missing folder yields nothing. Paths are backend-relative.
         """
-        raise self._unsupported(Capability.LIST, "list_files", path)
+        raise self.context(Operation.LIST_FILES, path).unsupported(Capability.LIST)
 
     def list_folders(self, path: str) -> Iterator[str]:
         """Lazily yield the backend-relative paths of the folders directly in folder ``path``."""
-        raise self._unsupported(Capability.LIST, "list_folders", path)
+        raise self.context(Operation.LIST_FOLDERS, path).unsupported(Capability.LIST)
 
     def get_file_info(self, path: str) -> FileInfo:
         """Metadata of the file at ``path``.
@@ -200,7 +202,7 @@ class Backend(abc.ABC):
         Raises:
             NotFound: no file at ``path``.
         """
-        raise self._unsupported(Capability.METADATA, "get_file_info", path)
+        raise self.context(Operation.GET_FILE_INFO, path).unsupported(Capability.METADATA)
 
     def get_folder_info(self, path: str) -> FolderInfo:
         """File count, total size and newest modification time of everything below ``path``.
@@ -211,23 +213,22 @@ class Backend(abc.ABC):
             NotFound: ``path`` is not a folder.
             CapabilityNotSupported: the backend does not declare ``METADATA``.
         """
+        context = self.context(Operation.GET_FOLDER_INFO, path)
         if Capability.METADATA not in self.capabilities:
-            raise self._unsupported(Capability.METADATA, "get_folder_info", path)
+            raise context.unsupported(Capability.METADATA)
         count = 0
         total = 0
         newest: datetime | None = None
         try:
             if not self.is_folder(path):
-                raise NotFound(
-                    "no such folder", path=path, operation="get_folder_info", backend=self.type_name
-                )
+                raise context.error(NotFound, "no such folder")
             for info in self.list_files(path, recursive=True):
                 count += 1
                 total += info.size
                 if newest is None or info.modified_at > newest:
                     newest = info.modified_at
         except RemoteStoreError as error:
-            error.operation = "get_folder_info"  # a default built on another operation names its own
+            context.claim(error)  # a default built on other operations names its own
             raise
         return FolderInfo(path=RemotePath(path), file_count=count, total_size=total, modified_at=newest)
 
@@ -235,17 +236,6 @@ class Backend(abc.ABC):
 
     def close(self) -> None:  # noqa: B027 - a no-op default is the contract for resource-free backends
         """Release every resource the backend holds; idempotent. The default does nothing."""
-
-    def _unsupported(
-        self, capability: Capability, operation: str, path: str | None
-    ) -> CapabilityNotSupported:
-        return CapabilityNotSupported(
-            f"backend {self.type_name!r} does not support {capability.value!r}",
-            capability=capability.value,
-            path=path,
-            operation=operation,
-            backend=self.type_name,
-        )
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} type={self.type_name!r}>"

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import io
 from collections.abc import Iterator
-from typing import BinaryIO, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, BinaryIO, Protocol, runtime_checkable
 
 from ._errors import InvalidContent
 
-__all__ = ["DEFAULT_CHUNK_SIZE", "Readable", "WriteContent", "check_content", "iter_chunks", "read_full"]
+if TYPE_CHECKING:  # annotations only: _operation does not import this module either way
+    from ._operation import OperationContext
+
+__all__ = ["DEFAULT_CHUNK_SIZE", "Readable", "WriteContent", "check_content", "iter_chunks"]
 
 DEFAULT_CHUNK_SIZE = 1024 * 1024
 """Chunk size used when copying streams: large enough for throughput, small for memory."""
@@ -31,12 +34,17 @@ seekable and may return fewer bytes than asked (pipes and sockets do). The strea
 
 
 def check_content(
-    content: object, path: str | None = None, *, operation: str | None = None, backend: str | None = None
+    content: object,
+    path: str | None = None,
+    *,
+    operation: str | None = None,
+    backend: str | None = None,
+    context: OperationContext | None = None,
 ) -> None:
     """Reject what cannot be written before any I/O.
 
-    ``path``, ``operation`` and ``backend`` are set on the error raised (a backend passes its own,
-    BACKEND-016).
+    ``path``, ``operation`` and ``backend`` are set on the error raised; a backend passes its
+    call's ``context`` instead, which supplies all three (BACKEND-016).
 
     Raises:
         InvalidContent: for text streams, ``str`` and anything neither bytes-like nor readable.
@@ -51,6 +59,8 @@ def check_content(
         message = f"content must be bytes-like or a readable binary stream, not {type(content).__name__}"
     else:
         return
+    if context is not None:
+        raise context.error(InvalidContent, message)
     raise InvalidContent(message, path=path, operation=operation, backend=backend)
 
 
@@ -75,16 +85,20 @@ def iter_chunks(
     *,
     operation: str | None = None,
     backend: str | None = None,
+    context: OperationContext | None = None,
 ) -> Iterator[bytes | memoryview]:
     """Yield the content in chunks of at most ``chunk_size`` bytes, never holding more than one.
 
     Bytes-like content is sliced without copying. Streams are read until ``b""``; short reads are
-    passed on as they come. ``path``, ``operation`` and ``backend`` are set on any error raised.
+    passed on as they come. ``path``, ``operation`` and ``backend`` (or the call's ``context``,
+    which supplies all three) are set on any error raised.
 
     Raises:
         InvalidContent: if the content is not writable content (see ``check_content``) or a stream
             yields something other than bytes.
     """
+    if context is not None:
+        path, operation, backend = context.path, context.operation.value, context.backend
     check_content(content, path, operation=operation, backend=backend)
     if isinstance(content, (bytes, bytearray, memoryview)):
         view = memoryview(content)
@@ -99,33 +113,3 @@ def iter_chunks(
         if not chunk:
             return
         yield chunk
-
-
-def read_full(
-    stream: Readable,
-    size: int,
-    path: str | None = None,
-    *,
-    operation: str | None = None,
-    backend: str | None = None,
-) -> bytes:
-    """Read exactly ``size`` bytes, or fewer only at end of stream, looping over short reads.
-
-    Backends use it to fill one part of a multipart upload from a pipe or socket. ``path``,
-    ``operation`` and ``backend`` are set on any error raised.
-
-    Raises:
-        InvalidContent: if the stream yields something other than bytes.
-    """
-    first = _read_chunk(stream, size, path, operation, backend)
-    if len(first) == size or not first:
-        return first
-    parts = [first]
-    have = len(first)
-    while have < size:
-        chunk = _read_chunk(stream, size - have, path, operation, backend)
-        if not chunk:
-            break
-        parts.append(chunk)
-        have += len(chunk)
-    return b"".join(parts)

@@ -12,7 +12,8 @@ import enum
 from dataclasses import dataclass, replace
 from typing import TypeVar
 
-from ._errors import RemoteStoreError, StoreClosed
+from ._capabilities import Capability
+from ._errors import CapabilityNotSupported, RemoteStoreError, StoreClosed
 from ._oserror import map_os_error
 
 __all__ = ["Operation", "OperationContext"]
@@ -42,6 +43,8 @@ class Operation(str, enum.Enum):
     GET_FILE_INFO = "get_file_info"
     GET_FOLDER_INFO = "get_folder_info"
     CLOSE = "close"
+    REMOVE_TEMP_FILES = "remove_temp_files"
+    """The local backend's sweep of what killed writers left (``LocalBackend.remove_temp_files``)."""
 
     def __str__(self) -> str:
         return self.value
@@ -88,6 +91,16 @@ class OperationContext:
         return map_os_error(
             error,
             path=self.path if path is None else path,
+            operation=self.operation.value,
+            backend=self.backend,
+        )
+
+    def unsupported(self, capability: Capability) -> CapabilityNotSupported:
+        """``CapabilityNotSupported`` naming ``capability``, for an operation not declared (BACKEND-004)."""
+        return CapabilityNotSupported(
+            f"backend {self.backend!r} does not support {capability.value!r}",
+            capability=capability.value,
+            path=self.path,
             operation=self.operation.value,
             backend=self.backend,
         )

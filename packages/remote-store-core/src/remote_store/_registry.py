@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 from ._backend import Backend
 from ._config import BackendConfig, RegistryConfig, StoreProfile, _known, suggest
 from ._errors import ConfigError, RemoteStoreError, StoreClosed
+from ._operation import Operation
 from ._secrets import is_secret_option, masked_options
 from ._store import Store
 
@@ -182,7 +183,7 @@ class Registry:
         if first is not None:
             if isinstance(first, RemoteStoreError):
                 raise first
-            raise RemoteStoreError("closing a backend failed", operation="close") from first
+            raise RemoteStoreError("closing a backend failed", operation=Operation.CLOSE.value) from first
 
     def __enter__(self) -> Registry:
         return self

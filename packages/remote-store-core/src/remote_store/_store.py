@@ -2,25 +2,21 @@
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 from collections.abc import Callable, Iterator
 from types import TracebackType
-from typing import BinaryIO, TypeVar
+from typing import BinaryIO, TypeVar, cast
 
 from ._backend import Backend
 from ._behaviour import Behaviour
 from ._capabilities import Capability, CapabilitySet
 from ._content import WriteContent, check_content
-from ._errors import (
-    CapabilityNotSupported,
-    InvalidPath,
-    NotFound,
-    RemoteStoreError,
-    StoreClosed,
-)
+from ._errors import InvalidPath, NotFound, RemoteStoreError, StoreClosed
 from ._models import FileInfo, FolderInfo
-from ._oserror import map_os_error
+from ._operation import Operation
 from ._path import PathLike, RemotePath, canonical_path
+from ._reader import StoreReader
 
 __all__ = ["Store"]
 
@@ -95,10 +91,10 @@ class Store:
             InvalidContent: ``content`` is neither bytes-like nor a binary stream.
             CapabilityNotSupported: the backend does not declare ``WRITE``.
         """
-        target = self._file_path(path, "write")
-        self._require(Capability.WRITE, "write", target)
-        check_content(content, self._relative(target), operation="write")
-        self._call("write", lambda: self._backend.write(target, content, overwrite=overwrite))
+        target = self._file_path(path, Operation.WRITE)
+        self._require(Capability.WRITE, Operation.WRITE, target)
+        check_content(content, self._relative(target), operation=Operation.WRITE.value)
+        self._call(Operation.WRITE, lambda: self._backend.write(target, content, overwrite=overwrite))
 
     def write_atomic(self, path: PathLike, content: WriteContent, *, overwrite: bool = False) -> None:
         """Like ``write``, and readers see either the old file or the whole new one, never a part.
@@ -109,10 +105,12 @@ class Store:
             InvalidContent: ``content`` is neither bytes-like nor a binary stream.
             CapabilityNotSupported: the backend does not declare ``ATOMIC_WRITE``.
         """
-        target = self._file_path(path, "write_atomic")
-        self._require(Capability.ATOMIC_WRITE, "write_atomic", target)
-        check_content(content, self._relative(target), operation="write_atomic")
-        self._call("write_atomic", lambda: self._backend.write_atomic(target, content, overwrite=overwrite))
+        target = self._file_path(path, Operation.WRITE_ATOMIC)
+        self._require(Capability.ATOMIC_WRITE, Operation.WRITE_ATOMIC, target)
+        check_content(content, self._relative(target), operation=Operation.WRITE_ATOMIC.value)
+        self._call(
+            Operation.WRITE_ATOMIC, lambda: self._backend.write_atomic(target, content, overwrite=overwrite)
+        )
 
     # -- reads ------------------------------------------------------------------------------
 
@@ -120,16 +118,19 @@ class Store:
         """Open the file at ``path`` for streaming reads.
 
         The result is a binary file object and a context manager; ``read(n)`` streams. Close it
-        (or use ``with``) to release the file handle or connection.
+        (or use ``with``) to release the file handle or connection. An error raised while
+        reading it is a ``RemoteStoreError`` with the store-relative path, operation ``read``
+        and the backend, as the call's own errors are (STORE-032).
 
         Raises:
             NotFound: no file at ``path``.
             InvalidPath: ``path`` is invalid or empty.
             CapabilityNotSupported: the backend does not declare ``READ``.
         """
-        target = self._file_path(path, "read")
-        self._require(Capability.READ, "read", target)
-        return self._call("read", lambda: self._backend.read(target))
+        target = self._file_path(path, Operation.READ)
+        self._require(Capability.READ, Operation.READ, target)
+        stream = self._call(Operation.READ, lambda: self._backend.read(target))
+        return cast(BinaryIO, StoreReader(stream, lambda error: self._read_error(target, error)))
 
     def read_bytes(self, path: PathLike) -> bytes:
         """The whole content of the file at ``path``.
@@ -139,9 +140,9 @@ class Store:
             InvalidPath: ``path`` is invalid or empty.
             CapabilityNotSupported: the backend does not declare ``READ``.
         """
-        target = self._file_path(path, "read_bytes")
-        self._require(Capability.READ, "read_bytes", target)
-        return self._call("read_bytes", lambda: self._backend.read_bytes(target))
+        target = self._file_path(path, Operation.READ_BYTES)
+        self._require(Capability.READ, Operation.READ_BYTES, target)
+        return self._call(Operation.READ_BYTES, lambda: self._backend.read_bytes(target))
 
     # -- queries ----------------------------------------------------------------------------
 
@@ -151,11 +152,11 @@ class Store:
         Raises:
             InvalidPath: ``path`` is invalid (a missing path is ``False``, never ``NotFound``).
         """
-        target = self._any_path(path, "exists")
+        target = self._any_path(path, Operation.EXISTS)
         if target == self._prefix:
-            self._check_open("exists")
+            self._check_open(Operation.EXISTS)
             return True
-        return self._call("exists", lambda: self._backend.exists(target))
+        return self._call(Operation.EXISTS, lambda: self._backend.exists(target))
 
     def is_file(self, path: PathLike) -> bool:
         """True if a file exists at ``path``.
@@ -163,11 +164,11 @@ class Store:
         Raises:
             InvalidPath: ``path`` is invalid (a missing path is ``False``).
         """
-        target = self._any_path(path, "is_file")
+        target = self._any_path(path, Operation.IS_FILE)
         if target == self._prefix:
-            self._check_open("is_file")
+            self._check_open(Operation.IS_FILE)
             return False
-        return self._call("is_file", lambda: self._backend.is_file(target))
+        return self._call(Operation.IS_FILE, lambda: self._backend.is_file(target))
 
     def is_folder(self, path: PathLike = "") -> bool:
         """True if ``path`` is a folder; ``""`` (the root) is always a folder.
@@ -175,12 +176,12 @@ class Store:
         Raises:
             InvalidPath: ``path`` is invalid (a missing path is ``False``).
         """
-        target = self._any_path(path, "is_folder")
+        target = self._any_path(path, Operation.IS_FOLDER)
         if target == self._prefix:
             # The store root is a folder by definition, even before anything is written to it.
-            self._check_open("is_folder")
+            self._check_open(Operation.IS_FOLDER)
             return True
-        return self._call("is_folder", lambda: self._backend.is_folder(target))
+        return self._call(Operation.IS_FOLDER, lambda: self._backend.is_folder(target))
 
     # -- deletes ----------------------------------------------------------------------------
 
@@ -192,9 +193,9 @@ class Store:
             InvalidPath: ``path`` is invalid, empty, or a folder.
             CapabilityNotSupported: the backend does not declare ``DELETE``.
         """
-        target = self._file_path(path, "delete")
-        self._require(Capability.DELETE, "delete", target)
-        self._call("delete", lambda: self._backend.delete(target, missing_ok=missing_ok))
+        target = self._file_path(path, Operation.DELETE)
+        self._require(Capability.DELETE, Operation.DELETE, target)
+        self._call(Operation.DELETE, lambda: self._backend.delete(target, missing_ok=missing_ok))
 
     def delete_folder(self, path: PathLike, *, recursive: bool = False, missing_ok: bool = False) -> None:
         """Delete the folder at ``path``; with ``recursive=True`` everything below it too.
@@ -205,12 +206,14 @@ class Store:
             InvalidPath: ``path`` is invalid, the store root (``""``), or a file.
             CapabilityNotSupported: the backend does not declare ``DELETE``.
         """
-        target = self._any_path(path, "delete_folder")
+        target = self._any_path(path, Operation.DELETE_FOLDER)
         if target == self._prefix:
-            raise InvalidPath("refusing to delete the store root", path="", operation="delete_folder")
-        self._require(Capability.DELETE, "delete_folder", target)
+            raise InvalidPath(
+                "refusing to delete the store root", path="", operation=Operation.DELETE_FOLDER.value
+            )
+        self._require(Capability.DELETE, Operation.DELETE_FOLDER, target)
         self._call(
-            "delete_folder",
+            Operation.DELETE_FOLDER,
             lambda: self._backend.delete_folder(target, recursive=recursive, missing_ok=missing_ok),
         )
 
@@ -225,9 +228,9 @@ class Store:
             InvalidPath: a path is invalid or empty, or ``src`` and ``dst`` are the same.
             CapabilityNotSupported: the backend does not declare ``MOVE``.
         """
-        source, target = self._pair(src, dst, "move")
-        self._require(Capability.MOVE, "move", source)
-        self._call("move", lambda: self._backend.move(source, target, overwrite=overwrite))
+        source, target = self._pair(src, dst, Operation.MOVE)
+        self._require(Capability.MOVE, Operation.MOVE, source)
+        self._call(Operation.MOVE, lambda: self._backend.move(source, target, overwrite=overwrite))
 
     def copy(self, src: PathLike, dst: PathLike, *, overwrite: bool = False) -> None:
         """Copy the file ``src`` to ``dst``.
@@ -238,9 +241,9 @@ class Store:
             InvalidPath: a path is invalid or empty, or ``src`` and ``dst`` are the same.
             CapabilityNotSupported: the backend does not declare ``COPY``.
         """
-        source, target = self._pair(src, dst, "copy")
-        self._require(Capability.COPY, "copy", source)
-        self._call("copy", lambda: self._backend.copy(source, target, overwrite=overwrite))
+        source, target = self._pair(src, dst, Operation.COPY)
+        self._require(Capability.COPY, Operation.COPY, source)
+        self._call(Operation.COPY, lambda: self._backend.copy(source, target, overwrite=overwrite))
 
     # -- listing and metadata ---------------------------------------------------------------
 
@@ -253,11 +256,13 @@ class Store:
             InvalidPath: ``path`` is invalid (raised at the call, not at the first ``next``).
             CapabilityNotSupported: the backend does not declare ``LIST`` (raised at the call).
         """
-        target = self._any_path(path, "list_files")
-        self._require(Capability.LIST, "list_files", target)
-        self._check_open("list_files")
-        source = self._call("list_files", lambda: self._backend.list_files(target, recursive=recursive))
-        return self._iterate("list_files", source, self._file_info)
+        target = self._any_path(path, Operation.LIST_FILES)
+        self._require(Capability.LIST, Operation.LIST_FILES, target)
+        self._check_open(Operation.LIST_FILES)
+        source = self._call(
+            Operation.LIST_FILES, lambda: self._backend.list_files(target, recursive=recursive)
+        )
+        return self._iterate(Operation.LIST_FILES, source, self._file_info)
 
     def list_folders(self, path: PathLike = "") -> Iterator[str]:
         """Lazily yield the store-relative paths of the folders directly in folder ``path``.
@@ -266,11 +271,11 @@ class Store:
             InvalidPath: ``path`` is invalid (raised at the call).
             CapabilityNotSupported: the backend does not declare ``LIST`` (raised at the call).
         """
-        target = self._any_path(path, "list_folders")
-        self._require(Capability.LIST, "list_folders", target)
-        self._check_open("list_folders")
-        source = self._call("list_folders", lambda: self._backend.list_folders(target))
-        return self._iterate("list_folders", source, self._relative)
+        target = self._any_path(path, Operation.LIST_FOLDERS)
+        self._require(Capability.LIST, Operation.LIST_FOLDERS, target)
+        self._check_open(Operation.LIST_FOLDERS)
+        source = self._call(Operation.LIST_FOLDERS, lambda: self._backend.list_folders(target))
+        return self._iterate(Operation.LIST_FOLDERS, source, self._relative)
 
     def get_file_info(self, path: PathLike) -> FileInfo:
         """Metadata of the file at ``path``.
@@ -280,9 +285,11 @@ class Store:
             InvalidPath: ``path`` is invalid or empty.
             CapabilityNotSupported: the backend does not declare ``METADATA``.
         """
-        target = self._file_path(path, "get_file_info")
-        self._require(Capability.METADATA, "get_file_info", target)
-        return self._file_info(self._call("get_file_info", lambda: self._backend.get_file_info(target)))
+        target = self._file_path(path, Operation.GET_FILE_INFO)
+        self._require(Capability.METADATA, Operation.GET_FILE_INFO, target)
+        return self._file_info(
+            self._call(Operation.GET_FILE_INFO, lambda: self._backend.get_file_info(target))
+        )
 
     def get_folder_info(self, path: PathLike = "") -> FolderInfo:
         """File count, total size and newest modification time of everything below folder ``path``.
@@ -292,10 +299,10 @@ class Store:
             InvalidPath: ``path`` is invalid.
             CapabilityNotSupported: the backend does not declare ``METADATA``.
         """
-        target = self._any_path(path, "get_folder_info")
-        self._require(Capability.METADATA, "get_folder_info", target)
+        target = self._any_path(path, Operation.GET_FOLDER_INFO)
+        self._require(Capability.METADATA, Operation.GET_FOLDER_INFO, target)
         try:
-            info = self._call("get_folder_info", lambda: self._backend.get_folder_info(target))
+            info = self._call(Operation.GET_FOLDER_INFO, lambda: self._backend.get_folder_info(target))
         except NotFound:
             if target != self._prefix:
                 raise
@@ -337,11 +344,11 @@ class Store:
 
     # -- internals --------------------------------------------------------------------------
 
-    def _any_path(self, path: PathLike, operation: str) -> str:
+    def _any_path(self, path: PathLike, operation: Operation) -> str:
         try:
             relative = canonical_path(path)
         except InvalidPath as error:
-            error.operation = operation
+            error.operation = operation.value
             raise
         if not self._prefix:
             return relative
@@ -349,32 +356,28 @@ class Store:
             return self._prefix
         return f"{self._prefix}/{relative}"
 
-    def _file_path(self, path: PathLike, operation: str) -> str:
+    def _file_path(self, path: PathLike, operation: Operation) -> str:
         target = self._any_path(path, operation)
         if target == self._prefix:
-            raise InvalidPath("a file path must not be empty", path=str(path), operation=operation)
+            raise InvalidPath("a file path must not be empty", path=str(path), operation=operation.value)
         return target
 
-    def _pair(self, src: PathLike, dst: PathLike, operation: str) -> tuple[str, str]:
+    def _pair(self, src: PathLike, dst: PathLike, operation: Operation) -> tuple[str, str]:
         source = self._file_path(src, operation)
         target = self._file_path(dst, operation)
         if source == target:
-            raise InvalidPath("source and destination are the same file", path=str(dst), operation=operation)
+            raise InvalidPath(
+                "source and destination are the same file", path=str(dst), operation=operation.value
+            )
         return source, target
 
-    def _require(self, capability: Capability, operation: str, target: str) -> None:
+    def _require(self, capability: Capability, operation: Operation, target: str) -> None:
         if capability not in self._backend.capabilities:
-            raise CapabilityNotSupported(
-                f"backend {self._backend.type_name!r} does not support {capability.value!r}",
-                capability=capability.value,
-                path=self._relative(target),
-                operation=operation,
-                backend=self._backend.type_name,
-            )
+            raise self._backend.context(operation, self._relative(target)).unsupported(capability)
 
-    def _check_open(self, operation: str) -> None:
+    def _check_open(self, operation: Operation) -> None:
         if self._closed:
-            raise StoreClosed("store is closed", operation=operation, backend=self._backend.type_name)
+            raise self._backend.context(operation).error(StoreClosed, "store is closed")
 
     def _relative(self, backend_path: str) -> str:
         prefix = self._prefix
@@ -391,7 +394,7 @@ class Store:
             return info
         return dataclasses.replace(info, path=RemotePath(self._relative(str(info.path))))
 
-    def _call(self, operation: str, action: Callable[[], T]) -> T:
+    def _call(self, operation: Operation, action: Callable[[], T]) -> T:
         self._check_open(operation)
         try:
             return action()
@@ -399,12 +402,9 @@ class Store:
             self._translate(error, operation)
             raise
         except OSError as error:
-            raise self._translate(
-                map_os_error(error, path=None, operation=operation, backend=self._backend.type_name),
-                operation,
-            ) from error
+            raise self._translate(self._backend.context(operation).os_error(error), operation) from error
 
-    def _iterate(self, operation: str, source: Iterator[T], convert: Callable[[T], T]) -> Iterator[T]:
+    def _iterate(self, operation: Operation, source: Iterator[T], convert: Callable[[T], T]) -> Iterator[T]:
         try:
             for item in source:
                 yield convert(item)
@@ -412,21 +412,31 @@ class Store:
             self._translate(error, operation)
             raise
         except OSError as error:
-            raise self._translate(
-                map_os_error(error, path=None, operation=operation, backend=self._backend.type_name),
-                operation,
-            ) from error
+            raise self._translate(self._backend.context(operation).os_error(error), operation) from error
         finally:
             close = getattr(source, "close", None)
             if close is not None:
                 close()
 
-    def _translate(self, error: RemoteStoreError, operation: str) -> RemoteStoreError:
+    def _read_error(self, target: str, error: BaseException) -> RemoteStoreError:
+        """The error of a read from the stream of ``read(target)``, as the store reports it."""
+        if not isinstance(error, RemoteStoreError):
+            # An OSError from the backend's stream (the others are not translated at all).
+            mapped = self._backend.context(Operation.READ, target).os_error(cast(OSError, error))
+            return self._translate(mapped, Operation.READ)
+        # A copy, raised from the backend's error: a broken stream may raise the same error object
+        # again on every later read (S3's does), and it must stay the backend's to translate anew.
+        own = copy.copy(error)
+        if own.path is None:
+            own.path = target  # the stream reads one file: that is the path at fault
+        return self._translate(own, Operation.READ)
+
+    def _translate(self, error: RemoteStoreError, operation: Operation) -> RemoteStoreError:
         if error.path is not None:
             error.path = self._relative(error.path)
         # The caller called this Store method; a backend may have named an internal step instead
         # (Backend.read_bytes delegates to read), so the Store's name wins (STORE-028).
-        error.operation = operation
+        error.operation = operation.value
         if error.backend is None:
             error.backend = self._backend.type_name
         return error

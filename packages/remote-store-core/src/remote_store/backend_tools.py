@@ -4,7 +4,7 @@ Application code does not need this module; ``Backend`` implementations do. Ever
 part of the public, versioned API of ``remote-store-core``.
 """
 
-from ._content import DEFAULT_CHUNK_SIZE, Readable, check_content, iter_chunks, read_full
+from ._content import DEFAULT_CHUNK_SIZE, Readable, check_content, iter_chunks
 from ._operation import Operation, OperationContext
 from ._oserror import map_os_error
 from ._path import canonical_path
@@ -24,5 +24,4 @@ __all__ = [
     "iter_chunks",
     "map_os_error",
     "masked_options",
-    "read_full",
 ]

@@ -262,24 +262,6 @@ def conformance_backend():
     emit("repr", repr(backend))
     backend.close()
 
-
-def _package_conftest():
-    # The S3 package's own requirements object, so that this run declares what its run declares.
-    import importlib.util
-    import sys
-
-    name = "rs_s3_tests_conftest"
-    if name not in sys.modules:
-        spec = importlib.util.spec_from_file_location(name, os.environ["RS_TESTS_CONFTEST"])
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[name] = module  # its dataclasses look the module up while it executes
-        spec.loader.exec_module(module)
-    return sys.modules[name]
-
-
-@pytest.fixture
-def conformance_requirements():
-    return _package_conftest().S3Requirements()
 '''
 
 
@@ -302,7 +284,6 @@ def test_no_secret_in_a_run_of_the_conformance_suite(
         "RS_KEY_ID": ACCESS_KEY,
         "RS_SECRET": SECRET_KEY,
         "RS_TOKEN": SESSION_TOKEN,
-        "RS_TESTS_CONFTEST": str(Path(__file__).resolve().parents[1] / "conftest.py"),
     }
     result = subprocess.run(
         [

@@ -23,10 +23,9 @@ from remote_store import (
     InvalidPath,
     NotFound,
     RemotePath,
-    StoreClosed,
     WriteContent,
 )
-from remote_store.backend_tools import iter_chunks
+from remote_store.backend_tools import Operation, OperationContext, iter_chunks
 
 __all__ = ["MemoryBackend"]
 
@@ -62,95 +61,84 @@ class MemoryBackend(Backend):
         """Every capability, ``ATOMIC_WRITE`` and ``ATOMIC_MOVE`` included."""
         return CapabilitySet.all()
 
-    def _check(self, operation: str) -> None:
+    def _begin(self, operation: Operation, path: str) -> OperationContext:
+        """The context of one call; raises ``StoreClosed`` once the backend is closed."""
+        context = self.context(operation, path)
         if self._closed:
-            raise StoreClosed("backend is closed", operation=operation, backend=self.type_name)
+            raise context.closed()
+        return context
 
     def is_file(self, path: str) -> bool:
         with self._lock:
-            self._check("is_file")
+            self._begin(Operation.IS_FILE, path)
             return path in self._files
 
     def is_folder(self, path: str) -> bool:
         with self._lock:
-            self._check("is_folder")
+            self._begin(Operation.IS_FOLDER, path)
             return path == "" or path in self._folders
 
     def write(self, path: str, content: WriteContent, *, overwrite: bool = False) -> None:
-        self._commit("write", path, content, overwrite)
+        self._commit(self._begin(Operation.WRITE, path), path, content, overwrite)
 
     def write_atomic(self, path: str, content: WriteContent, *, overwrite: bool = False) -> None:
-        self._commit("write_atomic", path, content, overwrite)
+        self._commit(self._begin(Operation.WRITE_ATOMIC, path), path, content, overwrite)
 
-    def _commit(self, operation: str, path: str, content: WriteContent, overwrite: bool) -> None:
-        self._check(operation)
-        chunks = iter_chunks(content, path=path, operation=operation, backend=self.type_name)
-        data = b"".join(bytes(chunk) for chunk in chunks)
+    def _commit(self, context: OperationContext, path: str, content: WriteContent, overwrite: bool) -> None:
+        data = b"".join(bytes(chunk) for chunk in iter_chunks(content, context=context))
         with self._lock:
-            self._check(operation)
-            self._check_target(operation, path, overwrite)
+            if self._closed:  # closed while the content was read
+                raise context.closed()
+            self._check_target(context, path, overwrite)
             self._files[path] = _Entry(data, datetime.now(timezone.utc))
             self._folders.update(_parents(path))
 
-    def _check_target(self, operation: str, path: str, overwrite: bool) -> None:
+    def _check_target(self, context: OperationContext, path: str, overwrite: bool) -> None:
         if path in self._folders:
-            raise InvalidPath(
-                "path is a folder, not a file", path=path, operation=operation, backend=self.type_name
-            )
+            raise context.error(InvalidPath, "path is a folder, not a file")
         for parent in _parents(path):
             if parent in self._files:
-                raise InvalidPath(
-                    "a parent of the path is a file", path=path, operation=operation, backend=self.type_name
-                )
+                raise context.error(InvalidPath, "a parent of the path is a file")
         if not overwrite and path in self._files:
-            raise AlreadyExists("file already exists", path=path, operation=operation, backend=self.type_name)
+            raise context.error(AlreadyExists, "file already exists")
 
-    def _entry(self, path: str, operation: str) -> _Entry:
-        self._check(operation)
+    def _entry(self, operation: Operation, path: str) -> _Entry:
+        context = self._begin(operation, path)
         entry = self._files.get(path)
         if entry is None:
-            raise NotFound("no such file", path=path, operation=operation, backend=self.type_name)
+            raise context.error(NotFound, "no such file")
         return entry
 
     def read(self, path: str) -> BinaryIO:
         with self._lock:
-            return io.BytesIO(self._entry(path, "read").data)
+            return io.BytesIO(self._entry(Operation.READ, path).data)
 
     def read_bytes(self, path: str) -> bytes:
         with self._lock:
-            return self._entry(path, "read_bytes").data
+            return self._entry(Operation.READ_BYTES, path).data
 
     def delete(self, path: str, *, missing_ok: bool = False) -> None:
         with self._lock:
-            self._check("delete")
+            context = self._begin(Operation.DELETE, path)
             if path in self._folders:
-                raise InvalidPath(
-                    "path is a folder; use delete_folder",
-                    path=path,
-                    operation="delete",
-                    backend=self.type_name,
-                )
+                raise context.error(InvalidPath, "path is a folder; use delete_folder")
             if self._files.pop(path, None) is None and not missing_ok:
-                raise NotFound("no such file", path=path, operation="delete", backend=self.type_name)
+                raise context.error(NotFound, "no such file")
 
     def delete_folder(self, path: str, *, recursive: bool = False, missing_ok: bool = False) -> None:
         with self._lock:
-            self._check("delete_folder")
+            context = self._begin(Operation.DELETE_FOLDER, path)
             if path in self._files:
-                raise InvalidPath(
-                    "path is a file; use delete", path=path, operation="delete_folder", backend=self.type_name
-                )
+                raise context.error(InvalidPath, "path is a file; use delete")
             if path not in self._folders:
                 if missing_ok:
                     return
-                raise NotFound("no such folder", path=path, operation="delete_folder", backend=self.type_name)
+                raise context.error(NotFound, "no such folder")
             prefix = path + "/"
             files = [key for key in self._files if key.startswith(prefix)]
             folders = [key for key in self._folders if key.startswith(prefix)]
             if (files or folders) and not recursive:
-                raise DirectoryNotEmpty(
-                    "folder is not empty", path=path, operation="delete_folder", backend=self.type_name
-                )
+                raise context.error(DirectoryNotEmpty, "folder is not empty")
             for key in files:
                 del self._files[key]
             self._folders.difference_update(folders)
@@ -158,16 +146,16 @@ class MemoryBackend(Backend):
 
     def move(self, src: str, dst: str, *, overwrite: bool = False) -> None:
         with self._lock:
-            entry = self._entry(src, "move")
-            self._check_target("move", dst, overwrite)
+            entry = self._entry(Operation.MOVE, src)
+            self._check_target(self.context(Operation.MOVE, dst), dst, overwrite)
             self._files[dst] = entry
             self._folders.update(_parents(dst))
             del self._files[src]
 
     def copy(self, src: str, dst: str, *, overwrite: bool = False) -> None:
         with self._lock:
-            entry = self._entry(src, "copy")
-            self._check_target("copy", dst, overwrite)
+            entry = self._entry(Operation.COPY, src)
+            self._check_target(self.context(Operation.COPY, dst), dst, overwrite)
             self._files[dst] = _Entry(entry.data, datetime.now(timezone.utc))
             self._folders.update(_parents(dst))
 
@@ -181,7 +169,7 @@ class MemoryBackend(Backend):
 
     def list_files(self, path: str, *, recursive: bool = False) -> Iterator[FileInfo]:
         with self._lock:
-            self._check("list_files")
+            self._begin(Operation.LIST_FILES, path)
             prefix = f"{path}/" if path else ""
             # A snapshot, so that callers may write while iterating.
             found = [
@@ -193,14 +181,14 @@ class MemoryBackend(Backend):
 
     def list_folders(self, path: str) -> Iterator[str]:
         with self._lock:
-            self._check("list_folders")
+            self._begin(Operation.LIST_FOLDERS, path)
             prefix = f"{path}/" if path else ""
             found = [key for key in self._folders if key.startswith(prefix) and "/" not in key[len(prefix) :]]
         yield from found
 
     def get_file_info(self, path: str) -> FileInfo:
         with self._lock:
-            return self._info(path, self._entry(path, "get_file_info"))
+            return self._info(path, self._entry(Operation.GET_FILE_INFO, path))
 
     def close(self) -> None:
         """Drop every file; later calls raise ``StoreClosed``."""

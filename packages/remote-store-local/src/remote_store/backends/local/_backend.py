@@ -23,12 +23,18 @@ from remote_store import (
     NotFound,
     RemotePath,
     RemoteStoreError,
-    StoreClosed,
     WriteContent,
 )
-from remote_store.backend_tools import DEFAULT_CHUNK_SIZE, canonical_path, check_content, iter_chunks
+from remote_store.backend_tools import (
+    DEFAULT_CHUNK_SIZE,
+    Operation,
+    OperationContext,
+    canonical_path,
+    check_content,
+    iter_chunks,
+)
 
-from ._call import BACKEND, Call, is_folder, is_regular
+from ._filetype import is_folder, is_regular, missing
 from ._listing import file_info, scan, walk_files
 from ._litter import remove_stale_temps
 from ._names import has_temp_segment, is_temp_name
@@ -103,12 +109,13 @@ class LocalBackend(Backend):
             root = os.fspath(root)
         if not isinstance(root, str):
             raise ConfigError(
-                f"option 'root' must be a str or os.PathLike[str], not {type(root).__name__}", backend=BACKEND
+                f"option 'root' must be a str or os.PathLike[str], not {type(root).__name__}",
+                backend=self.type_name,
             )
         if not root:
-            raise ConfigError("option 'root' must not be empty", backend=BACKEND)
+            raise ConfigError("option 'root' must not be empty", backend=self.type_name)
         if "\0" in root:
-            raise ConfigError("option 'root' must not contain a NUL character", backend=BACKEND)
+            raise ConfigError("option 'root' must not contain a NUL character", backend=self.type_name)
         self._root = os.path.abspath(root)
         self._closed = False
 
@@ -124,8 +131,8 @@ class LocalBackend(Backend):
 
     # -- resolving paths --------------------------------------------------------------------
 
-    def _call(self, path: str, operation: str, *, creating: bool = False) -> Call:
-        """Validate ``path`` and return the call context its errors carry.
+    def _begin(self, operation: Operation, path: str, *, creating: bool = False) -> OperationContext:
+        """Validate ``path`` and return the context of this call, which builds its errors.
 
         Raises:
             StoreClosed: the backend is closed.
@@ -133,112 +140,119 @@ class LocalBackend(Backend):
             NotFound: ``path`` names a temporary file (these never exist for users).
         """
         if self._closed:
-            raise StoreClosed("backend is closed", operation=operation, backend=BACKEND)
+            raise self.context(operation, path).closed()
         try:
             text = canonical_path(path)
         except InvalidPath as error:
-            error.operation = operation
-            error.backend = BACKEND
+            self.context(operation).claim(error)
             raise
-        call = Call(text, operation)
+        context = self.context(operation, text)
         if has_temp_segment(text):
             if creating:
-                raise call.error(InvalidPath, "name is reserved for temporary files of the local backend")
-            raise call.error(NotFound, "no such file or folder")
-        return call
+                raise context.error(InvalidPath, "name is reserved for temporary files of the local backend")
+            raise context.error(NotFound, "no such file or folder")
+        return context
 
-    def _place(self, call: Call) -> Place | None:
-        """The place of ``call.path``, links followed, or ``None`` if a folder on the way is missing.
+    def _place(self, context: OperationContext) -> Place | None:
+        """The place of ``context.path``, links followed, or ``None`` if a folder on the way is missing.
 
         Raises:
             PermissionDenied: the path resolves outside the root.
         """
-        return locate(call, self._root, call.path)
+        return locate(context, self._root)
 
     # -- queries ----------------------------------------------------------------------------
 
-    def _query(self, path: str, operation: str) -> tuple[str, os.stat_result | None]:
+    def _query(self, path: str, operation: Operation) -> tuple[str, os.stat_result | None]:
         try:
-            call = self._call(path, operation)
+            context = self._begin(operation, path)
         except NotFound:
             return path, None
-        place = self._place(call)
+        place = self._place(context)
+        text = context.path or ""
         if place is None:
-            return call.path, None
+            return text, None
         with place:
-            return call.path, place.stat
+            return text, place.stat
 
     def is_file(self, path: str) -> bool:
-        return is_regular(self._query(path, "is_file")[1])
+        return is_regular(self._query(path, Operation.IS_FILE)[1])
 
     def is_folder(self, path: str) -> bool:
         # The root is a folder even before the first write creates it.
-        text, result = self._query(path, "is_folder")
+        text, result = self._query(path, Operation.IS_FOLDER)
         return not text or is_folder(result)
 
     def exists(self, path: str) -> bool:
-        text, result = self._query(path, "exists")
+        text, result = self._query(path, Operation.EXISTS)
         return not text or is_regular(result) or is_folder(result)
 
     # -- writes -----------------------------------------------------------------------------
 
     def write(self, path: str, content: WriteContent, *, overwrite: bool = False) -> None:
-        self._write("write", path, content, overwrite=overwrite, durable=False)
+        self._write(Operation.WRITE, path, content, overwrite=overwrite, durable=False)
 
     def write_atomic(self, path: str, content: WriteContent, *, overwrite: bool = False) -> None:
-        self._write("write_atomic", path, content, overwrite=overwrite, durable=True)
+        self._write(Operation.WRITE_ATOMIC, path, content, overwrite=overwrite, durable=True)
 
     def _write(
-        self, operation: str, path: str, content: WriteContent, *, overwrite: bool, durable: bool
+        self, operation: Operation, path: str, content: WriteContent, *, overwrite: bool, durable: bool
     ) -> None:
-        call = self._call(path, operation, creating=True)
+        context = self._begin(operation, path, creating=True)
 
         def fill(stream: io.BufferedWriter) -> None:
-            for chunk in iter_chunks(content, path=call.path, operation=operation, backend=BACKEND):
+            for chunk in iter_chunks(content, context=context):
                 stream.write(chunk)
 
         # Before anything else: invalid content wins over an existing file (BACKEND-016).
-        check_content(content, call.path, operation=operation, backend=BACKEND)
-        self._create(call, fill, overwrite=overwrite, durable=durable)
+        check_content(content, context=context)
+        self._create(context, fill, overwrite=overwrite, durable=durable)
 
     def _create(
-        self, call: Call, fill: Callable[[io.BufferedWriter], None], *, overwrite: bool, durable: bool
+        self,
+        context: OperationContext,
+        fill: Callable[[io.BufferedWriter], None],
+        *,
+        overwrite: bool,
+        durable: bool,
     ) -> None:
         for _ in range(_FOLDER_ATTEMPTS):
-            place, created = locate_target(call, self._root)
+            place, created = locate_target(context, self._root)
             with place:
                 try:
                     # Fails early, before any content is consumed; publishing re-checks atomically.
-                    self._check_target(call, place, overwrite)
+                    self._check_target(context, place, overwrite)
                     # A create needs no name until it is linked into place: a crash leaves nothing.
-                    temp = open_temp(call, place, unnamed=not overwrite)
+                    temp = open_temp(context, place, unnamed=not overwrite)
                     if temp is not None:
-                        publish(call, place, temp, fill, overwrite=overwrite, durable=durable)
+                        publish(context, place, temp, fill, overwrite=overwrite, durable=durable)
                         return
                 except BaseException:
                     remove_folders(created)
                     raise
-        raise call.error(NotFound, "its folder was removed while the file was being created")
+        raise context.error(NotFound, "its folder was removed while the file was being created")
 
-    def _check_target(self, call: Call, place: Place, overwrite: bool) -> None:
+    def _check_target(self, context: OperationContext, place: Place, overwrite: bool) -> None:
         if place.is_root or is_folder(place.stat):
-            raise call.error(InvalidPath, "path is a folder, not a file")
+            raise context.error(InvalidPath, "path is a folder, not a file")
         if not overwrite and place.stat is not None:
-            raise call.error(AlreadyExists, "file already exists")
+            raise context.error(AlreadyExists, "file already exists")
 
     # -- reads ------------------------------------------------------------------------------
 
     def read(self, path: str) -> BinaryIO:
-        return self._open(self._call(path, "read"))
+        return self._open(self._begin(Operation.READ, path))
 
-    def _open(self, call: Call) -> BinaryIO:
-        fd, _, where = self._open_file(call, blocking=True)
+    def _open(self, context: OperationContext) -> BinaryIO:
+        fd, _, where = self._open_file(context, blocking=True)
         # ``name`` is the file's location on disk, as for a file opened by path (LOCAL-011).
         location = os.path.join(self._root, *where)
         return open(location, "rb", opener=lambda _location, _flags: fd)  # the caller closes it
 
-    def _open_file(self, call: Call, *, blocking: bool = False) -> tuple[int, os.stat_result, list[str]]:
-        """An open descriptor of the regular file at ``call.path``, and where it is on disk.
+    def _open_file(
+        self, context: OperationContext, *, blocking: bool = False
+    ) -> tuple[int, os.stat_result, list[str]]:
+        """An open descriptor of the regular file at ``context.path``, and where it is on disk.
 
         Raises:
             NotFound: nothing, a folder or a special file is there.
@@ -248,29 +262,29 @@ class LocalBackend(Backend):
         # The last segment is opened without following a link (one system call when it is a
         # plain file); only when it is a link is it resolved, and what it leads to opened.
         for follow in (False, True):
-            place = locate(call, self._root, call.path, follow=follow)
+            place = locate(context, self._root, follow=follow)
             if place is None:
-                raise call.missing()
+                raise missing(context)
             with place:
                 if place.is_root or is_folder(place.stat):
-                    raise call.error(NotFound, "path is a folder, not a file")
+                    raise context.error(NotFound, "path is a folder, not a file")
                 try:
                     fd, result = _open_regular(place, blocking=blocking)
                     return fd, result, place.segments
                 except IsADirectoryError as error:
-                    raise call.error(NotFound, "path is a folder, not a file") from error
+                    raise context.error(NotFound, "path is a folder, not a file") from error
                 except OSError as error:
                     if follow or error.errno not in (errno.ELOOP, errno.EMLINK):
-                        raise call.os_error(error) from error
-        raise call.error(NotFound, "no such file")  # pragma: no cover - the loop returns or raises
+                        raise context.os_error(error) from error
+        raise context.error(NotFound, "no such file")  # pragma: no cover - the loop returns or raises
 
     def read_bytes(self, path: str) -> bytes:
-        call = self._call(path, "read_bytes")
-        fd, result, _ = self._open_file(call)
+        context = self._begin(Operation.READ_BYTES, path)
+        fd, result, _ = self._open_file(context)
         try:
             return _read_all(fd, result.st_size)
         except OSError as error:
-            raise call.os_error(error) from error
+            raise context.os_error(error) from error
         finally:
             os.close(fd)
 
@@ -278,67 +292,67 @@ class LocalBackend(Backend):
 
     def delete(self, path: str, *, missing_ok: bool = False) -> None:
         try:
-            call = self._call(path, "delete")
+            context = self._begin(Operation.DELETE, path)
         except NotFound:
             if missing_ok:
                 return
             raise
-        place = self._place(call)
+        place = self._place(context)
         if place is None:
             if missing_ok:
                 return
-            raise call.missing()
+            raise missing(context)
         with place:
             if place.is_root or is_folder(place.stat):
-                raise call.error(InvalidPath, "path is a folder; use delete_folder")
+                raise context.error(InvalidPath, "path is a folder; use delete_folder")
             if not is_regular(place.stat):
                 if missing_ok:
                     return
-                raise call.error(NotFound, "no such file")
+                raise context.error(NotFound, "no such file")
             try:
                 os.unlink(place.entry(), dir_fd=place.folder)
             except OSError as error:
                 if error.errno in (errno.ENOENT, errno.ENOTDIR) and missing_ok:
                     return
                 if is_folder(lstat_at(place.folder, place.entry())):
-                    raise call.error(InvalidPath, "path is a folder; use delete_folder") from error
-                raise call.os_error(error) from error
+                    raise context.error(InvalidPath, "path is a folder; use delete_folder") from error
+                raise context.os_error(error) from error
 
     def delete_folder(self, path: str, *, recursive: bool = False, missing_ok: bool = False) -> None:
         try:
-            call = self._call(path, "delete_folder")
+            context = self._begin(Operation.DELETE_FOLDER, path)
         except NotFound:
             if missing_ok:
                 return
             raise
-        place = self._place(call)
+        place = self._place(context)
         if place is None:
             if missing_ok:
                 return
-            raise call.missing()
+            raise missing(context)
         with place:
             if place.is_root:
-                raise call.error(InvalidPath, "refusing to delete the backend root")
+                raise context.error(InvalidPath, "refusing to delete the backend root")
             if place.stat is not None and not is_folder(place.stat):
-                raise call.error(InvalidPath, "path is a file, not a folder; use delete")
+                raise context.error(InvalidPath, "path is a file, not a folder; use delete")
             if place.stat is None:
                 if missing_ok:
                     return
-                raise call.error(NotFound, "no such folder")
+                raise context.error(NotFound, "no such folder")
             try:
                 if recursive:
                     _remove_tree(place.folder, place.entry())
                 else:
-                    self._remove_empty(call, place)
+                    self._remove_empty(context, place)
             except RemoteStoreError:
                 raise
             except FileNotFoundError as error:
                 if not missing_ok:
-                    raise call.error(NotFound, "no such folder") from error
+                    raise context.error(NotFound, "no such folder") from error
             except OSError as error:
-                raise call.os_error(error) from error
+                raise context.os_error(error) from error
 
-    def _remove_empty(self, call: Call, place: Place) -> None:
+    def _remove_empty(self, context: OperationContext, place: Place) -> None:
         # Leftover temporary files (from a writer killed mid-write) must not make a folder that
         # lists as empty undeletable; anything else means "not empty", and nothing is deleted.
         fd = os.open(place.entry(), DIR_FLAGS, dir_fd=place.folder)
@@ -347,7 +361,7 @@ class LocalBackend(Backend):
             with os.scandir(fd) as entries:
                 for entry in entries:
                     if not is_temp_name(entry.name):
-                        raise call.error(DirectoryNotEmpty, "folder is not empty")
+                        raise context.error(DirectoryNotEmpty, "folder is not empty")
                     temps.append(entry.name)
             for temp in temps:
                 discard(fd, temp)
@@ -358,8 +372,8 @@ class LocalBackend(Backend):
     # -- move and copy ----------------------------------------------------------------------
 
     def move(self, src: str, dst: str, *, overwrite: bool = False) -> None:
-        source = self._call(src, "move")
-        target = self._call(dst, "move", creating=True)
+        source = self._begin(Operation.MOVE, src)
+        target = self._begin(Operation.MOVE, dst, creating=True)
         origin = self._place(source)
         if origin is None:
             raise source.error(NotFound, "no such file")
@@ -375,7 +389,9 @@ class LocalBackend(Backend):
                     remove_folders(created)
                     raise
 
-    def _rename(self, source: Call, origin: Place, target: Call, place: Place, overwrite: bool) -> None:
+    def _rename(
+        self, source: OperationContext, origin: Place, target: OperationContext, place: Place, overwrite: bool
+    ) -> None:
         try:
             if overwrite:
                 os.replace(origin.entry(), place.entry(), src_dir_fd=origin.folder, dst_dir_fd=place.folder)
@@ -388,7 +404,7 @@ class LocalBackend(Backend):
         except OSError as error:
             raise target.os_error(error) from error
 
-    def _unlink_moved(self, source: Call, origin: Place, place: Place) -> None:
+    def _unlink_moved(self, source: OperationContext, origin: Place, place: Place) -> None:
         try:
             os.unlink(origin.entry(), dir_fd=origin.folder)
         except FileNotFoundError as error:
@@ -400,8 +416,8 @@ class LocalBackend(Backend):
             raise source.os_error(error) from error
 
     def copy(self, src: str, dst: str, *, overwrite: bool = False) -> None:
-        source = self._call(src, "copy")
-        target = self._call(dst, "copy", creating=True)
+        source = self._begin(Operation.COPY, src)
+        target = self._begin(Operation.COPY, dst, creating=True)
         with self._open(source) as reader:
 
             def fill(stream: io.BufferedWriter) -> None:
@@ -420,52 +436,54 @@ class LocalBackend(Backend):
 
     def list_files(self, path: str, *, recursive: bool = False) -> Iterator[FileInfo]:
         try:
-            call = self._call(path, "list_files")
+            context = self._begin(Operation.LIST_FILES, path)
         except NotFound:
             return
-        yield from walk_files(self._root, call.path, "list_files", recursive=recursive)
+        yield from walk_files(context, self._root, recursive=recursive)
 
     def list_folders(self, path: str) -> Iterator[str]:
         try:
-            call = self._call(path, "list_folders")
+            context = self._begin(Operation.LIST_FOLDERS, path)
         except NotFound:
             return
-        segments = call.path.split("/") if call.path else []
-        for entry in scan(self._root, segments, call.path, "list_folders", follow=True):
+        segments = context.path.split("/") if context.path else []
+        for entry in scan(context, self._root, segments, follow=True):
             if entry.is_folder:
                 yield entry.path
 
     def get_file_info(self, path: str) -> FileInfo:
-        call = self._call(path, "get_file_info")
-        place = self._place(call)
+        context = self._begin(Operation.GET_FILE_INFO, path)
+        place = self._place(context)
         result = None
         if place is not None:
             with place:
                 result = None if place.is_root else place.stat
         if result is None or not is_regular(result):
-            raise call.error(
+            raise context.error(
                 NotFound, "path is a folder, not a file" if is_folder(result) else "no such file"
             )
-        return file_info(call.path, result)
+        return file_info(context.path or "", result)
 
     def get_folder_info(self, path: str) -> FolderInfo:
-        call = self._call(path, "get_folder_info")
-        if call.path:
-            place = self._place(call)
+        context = self._begin(Operation.GET_FOLDER_INFO, path)
+        if context.path:
+            place = self._place(context)
             if place is None:
-                raise call.missing()
+                raise missing(context)
             with place:
                 if not (place.is_root or is_folder(place.stat)):
-                    raise call.error(NotFound, "no such folder")
+                    raise context.error(NotFound, "no such folder")
         count = 0
         total = 0
         newest: datetime | None = None
-        for info in walk_files(self._root, call.path, "get_folder_info", recursive=True):
+        for info in walk_files(context, self._root, recursive=True):
             count += 1
             total += info.size
             if newest is None or info.modified_at > newest:
                 newest = info.modified_at
-        return FolderInfo(path=RemotePath(call.path), file_count=count, total_size=total, modified_at=newest)
+        return FolderInfo(
+            path=RemotePath(context.path or ""), file_count=count, total_size=total, modified_at=newest
+        )
 
     # -- housekeeping -----------------------------------------------------------------------
 
@@ -487,9 +505,9 @@ class LocalBackend(Backend):
         if isinstance(older_than, bool) or not isinstance(older_than, (int, float)) or not older_than >= 0:
             raise ConfigError(
                 f"option 'older_than' must be a non-negative number of seconds, not {older_than!r}",
-                backend=BACKEND,
+                backend=self.type_name,
             )
-        return remove_stale_temps(self._call("", "remove_temp_files"), self._root, float(older_than))
+        return remove_stale_temps(self._begin(Operation.REMOVE_TEMP_FILES, ""), self._root, float(older_than))
 
     # -- lifecycle --------------------------------------------------------------------------
 

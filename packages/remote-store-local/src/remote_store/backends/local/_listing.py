@@ -9,8 +9,9 @@ from datetime import datetime, timezone
 from typing import NamedTuple
 
 from remote_store import FileInfo, PermissionDenied, RemotePath
+from remote_store.backend_tools import OperationContext
 
-from ._call import MISSING_ERRNOS, Call, is_folder
+from ._filetype import MISSING_ERRNOS, is_folder
 from ._names import is_reportable_name
 from ._tree import locate, open_folder
 
@@ -43,10 +44,11 @@ def file_info(path: str, result: os.stat_result) -> FileInfo:
     )
 
 
-def _classify_link(root: str, path: str, segments: list[str], operation: str) -> Entry | None:
+def _classify_link(context: OperationContext, root: str, segments: list[str]) -> Entry | None:
     # A link leading out of the sandbox is not ours to show, not even its size.
+    path = context.path or ""
     try:
-        place = locate(Call(path, operation), root, "/".join(segments))
+        place = locate(context, root, "/".join(segments))
     except PermissionDenied:
         return None
     if place is None:
@@ -60,11 +62,12 @@ def _classify_link(root: str, path: str, segments: list[str], operation: str) ->
 
 
 def _classify(
-    root: str, entry: os.DirEntry[str], folder: str, where: list[str], operation: str
+    context: OperationContext, root: str, entry: os.DirEntry[str], where: list[str]
 ) -> Entry | None:
     name = entry.name
     if not is_reportable_name(name):
         return None
+    folder = context.path
     path = f"{folder}/{name}" if folder else name
     try:
         if entry.is_dir(follow_symlinks=False):
@@ -73,16 +76,16 @@ def _classify(
             result = entry.stat(follow_symlinks=False)
             return Entry(path, None, False, False, result) if stat.S_ISREG(result.st_mode) else None
         if entry.is_symlink():
-            return _classify_link(root, path, [*where, name], operation)
+            return _classify_link(context.at(path), root, [*where, name])
     except OSError as error:
         if error.errno in MISSING_ERRNOS:
             return None  # removed while we listed
-        raise Call(path, operation).os_error(error) from error
+        raise context.os_error(error, path=path) from error
     return None  # FIFOs, sockets, devices: not files of a store
 
 
-def scan(root: str, segments: list[str], folder: str, operation: str, *, follow: bool) -> Iterator[Entry]:
-    """Lazily yield the reportable entries of the folder at ``segments`` (backend path ``folder``).
+def scan(context: OperationContext, root: str, segments: list[str], *, follow: bool) -> Iterator[Entry]:
+    """Lazily yield the reportable entries of the folder at ``segments`` (backend path ``context.path``).
 
     With ``follow``, a link at ``segments`` is followed (a folder the caller named); without,
     a link there yields nothing (a subfolder of a recursive walk swapped for a link). Temporary
@@ -93,8 +96,7 @@ def scan(root: str, segments: list[str], folder: str, operation: str, *, follow:
         PermissionDenied: (``follow``) the folder itself lies outside the root through a link.
         RemoteStoreError: an OS failure other than a missing folder, mapped.
     """
-    call = Call(folder, operation)
-    place = locate(call, root, "/".join(segments), follow=follow)
+    place = locate(context, root, "/".join(segments), follow=follow)
     if place is None:
         return
     with place:
@@ -103,25 +105,23 @@ def scan(root: str, segments: list[str], folder: str, operation: str, *, follow:
         try:
             fd = open_folder(place)
         except OSError as error:
-            raise call.os_error(error) from error
+            raise context.os_error(error) from error
         where = place.segments
     if fd is None:
         return
     try:
-        yield from _entries(root, call, fd, where, folder, operation)
+        yield from _entries(context, root, fd, where)
     finally:
         os.close(fd)
 
 
-def _entries(
-    root: str, call: Call, fd: int, where: list[str], folder: str, operation: str
-) -> Iterator[Entry]:
+def _entries(context: OperationContext, root: str, fd: int, where: list[str]) -> Iterator[Entry]:
     try:
         iterator = os.scandir(fd)
     except OSError as error:
         if error.errno in MISSING_ERRNOS:
             return
-        raise call.os_error(error) from error
+        raise context.os_error(error) from error
     with iterator:
         while True:
             try:
@@ -131,23 +131,24 @@ def _entries(
             except OSError as error:
                 if error.errno in MISSING_ERRNOS:
                     return  # the folder was removed while we listed it
-                raise call.os_error(error) from error
-            found = _classify(root, entry, folder, where, operation)
+                raise context.os_error(error) from error
+            found = _classify(context, root, entry, where)
             if found is not None:
                 yield found
 
 
-def walk_files(root: str, folder: str, operation: str, *, recursive: bool) -> Iterator[FileInfo]:
-    """Lazily yield the files in ``folder`` (and below it with ``recursive``).
+def walk_files(context: OperationContext, root: str, *, recursive: bool) -> Iterator[FileInfo]:
+    """Lazily yield the files in the folder ``context.path`` (and below it with ``recursive``).
 
     Only subfolder locations wait on the stack, never their contents, and only one folder is
     open at a time. Links to folders are not descended into: that keeps the walk finite (no
     cycles) and reports each file once, under its real folder.
     """
+    folder = context.path or ""
     stack = [(folder.split("/") if folder else [], folder, True)]
     while stack:
         segments, current, follow = stack.pop()
-        for entry in scan(root, segments, current, operation, follow=follow):
+        for entry in scan(context.at(current), root, segments, follow=follow):
             if entry.stat is not None:
                 yield file_info(entry.path, entry.stat)
             elif recursive and not entry.is_link and entry.segments is not None:

@@ -6,14 +6,16 @@ import contextlib
 import os
 import time
 
-from ._call import MISSING_ERRNOS, Call
+from remote_store.backend_tools import OperationContext
+
+from ._filetype import MISSING_ERRNOS
 from ._names import is_temp_name
 from ._tree import locate, open_folder
 
 __all__ = ["remove_stale_temps"]
 
 
-def remove_stale_temps(call: Call, root: str, older_than: float) -> int:
+def remove_stale_temps(context: OperationContext, root: str, older_than: float) -> int:
     """Remove the temporary files below ``root`` last modified more than ``older_than`` s ago.
 
     Walks every folder without following links (one folder open at a time, as listings do) and
@@ -28,21 +30,21 @@ def remove_stale_temps(call: Call, root: str, older_than: float) -> int:
     stack: list[str] = [""]
     while stack:
         folder = stack.pop()
-        place = locate(call, root, folder, follow=False)
+        place = locate(context, root, folder, follow=False)
         if place is None:
             continue
         with place:
             try:
                 fd = open_folder(place)
             except OSError as error:
-                raise call.os_error(error) from error
+                raise context.os_error(error) from error
         if fd is None:
             continue  # removed, or swapped for a link, meanwhile
         try:
             removed += _sweep_folder(fd, folder, cutoff, stack)
         except OSError as error:
             if error.errno not in MISSING_ERRNOS:
-                raise call.os_error(error) from error
+                raise context.os_error(error) from error
         finally:
             os.close(fd)
     return removed

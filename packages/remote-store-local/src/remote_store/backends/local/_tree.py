@@ -10,7 +10,7 @@ what was checked is what is acted on.
 
 The root itself is trusted configuration: entries directly in it are named by path
 (``<root>/<name>``, the kernel following links in the root's own path only), which saves
-opening the root on every call.
+opening the root on every context.
 """
 
 from __future__ import annotations
@@ -21,8 +21,9 @@ import stat
 from types import TracebackType
 
 from remote_store import ConfigError, InvalidPath, NotFound, PermissionDenied
+from remote_store.backend_tools import OperationContext
 
-from ._call import MISSING_ERRNOS, Call
+from ._filetype import MISSING_ERRNOS
 
 __all__ = [
     "DIR_FLAGS",
@@ -53,7 +54,7 @@ NOT_A_FOLDER = frozenset({errno.ELOOP, errno.ENOTDIR, errno.EMLINK})
 """What open(2) with ``DIR_FLAGS`` gives when the entry is a link or a file (FreeBSD: EMLINK for a link)."""
 
 Created = list[tuple["int | None", str]]
-"""Folders made by one call, outermost first: ``(folder descriptor or None, entry)``."""
+"""Folders made by one context, outermost first: ``(folder descriptor or None, entry)``."""
 
 
 class Place:
@@ -148,9 +149,14 @@ def open_folder(place: Place) -> int | None:
 
 
 def locate(
-    call: Call, root: str, path: str, *, follow: bool = True, created: Created | None = None
+    context: OperationContext,
+    root: str,
+    path: str | None = None,
+    *,
+    follow: bool = True,
+    created: Created | None = None,
 ) -> Place | None:
-    """Walk the canonical backend ``path`` from ``root`` and return its place, or ``None``.
+    """Walk the canonical backend ``path`` (default: ``context.path``) from ``root``; its place or ``None``.
 
     Links on the way are resolved (LOCAL-019); with ``follow`` the last segment is too, and
     the place's ``stat`` tells what is there. ``None`` means a folder on the way is missing or
@@ -163,12 +169,14 @@ def locate(
         ConfigError: (``created`` given) the root is not a folder or lies below a file.
         RemoteStoreError: any other OS failure, mapped.
     """
+    if path is None:
+        path = context.path or ""
     fds: list[int] = []
     try:
         try:
-            place = _walk(call, root, fds, path.split("/") if path else [], follow, created)
+            place = _walk(context, root, fds, path.split("/") if path else [], follow, created)
         except OSError as error:
-            raise call.os_error(error) from error
+            raise context.os_error(error) from error
     except BaseException:
         if created is not None:
             remove_folders(created)  # while their parents' descriptors are still open
@@ -179,16 +187,16 @@ def locate(
     return place
 
 
-def locate_target(call: Call, root: str) -> tuple[Place, Created]:
-    """The place of ``call.path`` for a new file, its missing folders made, and those folders.
+def locate_target(context: OperationContext, root: str) -> tuple[Place, Created]:
+    """The place of ``context.path`` for a new file, its missing folders made, and those folders.
 
     The caller removes the folders with ``remove_folders`` if its write fails, before closing
     the place. Raises as ``locate`` with ``created``.
     """
     created: Created = []
-    place = locate(call, root, call.path, created=created)
+    place = locate(context, root, created=created)
     if place is None:  # pragma: no cover - with ``created``, what is missing is made instead
-        raise call.error(NotFound, "no such folder")
+        raise context.error(NotFound, "no such folder")
     return place, created
 
 
@@ -197,13 +205,11 @@ def _close_all(fds: list[int]) -> None:
         os.close(fd)
 
 
-def _root_not_a_folder(call: Call, root: str) -> ConfigError:
-    return call.error(  # type: ignore[return-value]
-        ConfigError, f"the backend root {root!r} is not a folder (or lies below a file)"
-    )
+def _root_not_a_folder(context: OperationContext, root: str) -> ConfigError:
+    return context.error(ConfigError, f"the backend root {root!r} is not a folder (or lies below a file)")
 
 
-def _make_root(call: Call, root: str, created: Created) -> None:
+def _make_root(context: OperationContext, root: str, created: Created) -> None:
     """Make the root and its missing ancestors (by path: the root is trusted configuration).
 
     Raises:
@@ -224,7 +230,7 @@ def _make_root(call: Call, root: str, created: Created) -> None:
         except NotADirectoryError:
             is_dir = False
         if not is_dir:
-            raise _root_not_a_folder(call, root)
+            raise _root_not_a_folder(context, root)
         break
     for folder in reversed(missing):
         try:
@@ -232,17 +238,17 @@ def _make_root(call: Call, root: str, created: Created) -> None:
         except FileExistsError:
             continue  # made by a concurrent writer meanwhile
         except NotADirectoryError as error:
-            raise _root_not_a_folder(call, root) from error
+            raise _root_not_a_folder(context, root) from error
         created.append((None, folder))
 
 
-def _outside(call: Call) -> PermissionDenied:
-    return call.error(  # type: ignore[return-value]
-        PermissionDenied, "path leads outside the backend root through a symbolic link"
-    )
+def _outside(context: OperationContext) -> PermissionDenied:
+    return context.error(PermissionDenied, "path leads outside the backend root through a symbolic link")
 
 
-def _link_segments(call: Call, root: str, folder: int | None, entry: str, walked: list[str]) -> list[str]:
+def _link_segments(
+    context: OperationContext, root: str, folder: int | None, entry: str, walked: list[str]
+) -> list[str]:
     """The segments below the real root that the link ``entry`` (in ``walked``) points to.
 
     Raises:
@@ -258,13 +264,13 @@ def _link_segments(call: Call, root: str, folder: int | None, entry: str, walked
             return []
         prefix = real_root.rstrip(os.sep) + os.sep
         if not real.startswith(prefix):
-            raise _outside(call)
+            raise _outside(context)
         return real[len(prefix) :].split(os.sep)
     segments = list(walked)
     for part in target.split("/"):
         if part == "..":
             if not segments:
-                raise _outside(call)
+                raise _outside(context)
             segments.pop()
         elif part and part != ".":
             segments.append(part)
@@ -272,7 +278,12 @@ def _link_segments(call: Call, root: str, folder: int | None, entry: str, walked
 
 
 def _walk(
-    call: Call, root: str, fds: list[int], todo: list[str], follow: bool, created: Created | None
+    context: OperationContext,
+    root: str,
+    fds: list[int],
+    todo: list[str],
+    follow: bool,
+    created: Created | None,
 ) -> Place | None:
     walked: list[str] = []
     folder: int | None = None
@@ -290,7 +301,7 @@ def _walk(
             result = lstat_at(folder, entry)
             if result is None and folder is None and created is not None:
                 # Something is to be made in the root: the root must exist first (LOCAL-003).
-                _make_root(call, root, created)
+                _make_root(context, root, created)
             if result is not None and stat.S_ISLNK(result.st_mode):
                 links += 1
                 if links > _MAX_LINKS:
@@ -298,14 +309,14 @@ def _walk(
                         raise OSError(errno.ELOOP, "too many levels of symbolic links")
                     return None
                 # Start again from the root, with the target's segments in place of the link.
-                todo = _link_segments(call, root, folder, entry, walked) + todo[index + 1 :]
+                todo = _link_segments(context, root, folder, entry, walked) + todo[index + 1 :]
                 index = 0
                 walked = []
                 folder = None
                 continue
             if last:
                 return Place(root, fds, folder, name, [*walked, name], result)
-            sub = _enter(call, folder, entry, result, created)
+            sub = _enter(context, folder, entry, result, created)
             if sub is None:
                 return None
         fds.append(sub)
@@ -340,7 +351,11 @@ def _open_folder_at(folder: int | None, entry: str, flags: int = DIR_FLAGS) -> i
 
 
 def _enter(
-    call: Call, folder: int | None, entry: str, result: os.stat_result | None, created: Created | None
+    context: OperationContext,
+    folder: int | None,
+    entry: str,
+    result: os.stat_result | None,
+    created: Created | None,
 ) -> int | None:
     """Open the folder ``entry`` in ``folder`` (making it, with ``created``), or ``None``."""
     if result is None:
@@ -355,7 +370,7 @@ def _enter(
     elif not stat.S_ISDIR(result.st_mode):
         if created is None:
             return None
-        raise call.error(InvalidPath, "a parent of the path is a file, not a folder")
+        raise context.error(InvalidPath, "a parent of the path is a file, not a folder")
     try:
         return os.open(entry, DIR_FLAGS, dir_fd=folder)
     except OSError as error:
@@ -364,4 +379,4 @@ def _enter(
         # Swapped for a link or a file, or removed, since the lstat: treat it as not there.
         if created is None:
             return None
-        raise call.error(InvalidPath, "a parent of the path changed while it was walked") from error
+        raise context.error(InvalidPath, "a parent of the path changed while it was walked") from error

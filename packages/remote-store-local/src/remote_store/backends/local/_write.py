@@ -19,8 +19,8 @@ import stat
 from collections.abc import Callable
 
 from remote_store import AlreadyExists, InvalidPath, RemoteStoreError
+from remote_store.backend_tools import OperationContext
 
-from ._call import Call
 from ._names import new_temp_name
 from ._tree import ROOT_FLAGS, Place
 
@@ -52,7 +52,9 @@ def discard(folder: int | None, entry: str) -> None:
         os.unlink(entry, dir_fd=folder)
 
 
-def open_temp(call: Call, place: Place, *, unnamed: bool = False) -> tuple[int, str | None] | None:
+def open_temp(
+    context: OperationContext, place: Place, *, unnamed: bool = False
+) -> tuple[int, str | None] | None:
     """A new temporary file in the folder of ``place``: its open descriptor and entry.
 
     With ``unnamed``, where the system can (Linux ``O_TMPFILE``), the file has no name at all
@@ -70,7 +72,7 @@ def open_temp(call: Call, place: Place, *, unnamed: bool = False) -> tuple[int, 
             return None
         except OSError as error:
             if error.errno not in _NO_TMPFILE:
-                raise call.os_error(error) from error
+                raise context.os_error(error) from error
     for _ in range(_TEMP_NAME_ATTEMPTS):
         entry = place.entry(new_temp_name())
         try:
@@ -80,21 +82,23 @@ def open_temp(call: Call, place: Place, *, unnamed: bool = False) -> tuple[int, 
         except FileNotFoundError:
             return None
         except OSError as error:
-            raise call.os_error(error) from error
-    raise call.os_error(FileExistsError(errno.EEXIST, "no free temporary file name"))
+            raise context.os_error(error) from error
+    raise context.os_error(FileExistsError(errno.EEXIST, "no free temporary file name"))
 
 
-def _taken(call: Call, target: Place) -> RemoteStoreError:
+def _taken(context: OperationContext, target: Place) -> RemoteStoreError:
     try:
         is_folder = stat.S_ISDIR(os.stat(target.entry(), dir_fd=target.folder, follow_symlinks=False).st_mode)
     except OSError:
         is_folder = False
     if is_folder:
-        return call.error(InvalidPath, "path is a folder, not a file")
-    return call.error(AlreadyExists, "file already exists")
+        return context.error(InvalidPath, "path is a folder, not a file")
+    return context.error(AlreadyExists, "file already exists")
 
 
-def _link(call: Call, source: str, source_folder: int | None, target: Place, *, follow: bool) -> bool:
+def _link(
+    context: OperationContext, source: str, source_folder: int | None, target: Place, *, follow: bool
+) -> bool:
     """``link(2)`` ``source`` (in ``source_folder``) to ``target``; ``False`` where there are no hard links.
 
     Raises:
@@ -107,7 +111,7 @@ def _link(call: Call, source: str, source_folder: int | None, target: Place, *, 
             source, target.entry(), src_dir_fd=source_folder, dst_dir_fd=target.folder, follow_symlinks=follow
         )
     except FileExistsError as error:
-        raise _taken(call, target) from error
+        raise _taken(context, target) from error
     except OSError as error:
         if error.errno not in _NO_HARD_LINKS:
             raise
@@ -115,7 +119,7 @@ def _link(call: Call, source: str, source_folder: int | None, target: Place, *, 
     return True
 
 
-def name_new(call: Call, source: tuple[int | None, str], target: Place) -> bool:
+def name_new(context: OperationContext, source: tuple[int | None, str], target: Place) -> bool:
     """Give the file ``source`` (folder, entry) the new name ``target``, failing if it exists.
 
     Uses ``link(2)``, so of concurrent callers exactly one wins. Returns ``True`` when ``source``
@@ -127,14 +131,14 @@ def name_new(call: Call, source: tuple[int | None, str], target: Place) -> bool:
         InvalidPath: a folder exists at ``target``.
         OSError: any other failure, for the caller to map.
     """
-    if _link(call, source[1], source[0], target, follow=False):
+    if _link(context, source[1], source[0], target, follow=False):
         return True
     # No hard links here: reserve the name with an exclusive create (still one winner), then
     # rename over the placeholder. Readers may briefly see an empty file at ``target``.
     try:
         fd = os.open(target.entry(), _OPEN_NEW, 0o666, dir_fd=target.folder)
     except FileExistsError as error:
-        raise _taken(call, target) from error
+        raise _taken(context, target) from error
     os.close(fd)
     try:
         os.replace(source[1], target.entry(), src_dir_fd=source[0], dst_dir_fd=target.folder)
@@ -158,7 +162,7 @@ def _sync_folder(place: Place) -> None:
             os.close(fd)
 
 
-def _link_unnamed(call: Call, target: Place, fd: int, *, durable: bool) -> str | None:
+def _link_unnamed(context: OperationContext, target: Place, fd: int, *, durable: bool) -> str | None:
     """Give the unnamed file ``fd`` the name ``target``; ``None`` once done.
 
     Where the file system refuses hard links after all, the content is copied into a named
@@ -172,9 +176,9 @@ def _link_unnamed(call: Call, target: Place, fd: int, *, durable: bool) -> str |
     # linkat(2) with AT_SYMLINK_FOLLOW; a descriptor argument makes Python call linkat rather
     # than link(2), which would not follow the /proc link (the path is absolute: the descriptor
     # itself is ignored).
-    if _link(call, f"/proc/self/fd/{fd}", fd, target, follow=True):
+    if _link(context, f"/proc/self/fd/{fd}", fd, target, follow=True):
         return None
-    named = open_temp(call, target)
+    named = open_temp(context, target)
     if named is None:
         raise FileNotFoundError(errno.ENOENT, "the folder was removed meanwhile")
     copy_fd, entry = named
@@ -193,7 +197,7 @@ def _link_unnamed(call: Call, target: Place, fd: int, *, durable: bool) -> str |
 
 
 def publish(
-    call: Call,
+    context: OperationContext,
     target: Place,
     temp: tuple[int, str | None],
     fill: Callable[[io.BufferedWriter], None],
@@ -222,11 +226,11 @@ def publish(
                     stream.flush()
                     os.fsync(fd)
             if entry is None:
-                entry = _link_unnamed(call, target, fd, durable=durable)
+                entry = _link_unnamed(context, target, fd, durable=durable)
             if entry is not None:
                 if overwrite:
                     os.replace(entry, target.entry(), src_dir_fd=target.folder, dst_dir_fd=target.folder)
-                elif name_new(call, (target.folder, entry), target):
+                elif name_new(context, (target.folder, entry), target):
                     discard(target.folder, entry)
                 entry = None
             if durable:
@@ -234,7 +238,7 @@ def publish(
         except RemoteStoreError:
             raise
         except OSError as error:
-            raise call.os_error(error) from error
+            raise context.os_error(error) from error
     finally:
         os.close(fd)
         if entry is not None:
