@@ -70,6 +70,31 @@ class SyncReader:
         """``await reader.read(size)``; ``None`` reads everything, as for a file."""
         return _run(self._reader.read(-1 if size is None else size))
 
+    def readline(self, size: int | None = -1, /) -> bytes:
+        """``await reader.readline(size)``."""
+        return _run(self._reader.readline(-1 if size is None else size))
+
+    def readinto(self, buffer: bytearray | memoryview) -> int:
+        """``await reader.readinto(buffer)``."""
+        return _run(self._reader.readinto(buffer))
+
+    def seekable(self) -> bool:
+        """``reader.seekable()``."""
+        return self._reader.seekable()
+
+    def seek(self, offset: int, whence: int = 0) -> int:
+        """``await reader.seek(offset, whence)``."""
+        return _run(self._reader.seek(offset, whence))
+
+    def tell(self) -> int:
+        """``await reader.tell()``."""
+        return _run(self._reader.tell())
+
+    def __iter__(self) -> Iterator[bytes]:
+        """The lines, as a file's iteration gives them."""
+        while line := self.readline():
+            yield line
+
     def close(self) -> None:
         """``await reader.close()``."""
         _run(self._reader.close())

@@ -306,3 +306,58 @@ def test_a_reader_of_one_store_is_content_for_another() -> None:
             assert await target.read_bytes("copy.bin") == DATA
 
     asyncio.run(scenario())
+
+
+@pytest.mark.spec("AIO-006")
+def test_reader_reads_lines_and_into_buffers() -> None:
+    async def scenario() -> None:
+        async with AsyncStore(MemoryBackend()) as store:
+            await store.write("f", b"one\ntwo\nthree")
+            async with await store.read("f") as reader:
+                assert await reader.readline() == b"one\n"
+                buffer = bytearray(3)
+                assert await reader.readinto(buffer) == 3 and bytes(buffer) == b"two"
+                assert await reader.readline() == b"\n"
+                assert await reader.readline() == b"three"
+                assert await reader.readline() == b""
+
+    asyncio.run(scenario())
+
+
+@pytest.mark.spec("AIO-006")
+def test_reader_seeks_where_the_stream_does() -> None:
+    class Seekable(MemoryBackend):
+        def read(self, path: str) -> BinaryIO:
+            return io.BytesIO(self.read_bytes(path))
+
+    class ForwardOnly(MemoryBackend):
+        def read(self, path: str) -> BinaryIO:
+            class Forward(io.RawIOBase):
+                def __init__(self, data: bytes) -> None:
+                    self._data = io.BytesIO(data)
+
+                def readable(self) -> bool:
+                    return True
+
+                def readinto(self, buffer) -> int:  # type: ignore[no-untyped-def]
+                    return self._data.readinto(buffer)
+
+            return io.BufferedReader(Forward(self.read_bytes(path)))  # type: ignore[return-value]
+
+    async def scenario() -> None:
+        async with AsyncStore(Seekable()) as store:
+            await store.write("f", DATA)
+            async with await store.read("f") as reader:
+                assert reader.seekable()
+                assert await reader.seek(100) == 100 and await reader.tell() == 100
+                assert await reader.read(5) == DATA[100:105]
+                assert await reader.seek(-5, io.SEEK_END) == len(DATA) - 5
+                assert await reader.read() == DATA[-5:]
+        async with AsyncStore(ForwardOnly()) as store:
+            await store.write("f", DATA)
+            async with await store.read("f") as reader:
+                assert not reader.seekable()
+                with pytest.raises(io.UnsupportedOperation):
+                    await reader.seek(3)
+
+    asyncio.run(scenario())

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import io
 from types import TracebackType
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 from ._runner import Runner
 
@@ -16,9 +17,11 @@ class AsyncReader:
 
     ``await f.read(n)`` returns between 1 and ``n`` bytes while content remains and ``b""`` at
     the end (``read()`` returns the rest); ``async for chunk in f`` yields chunks of at most
-    ``chunk_size`` bytes. Nothing is read ahead of the caller: memory holds at most the chunk
-    being returned. Close it with ``await f.close()`` or ``async with``; a cancelled ``read``
-    closes it too (the underlying stream, its file handle or connection, is released).
+    ``chunk_size`` bytes; ``await f.readline()`` reads by lines. Nothing is read ahead of the
+    caller: memory holds at most the chunk being returned. Close it with ``await f.close()`` or
+    ``async with``; a cancelled read closes it too (the underlying stream, its file handle or
+    connection, is released). Where the sync stream can, ``seek``, ``tell`` and ``readinto``
+    work as on it; elsewhere ``seekable()`` is false and they raise ``io.UnsupportedOperation``.
     Reads of one reader are served one at a time, in the order they were awaited.
 
     Errors are those of the sync stream ``Store.read`` returns (``RemoteStoreError``
@@ -44,16 +47,60 @@ class AsyncReader:
             ValueError: the reader is closed.
             RemoteStoreError: the backend failed (the error the sync stream raises).
         """
-        async with self._lock:
-            self._check_open()
-            stream = self._stream
-            try:
-                return await self._runner.run(lambda: stream.read(size))
-            except asyncio.CancelledError:
-                # The worker has finished the read it was doing (Runner.run waits for it): what
-                # it read is lost to the caller, so the stream cannot go on; release it now.
-                await self._close_stream()
-                raise
+        # A cancelled read closes the stream (_call): the worker has finished the read it was
+        # doing (Runner.run waits for it), what it read is lost to the caller, so the stream
+        # cannot go on; it is released at once.
+        data: bytes = await self._call("read", size)
+        return data
+
+    async def readline(self, size: int = -1) -> bytes:
+        """The next line, its newline included (at most ``size`` bytes if ``size`` >= 0); ``b""`` at the end.
+
+        Raises:
+            ValueError: the reader is closed.
+            io.UnsupportedOperation: the stream has no ``readline``.
+            RemoteStoreError: the backend failed.
+        """
+        line: bytes = await self._call("readline", size)
+        return line
+
+    async def readinto(self, buffer: bytearray | memoryview) -> int:
+        """Fill ``buffer`` from the position; the count of bytes read (0 at the end).
+
+        Raises:
+            ValueError: the reader is closed.
+            io.UnsupportedOperation: the stream has no ``readinto``.
+            RemoteStoreError: the backend failed.
+        """
+        count: int = await self._call("readinto", buffer)
+        return count
+
+    def seekable(self) -> bool:
+        """True if ``seek`` and ``tell`` work (the backend declares ``SEEKABLE_READ``)."""
+        seekable = getattr(self._stream, "seekable", None)
+        return bool(seekable()) if seekable is not None else False
+
+    async def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
+        """Move to ``offset`` (from the start, the position or the end, as ``whence`` says).
+
+        Returns the new position.
+
+        Raises:
+            ValueError: the reader is closed, or the position would be negative.
+            io.UnsupportedOperation: the stream is not seekable.
+        """
+        position: int = await self._call("seek", offset, whence)
+        return position
+
+    async def tell(self) -> int:
+        """The position in the file.
+
+        Raises:
+            ValueError: the reader is closed.
+            io.UnsupportedOperation: the stream is not seekable.
+        """
+        position: int = await self._call("tell")
+        return position
 
     async def close(self) -> None:
         """Close the stream, releasing its file handle or connection; idempotent."""
@@ -83,6 +130,18 @@ class AsyncReader:
     def __repr__(self) -> str:
         state = "closed" if self._closed else "open"
         return f"AsyncReader({self._stream!r}, {state})"
+
+    async def _call(self, name: str, *args: object) -> Any:
+        async with self._lock:
+            self._check_open()
+            method = getattr(self._stream, name, None)
+            if method is None:
+                raise io.UnsupportedOperation(f"the stream of this backend has no {name}()")
+            try:
+                return await self._runner.run(lambda: method(*args))
+            except asyncio.CancelledError:
+                await self._close_stream()
+                raise
 
     def _check_open(self) -> None:
         if self._closed:
