@@ -37,6 +37,9 @@ ENTRY_POINT_GROUP = "remote_store.backends"
 PLACEHOLDER = "placeholder"
 """The value given to each required option when a backend is built to read its capabilities."""
 
+EXTRA_PLACEHOLDERS: dict[str, dict[str, str]] = {"azure": {"account_name": PLACEHOLDER}}
+"""Optional options a backend needs beside its required ones to be built (Azure: an endpoint)."""
+
 _SECTION = re.compile(r"^\[(?P<name>[^\]]+)\]\s*$")
 _KEY_VALUE = re.compile(r"""^(?P<key>[A-Za-z0-9_.-]+)\s*=\s*["'](?P<value>[^"']*)["']\s*$""")
 
@@ -160,6 +163,7 @@ def declared_facts(
 ) -> tuple[frozenset[str], dict[str, bool]]:
     """Build the backend with placeholders for its required options; its capabilities and behaviour."""
     arguments = {option.name: PLACEHOLDER for option in options if option.default is None}
+    arguments.update(EXTRA_PLACEHOLDERS.get(getattr(backend_class, "type_name", ""), {}))
     backend = backend_class(**arguments)
     try:
         capabilities = frozenset(capability.value for capability in backend.capabilities)

@@ -1,0 +1,385 @@
+"""The request layer: one method per Blob REST call, each sending one request and mapping failures.
+
+``BlobRequests`` owns the SDK's ``ContainerClient`` (built on first use, shared by every thread:
+its authentication, retries and connection pool), and speaks in plain values (``Blob``, ``Page``)
+so that the backend module above it keeps only the operations. Every failure leaves here as a
+remote-store error built by ``_errors.map_error`` through the caller's ``OperationContext``, raised
+``from`` the SDK's error. The Azure SDK is imported by the first request, never before.
+
+``observers`` are called with every HTTP request just before it is sent, retries included (the
+SDK's ``raw_request_hook``): tests count requests and inject faults there.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import importlib
+import threading
+import time
+from collections.abc import Callable, Iterator, Sequence
+from datetime import datetime, timezone
+from typing import TYPE_CHECKING, Any
+
+from remote_store import AlreadyExists, BackendUnavailable, RemoteStoreError
+from remote_store.backend_tools import OperationContext
+
+from ._errors import azure_code, map_error
+from ._options import AzureOptions
+from ._redact import hide_sas_signatures
+from ._version import __version__
+
+if TYPE_CHECKING:
+    from azure.storage.blob import BlobClient, ContainerClient, StorageStreamDownloader
+
+__all__ = ["PAGE_SIZE", "Blob", "BlobRequests", "Page"]
+
+PAGE_SIZE = 5000
+"""Blobs asked per List Blobs page (Azure's maximum); tests lower it to exercise paging."""
+
+_COPY_POLL = (0.05, 2.0)
+"""First and longest pause between two polls of a pending copy, in seconds."""
+
+
+@dataclasses.dataclass(frozen=True)
+class Blob:
+    """What Azure tells about one blob: its full name, size, time, ETag and content type."""
+
+    name: str
+    size: int
+    modified_at: datetime
+    etag: str | None
+    content_type: str | None
+
+
+@dataclasses.dataclass(frozen=True)
+class Page:
+    """One page of a listing: the blobs, and the prefixes that end at the delimiter (with their ``/``)."""
+
+    blobs: list[Blob]
+    prefixes: list[str]
+
+
+_BACKOFF = (0.5, 1.5, 0.5)
+"""The SDK's exponential retry: the pause before retry n is ``0.5 + 1.5**n`` seconds, +-0.5 s."""
+
+Observer = Callable[[Any], None]
+
+
+class BlobRequests:
+    """The Blob REST calls of one container, on one lazily built, thread-safe SDK client."""
+
+    def __init__(self, options: AzureOptions) -> None:
+        self._options = options
+        self.place = f"container {options.container!r} at {options.endpoint}"
+        """Names the container and endpoint in messages (no secret)."""
+        self.observers: list[Observer] = []
+        self._lock = threading.Lock()
+        self._client: ContainerClient | None = None
+        self._closed = False
+
+    # -- the client -------------------------------------------------------------------------
+
+    def _container(self, ctx: OperationContext) -> ContainerClient:
+        client = self._client
+        if client is not None and not self._closed:
+            return client
+        with self._lock:
+            if self._closed:
+                raise ctx.closed()
+            if self._client is None:
+                with self._mapped(ctx):
+                    self._client = self._build()
+            return self._client
+
+    def _build(self) -> ContainerClient:
+        from azure.storage.blob import ContainerClient
+
+        options = self._options
+        settings: dict[str, Any] = {
+            "connection_timeout": options.connection_timeout,
+            "read_timeout": options.read_timeout,
+            "retry_total": options.retry_total,
+            # The SDK's pauses (15 s + 3**n s) suit throttled production accounts; these (0.5 s +
+            # 1.5**n s, +-0.5 s: about 2, 2.8, 3.9, 5.6, 8.1 s) keep a retried call responsive.
+            "initial_backoff": _BACKOFF[0],
+            "increment_base": _BACKOFF[1],
+            "random_jitter_range": _BACKOFF[2],
+            "max_single_put_size": options.max_single_put_size,
+            "max_block_size": options.max_block_size,
+            "max_single_get_size": options.max_chunk_get_size,
+            "max_chunk_get_size": options.max_chunk_get_size,
+            "user_agent": f"remote-store-azure/{__version__}",
+            "raw_request_hook": self._observe,
+        }
+        if options.connection_string is not None:
+            if "sharedaccesssignature=" in options.connection_string.lower():
+                hide_sas_signatures()
+            return ContainerClient.from_connection_string(
+                options.connection_string, options.container, **settings
+            )
+        return ContainerClient(options.endpoint, options.container, credential=self._credential(), **settings)
+
+    def _credential(self) -> Any:
+        options = self._options
+        if options.account_key is not None:
+            from azure.core.credentials import AzureNamedKeyCredential
+
+            name = options.account_name or options.url_account_name() or ""
+            return AzureNamedKeyCredential(name, options.account_key)
+        if options.sas_token is not None:
+            from azure.core.credentials import AzureSasCredential
+
+            hide_sas_signatures()
+            return AzureSasCredential(options.sas_token.lstrip("?"))
+        if options.credential == "default":
+            # An optional dependency (the [identity] extra): imported by name, so that type
+            # checking this package does not need it installed.
+            identity = importlib.import_module("azure.identity")
+            return identity.DefaultAzureCredential()
+        return options.credential  # a token credential object, or None: anonymous access
+
+    def check_open(self, ctx: OperationContext) -> None:
+        """Raise ``StoreClosed`` (for ``ctx``) once closed."""
+        if self._closed:
+            raise ctx.closed()
+
+    def _observe(self, request: Any) -> None:
+        for observer in list(self.observers):
+            observer(request)
+
+    @contextlib.contextmanager
+    def _mapped(
+        self, ctx: OperationContext, *, exists: type[RemoteStoreError] = AlreadyExists
+    ) -> Iterator[None]:
+        try:
+            yield
+        except RemoteStoreError:
+            raise
+        except Exception as error:
+            raise map_error(error, ctx, self.place, exists=exists) from error
+
+    def _blob(self, ctx: OperationContext, name: str) -> BlobClient:
+        return self._container(ctx).get_blob_client(name)
+
+    def close(self) -> None:
+        """Close the client's connections; idempotent. Later requests raise ``StoreClosed``."""
+        with self._lock:
+            if self._closed:
+                return
+            self._closed = True
+            client, self._client = self._client, None
+        if client is not None:
+            client.close()
+
+    # -- writes -----------------------------------------------------------------------------
+
+    def put_blob(self, ctx: OperationContext, name: str, data: bytes | memoryview, *, create: bool) -> None:
+        """Put Blob: the whole content in one request; ``create`` sends ``If-None-Match: *``.
+
+        Raises:
+            AlreadyExists: ``create`` and the blob exists (409 BlobAlreadyExists or 412).
+        """
+        blob = self._blob(ctx, name)
+        with self._mapped(ctx):
+            blob.upload_blob(
+                bytes(data) if isinstance(data, memoryview) else data, length=len(data), overwrite=not create
+            )
+
+    def put_block(self, ctx: OperationContext, name: str, block_id: str, data: bytes | memoryview) -> None:
+        """Put Block: stage one block of a blob's next block list."""
+        blob = self._blob(ctx, name)
+        with self._mapped(ctx):
+            blob.stage_block(
+                block_id, bytes(data) if isinstance(data, memoryview) else data, length=len(data)
+            )
+
+    def put_block_list(
+        self, ctx: OperationContext, name: str, block_ids: Sequence[str], *, create: bool
+    ) -> None:
+        """Put Block List: commit the staged blocks as the blob; ``create`` sends ``If-None-Match: *``.
+
+        Raises:
+            AlreadyExists: ``create`` and the blob exists (409 BlobAlreadyExists or 412), or the
+                staged blocks were discarded by another writer's commit (400 InvalidBlockList)
+                and the blob now exists.
+        """
+        from azure.core import MatchConditions
+        from azure.storage.blob import BlobBlock
+
+        blob = self._blob(ctx, name)
+        extra: dict[str, Any] = {"match_condition": MatchConditions.IfMissing} if create else {}
+        try:
+            blob.commit_block_list([BlobBlock(block_id) for block_id in block_ids], **extra)
+        except Exception as error:
+            _, code = azure_code(error)
+            if code == "InvalidBlockList":
+                # Another writer's commit discarded this upload's uncommitted blocks.
+                if create:
+                    raise ctx.error(AlreadyExists, "file already exists") from error
+                raise ctx.error(
+                    BackendUnavailable, "a concurrent write replaced this upload's blocks; write again"
+                ) from error
+            raise map_error(error, ctx, self.place) from error
+
+    # -- reads ------------------------------------------------------------------------------
+
+    def get_blob(
+        self, ctx: OperationContext, name: str, *, concurrency: int = 1
+    ) -> StorageStreamDownloader[bytes]:
+        """Get Blob of the first chunk (``max_chunk_get_size``); the downloader fetches the rest.
+
+        The downloader's later ranged GETs carry ``If-Match`` with the first answer's ETag; a read
+        of several chunks sends up to ``concurrency`` of them at once.
+
+        Raises:
+            NotFound: no blob ``name``.
+        """
+        blob = self._blob(ctx, name)
+        with self._mapped(ctx):
+            return blob.download_blob(max_concurrency=concurrency)
+
+    def read_chunk(
+        self, ctx: OperationContext, downloader: StorageStreamDownloader[bytes], size: int
+    ) -> bytes:
+        """Up to ``size`` bytes (``-1``: all the rest) from ``downloader``, fetching ranges as needed.
+
+        Raises:
+            BackendUnavailable: the blob changed since the first answer (its ETag no longer
+                matches), or the service failed.
+            NotFound: the blob was deleted meanwhile.
+        """
+        with self._mapped(ctx, exists=BackendUnavailable):
+            return downloader.read(size)
+
+    def get_blob_properties(self, ctx: OperationContext, name: str) -> Blob | None:
+        """Get Blob Properties (a HEAD); ``None`` when there is no blob ``name``."""
+        blob = self._blob(ctx, name)
+        from azure.core.exceptions import ResourceNotFoundError
+
+        try:
+            properties = blob.get_blob_properties()
+        except ResourceNotFoundError as error:
+            _, code = azure_code(error)
+            if code in ("", "BlobNotFound"):
+                return None
+            raise map_error(error, ctx, self.place) from error
+        except Exception as error:
+            raise map_error(error, ctx, self.place) from error
+        return _blob_of(properties)
+
+    # -- deletes ----------------------------------------------------------------------------
+
+    def delete_blob(self, ctx: OperationContext, name: str) -> bool:
+        """Delete Blob (with its snapshots); ``False`` when there was no blob ``name``."""
+        blob = self._blob(ctx, name)
+        from azure.core.exceptions import ResourceNotFoundError
+
+        try:
+            blob.delete_blob(delete_snapshots="include")
+        except ResourceNotFoundError as error:
+            _, code = azure_code(error)
+            if code in ("", "BlobNotFound"):
+                return False
+            raise map_error(error, ctx, self.place) from error
+        except Exception as error:
+            raise map_error(error, ctx, self.place) from error
+        return True
+
+    # -- copies -----------------------------------------------------------------------------
+
+    def copy_blob(self, ctx: OperationContext, source: str, target: str, *, create: bool) -> None:
+        """Copy Blob on the server from ``source`` to ``target``, polling until a pending copy ends.
+
+        ``create`` sends ``If-None-Match: *`` for the target. ``ctx`` names the source; a failed
+        condition is reported at the target.
+
+        Raises:
+            NotFound: no blob ``source``.
+            AlreadyExists: ``create`` and the target exists.
+            RemoteStoreError: the copy failed or was aborted on the server.
+        """
+        from azure.core import MatchConditions
+
+        container = self._container(ctx)
+        source_url = container.get_blob_client(source).url
+        target_blob = container.get_blob_client(target)
+        extra: dict[str, Any] = {"match_condition": MatchConditions.IfMissing} if create else {}
+        try:
+            result = target_blob.start_copy_from_url(source_url, **extra)
+        except Exception as error:
+            mapped = map_error(error, ctx, self.place)
+            if isinstance(mapped, AlreadyExists):
+                mapped = ctx.error(AlreadyExists, "file already exists", path=target)
+            raise mapped from error
+        status = result.get("copy_status")
+        pause = _COPY_POLL[0]
+        while status == "pending":
+            time.sleep(pause)
+            pause = min(pause * 2, _COPY_POLL[1])
+            with self._mapped(ctx.at(target)):
+                status = target_blob.get_blob_properties().copy.status
+        if status not in (None, "success"):
+            raise ctx.error(RemoteStoreError, f"the server's copy ended {status!r}", path=target)
+
+    # -- listings ---------------------------------------------------------------------------
+
+    def list_blobs(
+        self, ctx: OperationContext, prefix: str, *, delimiter: bool, page_size: int | None = None
+    ) -> Iterator[Page]:
+        """List Blobs below ``prefix``, one page per request, sent as the iteration reaches it.
+
+        With ``delimiter``, names below a further ``/`` come as prefixes (one level).
+        """
+        container = self._container(ctx)
+        page_size = page_size or PAGE_SIZE
+        with self._mapped(ctx):
+            if delimiter:
+                pages = container.walk_blobs(
+                    name_starts_with=prefix or None, delimiter="/", results_per_page=page_size
+                ).by_page()
+            else:
+                pages = container.list_blobs(
+                    name_starts_with=prefix or None, results_per_page=page_size
+                ).by_page()
+        while True:
+            with self._mapped(ctx):
+                page = next(pages, None)
+                if page is None:
+                    return
+                blobs: list[Blob] = []
+                prefixes: list[str] = []
+                for item in page:
+                    if hasattr(item, "prefix") and not hasattr(item, "size"):
+                        prefixes.append(item.name)
+                    else:
+                        blobs.append(_blob_of(item))
+            yield Page(blobs, prefixes)
+
+    def delete_blobs(self, ctx: OperationContext, names: Sequence[str]) -> list[str]:
+        """Delete Blob for each of ``names`` (with snapshots); the names that could not be deleted.
+
+        A blob already gone counts as deleted.
+        """
+        failed: list[str] = []
+        for name in names:
+            try:
+                self.delete_blob(ctx, name)
+            except RemoteStoreError:
+                failed.append(name)
+        return failed
+
+
+def _blob_of(properties: Any) -> Blob:
+    modified: datetime = properties.last_modified
+    if modified.tzinfo is None:
+        modified = modified.replace(tzinfo=timezone.utc)
+    etag = properties.etag.strip('"') if properties.etag else None
+    settings = getattr(properties, "content_settings", None)
+    return Blob(
+        name=properties.name,
+        size=int(properties.size or 0),
+        modified_at=modified.astimezone(timezone.utc),
+        etag=etag or None,
+        content_type=getattr(settings, "content_type", None) or None,
+    )
