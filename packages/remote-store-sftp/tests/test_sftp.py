@@ -15,6 +15,7 @@ import pytest
 from remote_store import (
     AlreadyExists,
     BackendUnavailable,
+    CapabilityNotSupported,
     ConfigError,
     DirectoryNotEmpty,
     InvalidPath,
@@ -383,12 +384,22 @@ def test_sftp_015_without_the_openssh_extensions(
     backend.write("a.txt", b"one")
     with pytest.raises(AlreadyExists):
         backend.write("a.txt", b"two")
-    backend.write_atomic("a.txt", b"three", overwrite=True)
+    # A replace promised to be one step is refused, changing nothing; a plain one is not atomic.
+    with pytest.raises(CapabilityNotSupported, match="posix-rename") as refused:
+        backend.write_atomic("a.txt", b"three", overwrite=True)
+    assert refused.value.capability == "atomic_write"
+    assert (server_root / "a.txt").read_bytes() == b"one"
+    backend.write_atomic("new.txt", b"created")  # a create needs no replace
+    backend.write("a.txt", b"three", overwrite=True)
     backend.copy("a.txt", "b.txt")
     backend.move("b.txt", "c.txt")
     with pytest.raises(AlreadyExists):
         backend.move("c.txt", "a.txt")
+    with pytest.raises(CapabilityNotSupported) as refused:
+        backend.move("c.txt", "new.txt", overwrite=True)
+    assert refused.value.capability == "atomic_move"
     assert (server_root / "a.txt").read_bytes() == b"three"
     assert (server_root / "c.txt").read_bytes() == b"three"
+    assert (server_root / "new.txt").read_bytes() == b"created"
     assert not (server_root / "b.txt").exists()
     assert temps(server_root) == []
