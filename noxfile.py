@@ -137,7 +137,7 @@ def docs(session: nox.Session) -> None:
 
 @nox.session
 def examples(session: nox.Session) -> None:
-    """Run every example script (s3_minio.py against a moto server started here) and notebook."""
+    """Run every example script (the s3_*.py ones against a moto server started here) and notebook."""
     noxlib.examples.examples(session)
 
 

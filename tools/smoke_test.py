@@ -107,6 +107,37 @@ def check_backends(expected: Sequence[str]) -> None:
     step(f"backend entry points {sorted(found)} (expected {sorted(expected)})")
 
 
+BACKEND_CLASSES = {
+    "azure": "AzureBackend",
+    "memory": "MemoryBackend",
+    "local": "LocalBackend",
+    "s3": "S3Backend",
+    "sftp": "SFTPBackend",
+}
+"""The class ``from remote_store.backends import ...`` gives for each backend type (CONFIG-019)."""
+
+
+def check_backend_classes(expected: Sequence[str]) -> None:
+    """``remote_store.backends`` imports no backend itself, and gives each class by name."""
+    code = (
+        "import sys; before = set(sys.modules); import remote_store.backends; "
+        "added = set(sys.modules) - before; "
+        "print(sorted(n for n in added if n.startswith(('remote_store.backends.', 'boto'))))"
+    )
+    done = subprocess.run([sys.executable, "-I", "-c", code], capture_output=True, text=True, check=False)
+    require(done.returncode == 0, f"import remote_store.backends failed: {done.stderr}")
+    require(done.stdout.strip() == "[]", f"import remote_store.backends imported {done.stdout.strip()}")
+    import remote_store.backends
+
+    for name in expected:
+        if name not in BACKEND_CLASSES:
+            continue
+        value = getattr(remote_store.backends, BACKEND_CLASSES[name])
+        require(getattr(value, "type_name", None) == name, f"remote_store.backends.{value} is not {name!r}")
+    names = ", ".join(BACKEND_CLASSES[name] for name in expected if name in BACKEND_CLASSES)
+    step(f"from remote_store.backends import {names}")
+
+
 def check_plugin() -> None:
     """The conformance suite is registered as a pytest plugin (entry point group ``pytest11``)."""
     plugins = [
@@ -220,6 +251,13 @@ def check_after_uninstall(mode: str) -> None:
         "remote_store.backends.local is still importable after uninstall",
     )
     importlib.import_module("remote_store.backends.memory")
+    try:
+        from remote_store.backends import LocalBackend  # noqa: F401
+    except ImportError as error:
+        require("remote-store-local" in str(error), f"ImportError does not name the package: {error}")
+        step(f"after uninstall: from remote_store.backends import LocalBackend -> ImportError: {error}")
+    else:
+        raise SmokeFailure("LocalBackend was imported after remote-store-local was uninstalled")
     config = RegistryConfig(
         backends={
             "mem": BackendConfig(type="memory"),
@@ -277,6 +315,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             step(f"{args.mode} install, Python {sys.version.split()[0]} at {sys.prefix}")
             check_import(args.mode, args.repo)
             check_backends(backends)
+            check_backend_classes(backends)
             if args.plugin:
                 check_plugin()
             if "local" in backends:

@@ -1,8 +1,9 @@
 """``examples``: every example script and notebook runs.
 
 Every ``examples/*.py`` runs with the local backend, except ``quickstart.py`` (the ``quickstart``
-session runs it: once per CI run) and ``s3_minio.py``, which runs against a moto server started
-with ``tools/s3servers/moto.py`` and stopped by its state file afterwards. Every notebook of
+session runs it: once per CI run) and the ``s3_*.py`` ones (``s3_minio.py``,
+``s3_parquet_column.py``), which run against a moto server started with
+``tools/s3servers/moto.py`` and stopped by its state file afterwards. Every notebook of
 ``examples/notebooks/`` is executed with nbclient (``noxlib/notebooks.py``). Every script and
 notebook runs even when one fails; the session then fails naming them.
 """
@@ -21,8 +22,11 @@ from .running import Command, run_all
 
 __all__ = ["examples"]
 
-RUN_ELSEWHERE = {"quickstart.py", "s3_minio.py"}
-"""Scripts this session does not run as they are: the quick start has its own session; S3 needs a server."""
+RUN_ELSEWHERE = {"quickstart.py"}
+"""Scripts this session does not run: the quick start has its own session."""
+
+S3_PREFIX = "s3_"
+"""Scripts named so need an S3 server: they run against the moto server this session starts."""
 
 
 def _s3_env(server: dict[str, object]) -> dict[str, str]:
@@ -37,10 +41,12 @@ def _s3_env(server: dict[str, object]) -> dict[str, str]:
 
 
 def examples(session: nox.Session) -> None:
-    """Run every example script (s3_minio.py against a moto server started here) and notebook."""
+    """Run every example script (the s3_*.py ones against a moto server started here) and notebook."""
     session.chdir(ROOT)
     session.install(*editable_args(distributions()), *pins.EXAMPLES_DEPS)
-    scripts = sorted(path for path in (ROOT / "examples").glob("*.py") if path.name not in RUN_ELSEWHERE)
+    found = sorted(path for path in (ROOT / "examples").glob("*.py") if path.name not in RUN_ELSEWHERE)
+    scripts = [path for path in found if not path.name.startswith(S3_PREFIX)]
+    s3_scripts = [path for path in found if path.name.startswith(S3_PREFIX)]
     notebooks = sorted((ROOT / "examples" / "notebooks").glob("*.ipynb"))
     if not scripts or not notebooks:
         session.error("no example scripts or no notebooks found")
@@ -50,8 +56,7 @@ def examples(session: nox.Session) -> None:
         for notebook in notebooks
     ]
 
-    s3_example = ROOT / "examples" / "s3_minio.py"
-    if not s3_example.exists():
+    if not s3_scripts:
         run_all(session, commands)
         return
     state = Path(session.create_tmp()) / "moto-state.json"
@@ -59,8 +64,10 @@ def examples(session: nox.Session) -> None:
     session.run("python", moto, "-q", "start", "--state", str(state), silent=True)
     try:
         server = json.loads(state.read_text(encoding="utf-8"))
-        commands.append(Command(s3_example.name, ["python", str(s3_example)], env=_s3_env(server)))
-        session.log(f"{len(scripts) + 1} scripts and {len(notebooks)} notebooks")
+        commands += [
+            Command(script.name, ["python", str(script)], env=_s3_env(server)) for script in s3_scripts
+        ]
+        session.log(f"{len(scripts) + len(s3_scripts)} scripts and {len(notebooks)} notebooks")
         run_all(session, commands)
     finally:
         session.run("python", moto, "stop", "--state", str(state))

@@ -27,7 +27,13 @@ DOCS_DEPS = [
     "mkdocstrings==1.0.8",
     "mkdocstrings-python==2.0.11",
 ]
-EXAMPLES_DEPS = ["nbclient==0.11.0", "nbformat==5.11.1", "ipykernel==7.4.0", "moto[s3,server]>=5"]
+EXAMPLES_DEPS = [
+    "nbclient==0.11.0",
+    "nbformat==5.11.1",
+    "ipykernel==7.4.0",
+    "moto[s3,server]>=5",
+    "pyarrow>=14",  # examples/s3_parquet_column.py
+]
 BENCH_DEPS = ["boto3>=1.35", "moto[server]>=5", "matplotlib>=3.8"]
 """What ``benchmarks/run.py`` needs beside the packages of this repository."""
 

@@ -371,6 +371,20 @@ class SFTPBackend(Backend):
 
         return self._call(context, work)
 
+    def read_range(self, path: str, start: int, end: int) -> bytes:
+        context, text = self._begin(Operation.READ_RANGE, path)
+        if has_temp_segment(text):
+            raise context.error(NotFound, "no such file")
+
+        async def work(remote: Remote) -> bytes:
+            real, _ = await remote.find_file(text)
+            if start == end:
+                return b""
+            async with remote.sftp.open(real, "rb") as handle:
+                return bytes(await handle.read(end - start, start))
+
+        return self._call(context, work)
+
     # -- deletes ----------------------------------------------------------------------------
 
     def delete(self, path: str, *, missing_ok: bool = False) -> None:
