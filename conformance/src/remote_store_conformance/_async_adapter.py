@@ -220,6 +220,36 @@ class AsyncBackedStore:
         _run(listing.prepare())
         return _entries(listing)
 
+    def read_range(self, path: PathLike, start: int, end: int) -> bytes:
+        """``AsyncStore.read_range``."""
+        return _run(self.async_store.read_range(path, start, end))
+
+    def read_text(self, path: PathLike, encoding: str = "utf-8", errors: str = "strict") -> str:
+        """``AsyncStore.read_text``."""
+        return _run(self.async_store.read_text(path, encoding, errors))
+
+    def write_text(
+        self, path: PathLike, text: str, encoding: str = "utf-8", *, overwrite: bool = False
+    ) -> None:
+        """``AsyncStore.write_text``."""
+        _run(self.async_store.write_text(path, text, encoding, overwrite=overwrite))
+
+    def glob(self, pattern: str) -> Iterator[FileInfo]:
+        """``AsyncStore.glob``, its listing call made now, its entries taken as consumed."""
+        listing = self.async_store.glob(pattern)
+        _run(listing.prepare())
+        return _entries(listing)
+
+    def child(self, subpath: PathLike) -> AsyncBackedStore:
+        """``AsyncStore.child``, behind another ``AsyncBackedStore``."""
+        return AsyncBackedStore._over(self.async_store.child(subpath))
+
+    @classmethod
+    def _over(cls, async_store: AsyncStore) -> AsyncBackedStore:
+        adapter = cls.__new__(cls)
+        adapter.async_store = async_store
+        return adapter
+
     def get_file_info(self, path: PathLike) -> FileInfo:
         """``AsyncStore.get_file_info``."""
         return _run(self.async_store.get_file_info(path))

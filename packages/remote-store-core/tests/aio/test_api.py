@@ -27,8 +27,8 @@ from remote_store.aio import AsyncListing, AsyncStore
 from remote_store.backends.memory import MemoryBackend
 
 # Store members that do no I/O: plain attributes of AsyncStore too (AIO-001).
-PLAIN = {"backend", "root_path", "capabilities", "behaviour", "supports", "closed"}
-LISTINGS = {"list_files", "list_folders"}
+PLAIN = {"backend", "root_path", "capabilities", "behaviour", "supports", "closed", "child"}
+LISTINGS = {"list_files", "list_folders", "glob"}
 
 
 def _public_methods(cls: type) -> dict[str, object]:
@@ -292,5 +292,27 @@ def test_registry_hands_out_async_stores_over_the_shared_backend() -> None:
         assert kept.closed
         with pytest.raises(StoreClosed):
             await kept.exists("x.txt")
+
+    asyncio.run(scenario())
+
+
+@pytest.mark.spec("AIO-003")
+def test_text_ranges_glob_and_child() -> None:
+    async def scenario() -> None:
+        async with AsyncStore(MemoryBackend(), "top") as store:
+            await store.write_text("r/2024/a.csv", "héllo")
+            await store.write("r/2024/b.txt", b"0123456789")
+            assert await store.read_text("r/2024/a.csv") == "héllo"
+            assert await store.read_range("r/2024/b.txt", 2, 5) == b"234"
+            assert [str(info.path) async for info in store.glob("r/**/*.csv")] == ["r/2024/a.csv"]
+            with pytest.raises(InvalidPath):
+                await store.glob("a[b").prepare()
+            child = store.child("r")
+            assert str(child.root_path) == "top/r" and child.backend is store.backend
+            assert await child.read_text("2024/a.csv") == "héllo"
+            await child.close()
+            assert not store.closed and await store.exists("r")
+        with pytest.raises(StoreClosed):
+            store.child("r")
 
     asyncio.run(scenario())

@@ -85,6 +85,7 @@ class AsyncStore:
         ):
             check_positive(name, value)
         self._store = Store(backend, root_path, owns_backend=owns_backend)
+        self._max_workers_asked = max_workers
         # A backend that must not be shared between threads gets one call at a time.
         self._runner = Runner(max_workers if backend.behaviour.thread_safe else 1)
         self._chunk_size = chunk_size
@@ -178,6 +179,47 @@ class AsyncStore:
             StoreClosed: the store is closed.
         """
         return await self._run(lambda store: store.read_bytes(path))
+
+    async def read_range(self, path: PathLike, start: int, end: int) -> bytes:
+        """The bytes ``start`` to ``end`` (excluded) of the file at ``path``: ``Store.read_range``.
+
+        Raises:
+            InvalidRange: ``start`` or ``end`` is not an ``int``, is negative, or ``end < start``.
+            NotFound: no file at ``path``.
+            InvalidPath: ``path`` is invalid or empty.
+            CapabilityNotSupported: the backend does not declare ``SEEKABLE_READ``.
+            StoreClosed: the store is closed.
+        """
+        return await self._run(lambda store: store.read_range(path, start, end))
+
+    async def read_text(self, path: PathLike, encoding: str = "utf-8", errors: str = "strict") -> str:
+        """The content of the file at ``path``, decoded: ``Store.read_text``.
+
+        Raises:
+            NotFound: no file at ``path``.
+            InvalidPath: ``path`` is invalid or empty.
+            CapabilityNotSupported: the backend does not declare ``READ``.
+            LookupError: ``encoding`` names no codec.
+            UnicodeDecodeError: the content is not text in ``encoding`` (with ``errors="strict"``).
+            StoreClosed: the store is closed.
+        """
+        return await self._run(lambda store: store.read_text(path, encoding, errors))
+
+    async def write_text(
+        self, path: PathLike, text: str, encoding: str = "utf-8", *, overwrite: bool = False
+    ) -> None:
+        """Write ``text`` encoded with ``encoding`` to the file at ``path``: ``Store.write_text``.
+
+        Raises:
+            AlreadyExists: ``overwrite=False`` and a file exists at ``path``; it is left unchanged.
+            InvalidPath: ``path`` is invalid, empty, or names a folder.
+            InvalidContent: ``text`` is not a ``str``.
+            CapabilityNotSupported: the backend does not declare ``WRITE``.
+            LookupError: ``encoding`` names no codec.
+            UnicodeEncodeError: ``text`` cannot be encoded in ``encoding``.
+            StoreClosed: the store is closed.
+        """
+        await self._run(lambda store: store.write_text(path, text, encoding, overwrite=overwrite))
 
     # -- queries ----------------------------------------------------------------------------
 
@@ -286,6 +328,20 @@ class AsyncStore:
         """
         return self._listing(lambda store: store.list_folders(path))
 
+    def glob(self, pattern: str) -> AsyncListing[FileInfo]:
+        """Lazily yield ``FileInfo`` for the files whose store-relative path matches ``pattern``.
+
+        ``Store.glob``'s patterns (``*``, ``?``, ``[abc]``, ``**``); not a coroutine:
+        ``async for info in store.glob("reports/**/*.csv")``.
+
+        Raises:
+            InvalidPath: ``pattern`` is not a valid pattern (raised by ``prepare()`` or the first
+                ``__anext__``).
+            CapabilityNotSupported: the backend does not declare ``LIST`` (likewise).
+            StoreClosed: the store is closed (likewise).
+        """
+        return self._listing(lambda store: store.glob(pattern))
+
     async def get_file_info(self, path: PathLike) -> FileInfo:
         """Metadata of the file at ``path``.
 
@@ -307,6 +363,29 @@ class AsyncStore:
             StoreClosed: the store is closed.
         """
         return await self._run(lambda store: store.get_folder_info(path))
+
+    # -- derived stores ---------------------------------------------------------------------
+
+    def child(self, subpath: PathLike) -> AsyncStore:
+        """An ``AsyncStore`` on the same backend for the folder ``subpath`` of this store: no I/O.
+
+        Like ``Store.child``: the child does not own the backend. It has workers of its own (as
+        many at most, started on demand), so closing either store leaves the other usable.
+
+        Raises:
+            InvalidPath: ``subpath`` is invalid.
+            StoreClosed: this store is closed.
+        """
+        view = self._closed_view() if self._closed else self._store
+        scoped = view.child(subpath)
+        return AsyncStore(
+            scoped.backend,
+            scoped.root_path,
+            owns_backend=False,
+            max_workers=self._max_workers_asked,
+            chunk_size=self._chunk_size,
+            queue_chunks=self._queue_chunks,
+        )
 
     # -- lifecycle --------------------------------------------------------------------------
 
