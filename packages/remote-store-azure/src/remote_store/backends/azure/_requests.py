@@ -18,6 +18,7 @@ import importlib
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
@@ -76,9 +77,29 @@ class BlobRequests:
         self.observers: list[Observer] = []
         self._lock = threading.Lock()
         self._client: ContainerClient | None = None
+        self._pool: ThreadPoolExecutor | None = None
         self._closed = False
 
     # -- the client -------------------------------------------------------------------------
+
+    def pool(self, ctx: OperationContext) -> ThreadPoolExecutor:
+        """The worker threads of parallel requests (block uploads, recursive deletes), made once.
+
+        One pool for the backend's life, not one per call: the SDK names each request with
+        ``uuid.uuid1()``, and libuuid keeps a descriptor open for every thread that ever called
+        it, so threads started per call would leak one descriptor each.
+
+        Raises:
+            StoreClosed: the backend is closed.
+        """
+        with self._lock:
+            if self._closed:
+                raise ctx.closed()
+            if self._pool is None:
+                self._pool = ThreadPoolExecutor(
+                    self._options.max_concurrency, thread_name_prefix="remote-store-azure"
+                )
+            return self._pool
 
     def _container(self, ctx: OperationContext) -> ContainerClient:
         client = self._client
@@ -169,6 +190,9 @@ class BlobRequests:
                 return
             self._closed = True
             client, self._client = self._client, None
+            pool, self._pool = self._pool, None
+        if pool is not None:
+            pool.shutdown(wait=True)
         if client is not None:
             client.close()
 
