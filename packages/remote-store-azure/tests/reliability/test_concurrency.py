@@ -20,7 +20,7 @@ from remote_store_conformance.workload import run_workload
 from ._support import KIB
 
 
-@pytest.mark.spec("GUAR-009")
+@pytest.mark.spec("GUAR-009", "AZURE-009")
 @pytest.mark.parametrize("writes", ["single", "blocks"])
 def test_shared_store_loses_and_tears_nothing(
     make_backend: Callable[..., AzureBackend], writes: str, figures: dict[str, Any]
@@ -32,6 +32,24 @@ def test_shared_store_loses_and_tears_nothing(
     store = Store(make_backend(**options))
     total = budget(1_000, 10_000, "REMOTE_STORE_AZURE_CONCURRENCY_OPS")
     report = run_workload(store, threads=8, total_ops=total, size=200 * KIB if blocks else 2048)
-    figures.update(threads=8, operations=report.total, by_operation=dict(sorted(report.operations.items())))
-    assert not report.problems, "\n".join(report.problems[:20])
+    # Block writers of one name race as Azure defines (AZURE-009): the first Put Block List
+    # discards the other uploads' uncommitted blocks, whose commits then fail with "write again".
+    # That outcome is stated, so it is counted; every other problem is a finding. Readers must
+    # still see one writer's whole content, which the workload checks.
+    lost = [problem for problem in report.problems if _lost_block_race(problem)] if blocks else []
+    problems = [problem for problem in report.problems if problem not in lost]
+    figures.update(
+        threads=8,
+        operations=report.total,
+        lost_block_races=len(lost),
+        by_operation=dict(sorted(report.operations.items())),
+    )
+    assert not problems, "\n".join(problems[:20])
     assert report.total == total
+
+
+LOST_BLOCK_RACE = "write_shared raised BackendUnavailable: a concurrent write replaced this upload's blocks"
+
+
+def _lost_block_race(problem: str) -> bool:
+    return LOST_BLOCK_RACE in problem
