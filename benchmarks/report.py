@@ -24,6 +24,7 @@ from typing import Any
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 ANALYSIS = HERE / "analysis.md"
+SFTP_RESULTS = HERE / "results" / "sftp.json"
 MIB = 1024 * 1024
 
 NAMES = {
@@ -486,6 +487,12 @@ def markdown(results: dict[str, Any], table: dict[Key, dict[str, Cell]], chart: 
 
     if ANALYSIS.exists() and meta["mode"] != "quick":
         lines += [ANALYSIS.read_text(encoding="utf-8").strip(), ""]
+
+    # The SFTP figures come from their own run (sftp_bench.py), kept in their own file.
+    if SFTP_RESULTS.exists() and meta["mode"] != "quick":
+        import sftp_bench
+
+        lines += [sftp_bench.section(json.loads(SFTP_RESULTS.read_text(encoding="utf-8"))), ""]
 
     lines += [
         "## All figures",

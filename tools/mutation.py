@@ -1,6 +1,6 @@
 """Mutation testing of core's ``Store`` and of the local backend against the conformance suite.
 
-A small AST mutator, run by ``nox -s mutation`` (tools/nox_conformance_sessions.py). Each mutant
+A small AST mutator, run by ``nox -s mutation`` (tools/noxlib/mutation.py). Each mutant
 changes one spot of one source file:
 
 - comparison swaps (``==``/``!=``, ``<``/``>=``, ``<=``/``>``, ``is``/``is not``, ``in``/``not in``,

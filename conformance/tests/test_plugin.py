@@ -166,6 +166,7 @@ def test_requirements_follow_the_declared_capabilities() -> None:
     limited = unbound.bind(_Limited())
     properties = {
         "can_read": Capability.READ,
+        "can_seekable_read": Capability.SEEKABLE_READ,
         "can_write": Capability.WRITE,
         "can_atomic_write": Capability.ATOMIC_WRITE,
         "can_delete": Capability.DELETE,

@@ -122,6 +122,11 @@ class Requirements:
         return self.declares(Capability.READ)
 
     @property
+    def can_seekable_read(self) -> bool:
+        """``read`` streams seek and ``read_range`` works (``Capability.SEEKABLE_READ``)."""
+        return self.declares(Capability.SEEKABLE_READ)
+
+    @property
     def can_write(self) -> bool:
         """``write`` works (``Capability.WRITE``)."""
         return self.declares(Capability.WRITE)
@@ -138,7 +143,7 @@ class Requirements:
 
     @property
     def can_list(self) -> bool:
-        """``list_files`` and ``list_folders`` work (``Capability.LIST``)."""
+        """``list_files``, ``list_folders`` and ``glob`` work (``Capability.LIST``)."""
         return self.declares(Capability.LIST)
 
     @property

@@ -53,6 +53,7 @@ MAX_READ_SIZE = 64 * MIB
 
 GATED: dict[Capability, tuple[str, ...]] = {
     Capability.READ: ("read", "read_bytes"),
+    Capability.SEEKABLE_READ: ("read_range",),
     Capability.WRITE: ("write",),
     Capability.ATOMIC_WRITE: ("write_atomic",),
     Capability.DELETE: ("delete", "delete_folder"),
@@ -62,6 +63,13 @@ GATED: dict[Capability, tuple[str, ...]] = {
     Capability.METADATA: ("get_file_info", "get_folder_info"),
 }
 """The ``Store``/``Backend`` operations each gated capability guards (STORE-027)."""
+
+STORE_GATED: dict[Capability, tuple[str, ...]] = {
+    Capability.READ: ("read_text",),
+    Capability.WRITE: ("write_text",),
+    Capability.LIST: ("glob",),
+}
+"""The ``Store``-only operations (built on a backend operation) each capability guards (STORE-027)."""
 
 
 def random_bytes(size: int, seed: int | str = 0) -> bytes:
@@ -269,7 +277,9 @@ def snapshot(store: Store, *probes: str) -> Snapshot:
             files[str(info.path)] = _digest_of(store, str(info.path)) if can_read else None
         pending = [""]
         while pending:
-            for folder in store.list_folders(pending.pop()):
+            parent = pending.pop()
+            for name in store.list_folders(parent):
+                folder = f"{parent}/{name}" if parent else name
                 folders.add(folder)
                 pending.append(folder)
     probed = []
@@ -377,6 +387,10 @@ class RecordingBackend(Backend):
     def read_bytes(self, path: str) -> bytes:
         self._record("read_bytes")
         return self.inner.read_bytes(path)
+
+    def read_range(self, path: str, start: int, end: int) -> bytes:
+        self._record("read_range")
+        return self.inner.read_range(path, start, end)
 
     def delete(self, path: str, *, missing_ok: bool = False) -> None:
         self._record("delete")

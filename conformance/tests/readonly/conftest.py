@@ -21,6 +21,7 @@ class ReadOnlyMemoryBackend(MemoryBackend):
     defaults, which refuse them (BACKEND-004).
     """
 
+    read_range = Backend.read_range
     write = Backend.write
     write_atomic = Backend.write_atomic
     delete = Backend.delete

@@ -17,6 +17,7 @@ from remote_store import (
     DirectoryNotEmpty,
     InvalidContent,
     InvalidPath,
+    InvalidRange,
     NotFound,
     PermissionDenied,
     RemoteStoreError,
@@ -33,6 +34,7 @@ SUBCLASSES = [
     PermissionDenied,
     BackendUnavailable,
     InvalidContent,
+    InvalidRange,
     StoreClosed,
     ConfigError,
 ]
@@ -46,6 +48,7 @@ BUILTIN_BASE: dict[type[RemoteStoreError], type[Exception]] = {
     BackendUnavailable: ConnectionError,
     InvalidContent: TypeError,
     InvalidPath: ValueError,
+    InvalidRange: ValueError,
     StoreClosed: ValueError,
     ConfigError: ValueError,
 }

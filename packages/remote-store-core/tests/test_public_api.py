@@ -37,7 +37,7 @@ DOCUMENTED = {
     "Behaviour",
     "ConfigError",
 }
-EXTRAS = {"InvalidContent", "StoreClosed", "PathLike", "WriteContent", "__version__"}
+EXTRAS = {"InvalidContent", "InvalidRange", "StoreClosed", "PathLike", "WriteContent", "__version__"}
 # Type aliases cannot carry a docstring of their own; they are documented where they are defined.
 ALIASES = {"PathLike", "WriteContent"}
 

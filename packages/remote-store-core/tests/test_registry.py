@@ -229,14 +229,14 @@ def test_register_backend_needs_a_backend_class(thing: Any) -> None:
 
 @pytest.mark.spec("CONFIG-011")
 def test_unknown_backend_type_says_what_to_install() -> None:
-    registry = Registry(RegistryConfig(backends={"files": BackendConfig("azure")}))
+    registry = Registry(RegistryConfig(backends={"files": BackendConfig("gcs")}))
     registry.register_backend("options", OptionsBackend)
     with pytest.raises(ConfigError) as caught:
         registry.get_backend("files")
     text = str(caught.value)
-    assert "backends.files.type" in text and "'azure'" in text
+    assert "backends.files.type" in text and "'gcs'" in text
     assert "'memory'" in text and "'options'" in text
-    assert "pip install remote-store-azure" in text
+    assert "pip install remote-store-gcs" in text
 
 
 @pytest.mark.spec("CONFIG-011")

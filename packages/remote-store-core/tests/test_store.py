@@ -302,7 +302,7 @@ def test_result_paths_are_store_relative() -> None:
     store = Store(backend, "root/sub")
     assert sorted(str(info.path) for info in store.list_files("", recursive=True)) == ["a/f.txt", "g.txt"]
     assert [info.name for info in store.list_files("")] == ["f.txt", "g.txt"]
-    assert sorted(store.list_folders("")) == ["a/f.txt", "g.txt"]
+    assert sorted(store.list_folders("")) == ["f.txt", "g.txt"]
     info = store.get_file_info("a/f.txt")
     assert info.path == RemotePath("a/f.txt") and info.name == "f.txt" and info.size == 4
     assert store.get_folder_info("a").path == RemotePath("a")

@@ -308,6 +308,7 @@ def test_capabilities() -> None:
     assert backend.capabilities == CapabilitySet(
         {
             Capability.READ,
+            Capability.SEEKABLE_READ,
             Capability.WRITE,
             Capability.ATOMIC_WRITE,
             Capability.DELETE,

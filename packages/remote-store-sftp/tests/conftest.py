@@ -96,6 +96,52 @@ def conformance_backend(make_backend: Callable[..., SFTPBackend]) -> SFTPBackend
 
 
 @pytest.fixture
+def conformance_faults() -> Any:
+    # Every SFTP request the client sends can fail: the suite fails each in turn (CONF-009).
+    from remote_store.backends.sftp._pool import asyncssh_module
+    from remote_store_conformance import FaultInjector
+
+    asyncssh = asyncssh_module()  # imported as the backend does (its import warns: see there)
+    from remote_store_conformance._support import error_chain
+
+    handler_class = asyncssh.sftp.SFTPClientHandler
+
+    class SFTPRequestFaults(FaultInjector):
+        """Fails the n-th SFTP request with the generic failure a server answers on I/O errors."""
+
+        def __init__(self) -> None:
+            self._original = handler_class._make_request
+            self._left = 0
+            self._fired: BaseException | None = None
+            self._armed = False
+
+        def arm(self, skip: int) -> None:
+            self.disarm()
+            self._left, self._fired, self._armed = skip, None, True
+            faults, original = self, self._original
+
+            async def failing(handler: Any, *args: Any, **kwargs: Any) -> Any:
+                if faults._armed and faults._fired is None:
+                    if faults._left == 0:
+                        faults._fired = asyncssh.SFTPFailure("injected fault")
+                        raise faults._fired
+                    faults._left -= 1
+                return await original(handler, *args, **kwargs)
+
+            handler_class._make_request = failing
+
+        def disarm(self) -> bool:
+            handler_class._make_request = self._original
+            self._armed = False
+            return self._fired is not None
+
+        def reported_by(self, error: BaseException) -> bool:
+            return any(link is self._fired for link in error_chain(error))
+
+    return SFTPRequestFaults()
+
+
+@pytest.fixture
 def conformance_links(server_root: Path, tmp_path: Path) -> Any:
     # sshd serves this machine's file system: links are made there directly (CONF-010).
     from remote_store_conformance import OsLinks

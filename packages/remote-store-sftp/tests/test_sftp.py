@@ -15,6 +15,7 @@ import pytest
 from remote_store import (
     AlreadyExists,
     BackendUnavailable,
+    CapabilityNotSupported,
     ConfigError,
     DirectoryNotEmpty,
     InvalidPath,
@@ -383,12 +384,48 @@ def test_sftp_015_without_the_openssh_extensions(
     backend.write("a.txt", b"one")
     with pytest.raises(AlreadyExists):
         backend.write("a.txt", b"two")
-    backend.write_atomic("a.txt", b"three", overwrite=True)
+    # A replace promised to be one step is refused, changing nothing; a plain one is not atomic.
+    with pytest.raises(CapabilityNotSupported, match="posix-rename") as refused:
+        backend.write_atomic("a.txt", b"three", overwrite=True)
+    assert refused.value.capability == "atomic_write"
+    assert (server_root / "a.txt").read_bytes() == b"one"
+    backend.write_atomic("new.txt", b"created")  # a create needs no replace
+    backend.write("a.txt", b"three", overwrite=True)
     backend.copy("a.txt", "b.txt")
     backend.move("b.txt", "c.txt")
     with pytest.raises(AlreadyExists):
         backend.move("c.txt", "a.txt")
+    with pytest.raises(CapabilityNotSupported) as refused:
+        backend.move("c.txt", "new.txt", overwrite=True)
+    assert refused.value.capability == "atomic_move"
     assert (server_root / "a.txt").read_bytes() == b"three"
     assert (server_root / "c.txt").read_bytes() == b"three"
+    assert (server_root / "new.txt").read_bytes() == b"created"
     assert not (server_root / "b.txt").exists()
     assert temps(server_root) == []
+
+
+@pytest.mark.spec("SFTP-018")
+def test_sftp_018_read_range_reads_only_the_range(
+    backend: SFTPBackend, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from remote_store.backends.sftp._pool import asyncssh_module
+
+    asyncssh = asyncssh_module()  # imported as the backend does, its import warnings silenced
+    content = os.urandom(3 * MiB)
+    backend.write("range.bin", content)
+    reads: list[tuple[int, int]] = []
+    real_read = asyncssh.SFTPClientFile.read
+
+    async def read(self: Any, size: int = -1, offset: int | None = None) -> Any:
+        reads.append((size, -1 if offset is None else offset))
+        return await real_read(self, size, offset)
+
+    monkeypatch.setattr(asyncssh.SFTPClientFile, "read", read)
+    assert backend.read_range("range.bin", 2 * MiB, 2 * MiB + 10) == content[2 * MiB : 2 * MiB + 10]
+    assert backend.read_range("range.bin", 3 * MiB - 4, 4 * MiB) == content[-4:]
+    assert backend.read_range("range.bin", 5, 5) == b""
+    assert backend.read_range("range.bin", 4 * MiB, 5 * MiB) == b""
+    assert reads == [(10, 2 * MiB), (MiB + 4, 3 * MiB - 4), (MiB, 4 * MiB)]
+    with pytest.raises(NotFound):
+        backend.read_range("absent.bin", 0, 1)

@@ -23,15 +23,18 @@ from .test_capabilities import TestCapabilities, TestCapabilitiesUndeclared
 from .test_close import TestClose
 from .test_concurrency import TestConcurrency
 from .test_contract import TestContract, TestContractPaths
+from .test_conveniences import TestConveniencesChild, TestConveniencesText
 from .test_delete import TestDelete, TestDeleteEmptyFolders, TestDeleteFolder
 from .test_errors import TestErrors, TestErrorsFromTheBackend
 from .test_faults import TestFaults
+from .test_glob import TestGlob
 from .test_links import TestLinks
 from .test_listing import TestListing, TestListingLarge, TestListingNames
 from .test_litter import TestLitter
 from .test_metadata import TestMetadata
 from .test_move_copy import TestMoveCopy, TestMoveCopyErrors
 from .test_queries import TestQueries
+from .test_random_access import TestRandomAccess, TestRandomAccessUndeclared
 from .test_read import TestRead
 from .test_resources import TestResources
 from .test_root_path import TestRootPath
@@ -47,12 +50,15 @@ __all__ = [
     "TestConcurrency",
     "TestContract",
     "TestContractPaths",
+    "TestConveniencesChild",
+    "TestConveniencesText",
     "TestDelete",
     "TestDeleteEmptyFolders",
     "TestDeleteFolder",
     "TestErrors",
     "TestErrorsFromTheBackend",
     "TestFaults",
+    "TestGlob",
     "TestLinks",
     "TestListing",
     "TestListingLarge",
@@ -62,6 +68,8 @@ __all__ = [
     "TestMoveCopy",
     "TestMoveCopyErrors",
     "TestQueries",
+    "TestRandomAccess",
+    "TestRandomAccessUndeclared",
     "TestRead",
     "TestResources",
     "TestRootPath",

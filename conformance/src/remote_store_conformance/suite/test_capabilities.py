@@ -13,7 +13,7 @@ from remote_store import Backend, Behaviour, Capability, CapabilityNotSupported,
 
 from .._markers import requires_not
 from .._requirements import Requirements
-from .._support import GATED, RecordingBackend, snapshot
+from .._support import GATED, STORE_GATED, RecordingBackend, snapshot
 
 __all__ = ["TestCapabilities", "TestCapabilitiesUndeclared"]
 
@@ -25,6 +25,10 @@ NEW = "probe/new.txt"
 CALLS: dict[str, Callable[[Any], Any]] = {
     "read": lambda target: target.read(PROBE).close(),
     "read_bytes": lambda target: target.read_bytes(PROBE),
+    "read_range": lambda target: target.read_range(PROBE, 1, 3),
+    "read_text": lambda target: target.read_text(PROBE),
+    "write_text": lambda target: target.write_text(NEW, "new", overwrite=True),
+    "glob": lambda target: list(target.glob("probe/*.txt")),
     "write": lambda target: target.write(NEW, b"new", overwrite=True),
     "write_atomic": lambda target: target.write_atomic(NEW, b"new", overwrite=True),
     "delete": lambda target: target.delete(PROBE),
@@ -59,6 +63,8 @@ class TestCapabilities:
             assert Capability.MOVE in declared, "ATOMIC_MOVE refines MOVE, which is not declared"
         if Capability.ATOMIC_WRITE in declared:
             assert Capability.WRITE in declared, "ATOMIC_WRITE refines WRITE, which is not declared"
+        if Capability.SEEKABLE_READ in declared:
+            assert Capability.READ in declared, "SEEKABLE_READ refines READ, which is not declared"
 
     @pytest.mark.spec("BACKEND-020")
     def test_capability_sets_are_immutable_values(self, conformance_backend: Backend) -> None:
@@ -113,7 +119,7 @@ class TestCapabilities:
             if capability not in conformance_backend.capabilities:
                 continue
             for operation in operations:
-                if operation in ("read_bytes", "get_folder_info"):
+                if operation in ("read_bytes", "read_range", "get_folder_info"):
                     continue  # the Backend defaults build on read and list_files
                 assert getattr(backend_class, operation) is not getattr(Backend, operation), (
                     f"{capability.value!r} is declared, {backend_class.__name__}.{operation} not implemented"
@@ -126,7 +132,7 @@ class TestCapabilities:
     ) -> None:
         recorder = RecordingBackend(conformance_backend, without=[capability])
         view = Store(recorder, owns_backend=False)
-        for operation in GATED[capability]:
+        for operation in GATED[capability] + STORE_GATED.get(capability, ()):
             with pytest.raises(CapabilityNotSupported) as caught:
                 CALLS[operation](view)
             assert caught.value.capability == capability.value
@@ -164,4 +170,9 @@ class TestCapabilitiesUndeclared:
             with pytest.raises(CapabilityNotSupported) as direct:
                 CALLS[operation](conformance_backend)
             assert direct.value.capability == capability.value
+        for operation in STORE_GATED.get(capability, ()):
+            with pytest.raises(CapabilityNotSupported) as caught:
+                CALLS[operation](store)
+            assert caught.value.capability == capability.value
+            assert caught.value.operation == operation
         assert snapshot(store, *probes) == before

@@ -41,6 +41,7 @@ BACKEND_OPERATIONS: list[tuple[str, Callable[[Backend], object], Capability | No
     ("write_atomic", lambda backend: backend.write_atomic("new.txt", b"x"), Capability.ATOMIC_WRITE),
     ("read", lambda backend: backend.read("file.txt").close(), Capability.READ),
     ("read_bytes", lambda backend: backend.read_bytes("file.txt"), Capability.READ),
+    ("read_range", lambda backend: backend.read_range("file.txt", 0, 1), Capability.SEEKABLE_READ),
     ("delete", lambda backend: backend.delete("file.txt"), Capability.DELETE),
     ("delete_folder", lambda backend: backend.delete_folder("folder", recursive=True), Capability.DELETE),
     ("move", lambda backend: backend.move("file.txt", "moved.txt"), Capability.MOVE),

@@ -90,8 +90,8 @@ class TestListing:
     def test_list_folders(self, store: Store) -> None:
         write_tree(store, TREE)
         assert sorted(store.list_folders("")) == ["a", "ab"]
-        assert list(store.list_folders("a")) == ["a/sub"]
-        assert list(store.list_folders("a/sub")) == ["a/sub/deep"]
+        assert list(store.list_folders("a")) == ["sub"]
+        assert list(store.list_folders("a/sub")) == ["deep"]
         assert list(store.list_folders("a/sub/deep")) == []
         assert list(store.list_folders("ab")) == []
 
@@ -153,7 +153,7 @@ class TestListingLarge:
         assert set(direct) == set(files)
         folders = list(store.list_folders("big"))
         assert len(folders) == len(nested)
-        assert set(folders) == {path.rsplit("/", 1)[0] for path in nested}
+        assert set(folders) == {path.split("/")[1] for path in nested}
         recursive = _paths(store.list_files("big", recursive=True))
         assert len(recursive) == len(paths)
         assert set(recursive) == set(paths)
@@ -189,8 +189,11 @@ class TestListingNames:
         seen: set[str] = set()
         pending = [""]
         while pending:
-            for folder in store.list_folders(pending.pop()):
-                assert isinstance(folder, str)
+            parent = pending.pop()
+            for name in store.list_folders(parent):
+                assert isinstance(name, str)
+                assert "/" not in name, name
+                folder = str(RemotePath(parent) / name)
                 assert store.is_folder(folder), folder
                 assert RemotePath(folder) == RemotePath(str(RemotePath(folder))), folder
                 seen.add(folder)

@@ -51,7 +51,7 @@ class TestRootPath:
         assert sorted(str(info.path) for info in infos) == ["sub/b.txt", "sub/deeper/c.txt"]
         for info in infos:
             assert nested_store.read_bytes(info.path) == INSIDE[str(info.path)]
-        assert list(nested_store.list_folders("sub")) == ["sub/deeper"]
+        assert list(nested_store.list_folders("sub")) == ["deeper"]
         if nested_store.supports(Capability.METADATA):
             assert nested_store.get_file_info("sub/b.txt").path == RemotePath("sub/b.txt")
             folder = nested_store.get_folder_info("sub")

@@ -142,6 +142,38 @@ class Backend(abc.ABC):
             self.context(Operation.READ_BYTES, path).claim(error)  # a default names its own operation
             raise
 
+    def read_range(self, path: str, start: int, end: int) -> bytes:
+        """The bytes ``start`` to ``end`` (excluded) of the file at ``path``, like ``data[start:end]``.
+
+        ``Store`` has checked ``0 <= start <= end``; a range past the end of the file gives what
+        exists (``b""`` when ``start`` is past it). Backends override this to fetch the range in one
+        request; the default seeks the stream of ``read``.
+
+        Raises:
+            NotFound: no file at ``path``.
+            CapabilityNotSupported: the backend does not declare ``SEEKABLE_READ``.
+        """
+        context = self.context(Operation.READ_RANGE, path)
+        if Capability.SEEKABLE_READ not in self.capabilities:
+            raise context.unsupported(Capability.SEEKABLE_READ)
+        try:
+            with self.read(path) as stream:
+                stream.seek(start)
+                parts: list[bytes] = []
+                wanted = end - start
+                while wanted > 0:
+                    chunk = stream.read(wanted)
+                    if not chunk:
+                        break
+                    parts.append(chunk)
+                    wanted -= len(chunk)
+                return b"".join(parts)
+        except RemoteStoreError as error:
+            context.claim(error)  # a default built on another operation names its own
+            raise
+        except OSError as error:
+            raise context.os_error(error) from error
+
     # -- deletes ----------------------------------------------------------------------------
 
     def delete(self, path: str, *, missing_ok: bool = False) -> None:
@@ -193,7 +225,10 @@ class Backend(abc.ABC):
         raise self.context(Operation.LIST_FILES, path).unsupported(Capability.LIST)
 
     def list_folders(self, path: str) -> Iterator[str]:
-        """Lazily yield the backend-relative paths of the folders directly in folder ``path``."""
+        """Lazily yield the backend-relative paths of the folders directly in folder ``path``.
+
+        (``Store.list_folders`` hands its callers the folders' names: the last segment.)
+        """
         raise self.context(Operation.LIST_FOLDERS, path).unsupported(Capability.LIST)
 
     def get_file_info(self, path: str) -> FileInfo:

@@ -11,6 +11,7 @@ Every error a user sees from a ``Store``, a ``Backend`` or the ``Registry`` is o
     ├── PermissionDenied        (also PermissionError)
     ├── BackendUnavailable      (also ConnectionError)
     ├── InvalidContent          (also TypeError)
+    ├── InvalidRange            (also ValueError)
     ├── StoreClosed             (also ValueError)
     └── ConfigError             (also ValueError)
 
@@ -31,6 +32,7 @@ __all__ = [
     "DirectoryNotEmpty",
     "InvalidContent",
     "InvalidPath",
+    "InvalidRange",
     "NotFound",
     "PermissionDenied",
     "RemoteStoreError",
@@ -104,6 +106,13 @@ class InvalidPath(RemoteStoreError, ValueError):
 
 class InvalidContent(RemoteStoreError, TypeError):
     """What was given to write is neither bytes-like nor a readable binary stream."""
+
+
+class InvalidRange(RemoteStoreError, ValueError):
+    """The byte range given to ``read_range`` is not one: a negative bound, or an end before the start.
+
+    The message names the bounds; nothing was read.
+    """
 
 
 class CapabilityNotSupported(RemoteStoreError):

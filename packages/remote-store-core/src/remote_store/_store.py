@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 import copy
 import dataclasses
 from collections.abc import Callable, Iterator
@@ -12,9 +13,10 @@ from ._backend import Backend
 from ._behaviour import Behaviour
 from ._capabilities import Capability, CapabilitySet
 from ._content import WriteContent, check_content
-from ._errors import InvalidPath, NotFound, RemoteStoreError, StoreClosed
+from ._errors import InvalidContent, InvalidPath, InvalidRange, NotFound, RemoteStoreError, StoreClosed
+from ._glob import compile_glob
 from ._models import FileInfo, FolderInfo
-from ._operation import Operation
+from ._operation import Operation, OperationContext
 from ._path import PathLike, RemotePath, canonical_path
 from ._reader import StoreReader
 
@@ -120,7 +122,10 @@ class Store:
         The result is a binary file object and a context manager; ``read(n)`` streams. Close it
         (or use ``with``) to release the file handle or connection. An error raised while
         reading it is a ``RemoteStoreError`` with the store-relative path, operation ``read``
-        and the backend, as the call's own errors are (STORE-032).
+        and the backend, as the call's own errors are (STORE-032). Where the backend declares
+        ``SEEKABLE_READ`` the stream also has ``seek``, ``tell`` and ``readinto`` and reads only
+        what is asked (Parquet, zip and HDF5 readers can take it as it is); elsewhere it may read
+        forward only.
 
         Raises:
             NotFound: no file at ``path``.
@@ -143,6 +148,72 @@ class Store:
         target = self._file_path(path, Operation.READ_BYTES)
         self._require(Capability.READ, Operation.READ_BYTES, target)
         return self._call(Operation.READ_BYTES, lambda: self._backend.read_bytes(target))
+
+    def read_range(self, path: PathLike, start: int, end: int) -> bytes:
+        """The bytes ``start`` to ``end`` (excluded) of the file at ``path``, in one request.
+
+        Like ``data[start:end]``: a range reaching past the end of the file gives what exists,
+        ``b""`` when ``start`` is at or past the end or ``start == end``.
+
+        Raises:
+            InvalidRange: ``start`` or ``end`` is not an ``int``, is negative, or ``end < start``
+                (checked before any I/O).
+            NotFound: no file at ``path``.
+            InvalidPath: ``path`` is invalid or empty.
+            CapabilityNotSupported: the backend does not declare ``SEEKABLE_READ`` (before any I/O).
+        """
+        target = self._file_path(path, Operation.READ_RANGE)
+        _check_range(start, end, self._backend.context(Operation.READ_RANGE, self._relative(target)))
+        self._require(Capability.SEEKABLE_READ, Operation.READ_RANGE, target)
+        return self._call(Operation.READ_RANGE, lambda: self._backend.read_range(target, start, end))
+
+    def read_text(self, path: PathLike, encoding: str = "utf-8", errors: str = "strict") -> str:
+        """The content of the file at ``path``, decoded as ``bytes.decode(encoding, errors)`` does.
+
+        Raises:
+            NotFound: no file at ``path``.
+            InvalidPath: ``path`` is invalid or empty.
+            CapabilityNotSupported: the backend does not declare ``READ``.
+            LookupError: ``encoding`` names no codec (before any I/O).
+            UnicodeDecodeError: the content is not text in ``encoding`` (with ``errors="strict"``);
+                its reason names the path.
+        """
+        target = self._file_path(path, Operation.READ_TEXT)
+        codecs.lookup(encoding)
+        self._require(Capability.READ, Operation.READ_TEXT, target)
+        data = self._call(Operation.READ_TEXT, lambda: self._backend.read_bytes(target))
+        try:
+            return data.decode(encoding, errors)
+        except UnicodeDecodeError as error:
+            reason = f"{error.reason} in {self._relative(target)!r}"
+            raise UnicodeDecodeError(error.encoding, error.object, error.start, error.end, reason) from None
+
+    def write_text(
+        self, path: PathLike, text: str, encoding: str = "utf-8", *, overwrite: bool = False
+    ) -> None:
+        """Write ``text`` encoded with ``encoding`` to the file at ``path``, as ``write`` does.
+
+        Raises:
+            AlreadyExists: ``overwrite=False`` and a file exists at ``path``; it is left unchanged.
+            InvalidPath: ``path`` is invalid, empty, or names a folder.
+            InvalidContent: ``text`` is not a ``str`` (bytes go to ``write``).
+            CapabilityNotSupported: the backend does not declare ``WRITE``.
+            LookupError: ``encoding`` names no codec (before any I/O).
+            UnicodeEncodeError: ``text`` cannot be encoded in ``encoding``; its reason names the path.
+        """
+        target = self._file_path(path, Operation.WRITE_TEXT)
+        if not isinstance(text, str):
+            message = f"text must be a str, not {type(text).__name__}; write bytes with write()"
+            raise self._backend.context(Operation.WRITE_TEXT, self._relative(target)).error(
+                InvalidContent, message
+            )
+        self._require(Capability.WRITE, Operation.WRITE_TEXT, target)
+        try:
+            data = text.encode(encoding)
+        except UnicodeEncodeError as error:
+            reason = f"{error.reason} for {self._relative(target)!r}"
+            raise UnicodeEncodeError(error.encoding, error.object, error.start, error.end, reason) from None
+        self._call(Operation.WRITE_TEXT, lambda: self._backend.write(target, data, overwrite=overwrite))
 
     # -- queries ----------------------------------------------------------------------------
 
@@ -265,7 +336,10 @@ class Store:
         return self._iterate(Operation.LIST_FILES, source, self._file_info)
 
     def list_folders(self, path: PathLike = "") -> Iterator[str]:
-        """Lazily yield the store-relative paths of the folders directly in folder ``path``.
+        """Lazily yield the names of the folders directly in folder ``path`` (their last segment).
+
+        ``path`` joined with a name (``RemotePath(path) / name``) is that folder's store-relative
+        path. Order is not guaranteed. A missing folder yields nothing.
 
         Raises:
             InvalidPath: ``path`` is invalid (raised at the call).
@@ -275,7 +349,31 @@ class Store:
         self._require(Capability.LIST, Operation.LIST_FOLDERS, target)
         self._check_open(Operation.LIST_FOLDERS)
         source = self._call(Operation.LIST_FOLDERS, lambda: self._backend.list_folders(target))
-        return self._iterate(Operation.LIST_FOLDERS, source, self._relative)
+        return self._iterate(Operation.LIST_FOLDERS, source, _last_segment)
+
+    def glob(self, pattern: str) -> Iterator[FileInfo]:
+        """Lazily yield ``FileInfo`` for the files whose store-relative path matches ``pattern``.
+
+        ``*`` matches any run of characters within a segment, ``?`` one character, ``[abc]`` one
+        of a set (``[!abc]`` one outside it), and a segment that is exactly ``**`` zero or more
+        whole segments: ``reports/2024/**/*.csv``. Names starting with a dot match like any other;
+        folders are not yielded. Only the pattern's literal prefix (``reports/2024``) is listed,
+        once, recursively only when the pattern can match deeper than directly in it. Order is
+        not guaranteed.
+
+        Raises:
+            InvalidPath: ``pattern`` is not a valid pattern, naming it (raised at the call).
+            CapabilityNotSupported: the backend does not declare ``LIST`` (raised at the call).
+        """
+        compiled = compile_glob(pattern, operation=Operation.GLOB.value)
+        target = self._any_path(compiled.prefix, Operation.GLOB)
+        self._require(Capability.LIST, Operation.GLOB, target)
+        self._check_open(Operation.GLOB)
+        source = self._call(
+            Operation.GLOB, lambda: self._backend.list_files(target, recursive=compiled.recursive)
+        )
+        listing = self._iterate(Operation.GLOB, source, self._file_info)
+        return _matching(listing, compiled.matches)
 
     def get_file_info(self, path: PathLike) -> FileInfo:
         """Metadata of the file at ``path``.
@@ -309,6 +407,22 @@ class Store:
             # The store root always exists; before any write it is simply empty.
             return FolderInfo(path=RemotePath(""), file_count=0, total_size=0, modified_at=None)
         return dataclasses.replace(info, path=RemotePath(self._relative(str(info.path))))
+
+    # -- derived stores ---------------------------------------------------------------------
+
+    def child(self, subpath: PathLike) -> Store:
+        """A ``Store`` on the same backend for the folder ``subpath`` of this store.
+
+        The child does not own the backend: closing it leaves this store (and the backend) open,
+        and closing this store's backend makes the child's calls raise ``StoreClosed``. No I/O.
+
+        Raises:
+            InvalidPath: ``subpath`` is invalid.
+            StoreClosed: this store is closed.
+        """
+        target = self._any_path(subpath, Operation.CHILD)
+        self._check_open(Operation.CHILD)
+        return Store(self._backend, target, owns_backend=False)
 
     # -- lifecycle --------------------------------------------------------------------------
 
@@ -440,3 +554,28 @@ class Store:
         if error.backend is None:
             error.backend = self._backend.type_name
         return error
+
+
+def _last_segment(path: str) -> str:
+    return path.rsplit("/", 1)[-1]
+
+
+def _matching(listing: Iterator[FileInfo], matches: Callable[[str], bool]) -> Iterator[FileInfo]:
+    try:
+        for info in listing:
+            if matches(str(info.path)):
+                yield info
+    finally:
+        close = getattr(listing, "close", None)
+        if close is not None:
+            close()
+
+
+def _check_range(start: int, end: int, context: OperationContext) -> None:
+    for name, bound in (("start", start), ("end", end)):
+        if not isinstance(bound, int) or isinstance(bound, bool):
+            raise context.error(InvalidRange, f"{name} must be an int, not {type(bound).__name__}")
+        if bound < 0:
+            raise context.error(InvalidRange, f"{name} must not be negative (got {bound})")
+    if end < start:
+        raise context.error(InvalidRange, f"end ({end}) must not be before start ({start})")

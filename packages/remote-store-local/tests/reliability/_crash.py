@@ -225,7 +225,8 @@ def _all_folders(store: Store) -> list[str]:
     pending = [""]
     while pending:
         folder = pending.pop()
-        for child in store.list_folders(folder):
+        for name in store.list_folders(folder):
+            child = f"{folder}/{name}" if folder else name
             found.append(child)
             pending.append(child)
     return found

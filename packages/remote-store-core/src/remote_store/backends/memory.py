@@ -58,7 +58,7 @@ class MemoryBackend(Backend):
 
     @property
     def capabilities(self) -> CapabilitySet:
-        """Every capability, ``ATOMIC_WRITE`` and ``ATOMIC_MOVE`` included."""
+        """Every capability, ``ATOMIC_WRITE``, ``ATOMIC_MOVE`` and ``SEEKABLE_READ`` included."""
         return CapabilitySet.all()
 
     def _begin(self, operation: Operation, path: str) -> OperationContext:
@@ -116,6 +116,10 @@ class MemoryBackend(Backend):
     def read_bytes(self, path: str) -> bytes:
         with self._lock:
             return self._entry(Operation.READ_BYTES, path).data
+
+    def read_range(self, path: str, start: int, end: int) -> bytes:
+        with self._lock:
+            return self._entry(Operation.READ_RANGE, path).data[start:end]
 
     def delete(self, path: str, *, missing_ok: bool = False) -> None:
         with self._lock:

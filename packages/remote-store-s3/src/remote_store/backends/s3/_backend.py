@@ -32,7 +32,7 @@ from . import _upload
 from ._client import BucketClient
 from ._objects import carried_headers, file_info, listed_files, listed_folders
 from ._options import S3Options, options_signature, secret_options
-from ._reader import ObjectReader
+from ._ranged_reader import SeekableObjectReader, read_range
 from ._upload import as_view, iter_parts, read_first
 
 if TYPE_CHECKING:
@@ -55,6 +55,7 @@ COPY_PART_SIZE = 512 * 1024**2
 _CAPABILITIES = CapabilitySet(
     {
         Capability.READ,
+        Capability.SEEKABLE_READ,
         Capability.WRITE,
         Capability.ATOMIC_WRITE,
         Capability.DELETE,
@@ -108,7 +109,7 @@ class S3Backend(Backend):
 
     @property
     def capabilities(self) -> CapabilitySet:
-        """READ, WRITE, ATOMIC_WRITE, DELETE, LIST, MOVE, COPY and METADATA; not ATOMIC_MOVE."""
+        """Every capability but ATOMIC_MOVE (a move is a copy and a delete); SEEKABLE_READ included."""
         return _CAPABILITIES
 
     @property
@@ -201,15 +202,19 @@ class S3Backend(Backend):
 
     # -- reads ------------------------------------------------------------------------------
 
-    def _open(self, context: OperationContext) -> ObjectReader:
-        """One GetObject, as a stream that resumes a broken body (S3-031)."""
+    def _open(self, context: OperationContext) -> SeekableObjectReader:
+        """One GetObject, as a stream that resumes a broken body (S3-031) and seeks (S3-033)."""
         response = self._requests.get(context)
 
         def fetch(offset: int, etag: str) -> GetObjectOutputTypeDef:
             return self._requests.get(context, Range=f"bytes={offset}-", IfMatch=etag)
 
-        return ObjectReader(
+        def fetch_range(first: int, last: int, etag: str) -> GetObjectOutputTypeDef:
+            return self._requests.get(context, Range=f"bytes={first}-{last}", IfMatch=etag)
+
+        return SeekableObjectReader(
             response,
+            fetch_range=fetch_range,
             context=context,
             fetch=fetch,
             map_failure=functools.partial(self._requests.failure, context),
@@ -218,6 +223,9 @@ class S3Backend(Backend):
 
     def read(self, path: str) -> BinaryIO:
         return cast(BinaryIO, self._open(self.context(Operation.READ, path)))
+
+    def read_range(self, path: str, start: int, end: int) -> bytes:
+        return read_range(self._requests, self.context(Operation.READ_RANGE, path), start, end)
 
     def read_bytes(self, path: str) -> bytes:
         reader = self._open(self.context(Operation.READ_BYTES, path))

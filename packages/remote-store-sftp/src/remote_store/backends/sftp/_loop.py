@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import contextlib
+import logging
 import threading
 from collections.abc import Awaitable, Coroutine
 from typing import Any, TypeVar
@@ -11,6 +13,21 @@ from typing import Any, TypeVar
 __all__ = ["LoopThread"]
 
 T = TypeVar("T")
+
+logger = logging.getLogger("remote_store.sftp")
+
+
+def _unretrieved(loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
+    # asyncssh splits a large read or write into parallel requests in tasks of its own; when the
+    # connection drops, the call fails with the first error (and raises it to the caller) and the
+    # other tasks' identical errors are never retrieved. They are logged here at DEBUG instead of
+    # asyncio's ERROR "Task exception was never retrieved": the failure was already reported.
+    error = context.get("exception")
+    lost = isinstance(error, (OSError, EOFError)) or type(error).__module__.startswith("asyncssh")
+    if "future" in context and lost:
+        logger.debug("sftp event loop: %s", context.get("message"), exc_info=error)
+    else:
+        loop.default_exception_handler(context)
 
 
 async def _await(awaitable: Awaitable[T]) -> T:
@@ -34,6 +51,7 @@ class LoopThread:
         with self._lock:
             if self._loop is None:
                 loop = asyncio.new_event_loop()
+                loop.set_exception_handler(_unretrieved)
                 thread = threading.Thread(target=loop.run_forever, name=self._name, daemon=True)
                 thread.start()
                 self._loop, self._thread = loop, thread
@@ -66,6 +84,9 @@ class LoopThread:
             self._loop = self._thread = None
         if loop is None or thread is None:
             return
+        # The default executor's threads (asyncio resolves host names in them) end with the loop.
+        with contextlib.suppress(Exception):
+            asyncio.run_coroutine_threadsafe(loop.shutdown_default_executor(), loop).result()
         loop.call_soon_threadsafe(loop.stop)
         thread.join()
         loop.close()

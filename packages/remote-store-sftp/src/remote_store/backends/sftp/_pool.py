@@ -206,7 +206,10 @@ class Pool:
                 self.real_root = await self._root(context, sftp)
             self.extensions = server_extensions(sftp)
         except BaseException:
+            # Waited for, so that its socket is gone when the failed call returns (BACKEND-014).
             connection.close()
+            with contextlib.suppress(Exception):
+                await connection.wait_closed()
             raise
         return Connection(connection, sftp)
 

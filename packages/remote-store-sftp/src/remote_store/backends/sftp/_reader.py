@@ -3,18 +3,35 @@
 from __future__ import annotations
 
 import concurrent.futures
-import contextlib
 import io
 from collections.abc import Callable
 from typing import Any
 
 from remote_store.backend_tools import OperationContext
 
-__all__ = ["BLOCK_SIZE", "SFTPReader"]
+__all__ = ["BLOCK_SIZE", "SFTPReader", "read_to_end"]
 
 BLOCK_SIZE = 1024 * 1024
 """Bytes asked for per read request; asyncssh splits one into parallel SFTP reads of the
 server's limit (255 KiB on OpenSSH)."""
+
+
+async def read_to_end(handle: Any, size: int) -> bytes:
+    """All of the open remote file ``handle``, whose size was ``size`` when it was looked up.
+
+    One request of ``size + 1`` bytes (asyncssh splits it where it exceeds the server's limit);
+    an answer of exactly ``size`` bytes is the whole file. Otherwise (it grew or shrank) reads
+    on until the server reports the end.
+    """
+    first = bytes(await handle.read(size + 1, 0))
+    if len(first) == size:
+        return first
+    parts = [first]
+    offset = len(first)
+    while chunk := await handle.read(BLOCK_SIZE, offset):
+        parts.append(bytes(chunk))
+        offset += len(chunk)
+    return b"".join(parts)
 
 
 class SFTPReader(io.RawIOBase):
@@ -46,7 +63,8 @@ class SFTPReader(io.RawIOBase):
         self._position = 0
         self._block = b""
         self._block_start = 0
-        self._ahead: tuple[int, concurrent.futures.Future[Any]] | None = None
+        self._ahead: tuple[int, int, concurrent.futures.Future[Any]] | None = None
+        self._end: int | None = None
 
     def readable(self) -> bool:
         return True
@@ -69,23 +87,37 @@ class SFTPReader(io.RawIOBase):
         if self.closed:
             raise ValueError("I/O operation on closed file")
 
-    def _fetch(self, offset: int) -> concurrent.futures.Future[Any]:
-        return self._submit(self._handle.read(BLOCK_SIZE, offset))
+    def _fetch(self, offset: int) -> tuple[int, concurrent.futures.Future[Any]]:
+        """Request the block at ``offset``: ``(bytes asked for, future of the bytes)``.
+
+        Before the size known at opening, one byte more than is left is asked for, so that a
+        small file takes one request (asyncssh splits a large one into parallel requests, which
+        costs milliseconds for a file of a few KiB) and a short answer shows the end.
+        """
+        wanted = BLOCK_SIZE if offset >= self._size else min(BLOCK_SIZE, self._size - offset + 1)
+        return wanted, self._submit(self._handle.read(wanted, offset))
 
     def _load(self) -> bool:
         """Make the block holding ``_position`` current; False at the end of the file."""
         start = self._position
+        if self._end is not None and start >= self._end:
+            return False
         ahead, self._ahead = self._ahead, None
         if ahead is not None and ahead[0] == start:
-            future = ahead[1]
+            wanted, future = ahead[1], ahead[2]
         else:
             if ahead is not None:
-                ahead[1].cancel()
-            future = self._fetch(start)
+                ahead[2].cancel()
+            wanted, future = self._fetch(start)
         block = self._wait(self._context, future)
         self._block, self._block_start = block or b"", start
-        if self._block:
-            self._ahead = (start + len(self._block), self._fetch(start + len(self._block)))
+        end = start + len(self._block)
+        if self._block and end == self._size and len(self._block) < wanted:
+            # Short exactly where the size known at opening ends: the end of the file, without
+            # one more request to hear it (a file that grew would have filled the request).
+            self._end = end
+        elif self._block:
+            self._ahead = (end, *self._fetch(end))
         return bool(self._block)
 
     def readinto(self, buffer: Any) -> int:
@@ -112,15 +144,20 @@ class SFTPReader(io.RawIOBase):
             parts.append(chunk)
 
     def close(self) -> None:
+        """Close the remote file and give the connection back; idempotent.
+
+        Raises:
+            RemoteStoreError: the server failed to close the file (the stream is closed anyway).
+        """
         if self.closed:
             return
         ahead, self._ahead = self._ahead, None
         release, self._release = self._release, None
         try:
             if ahead is not None:
-                ahead[1].cancel()
-            with contextlib.suppress(Exception):  # closing a stream never fails the caller
-                self._wait(self._context, self._submit(self._handle.close()))
+                ahead[2].cancel()
+            # A failed close surfaces, as a failed close() of a local file does (BACKEND-013).
+            self._wait(self._context, self._submit(self._handle.close()))
         finally:
             self._block = b""
             if release is not None:

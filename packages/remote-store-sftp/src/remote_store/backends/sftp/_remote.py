@@ -7,6 +7,7 @@ below the real root; paths without that name are backend-relative (SFTP-005).
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import dataclasses
 import posixpath
@@ -16,6 +17,8 @@ from typing import Any
 
 from remote_store import (
     AlreadyExists,
+    Capability,
+    CapabilityNotSupported,
     DirectoryNotEmpty,
     FileInfo,
     InvalidPath,
@@ -27,7 +30,7 @@ from remote_store.backend_tools import DEFAULT_CHUNK_SIZE, OperationContext
 
 from ._errors import map_error
 from ._names import is_temp_name
-from ._pool import asyncssh_module
+from ._pool import asyncssh_module, server_extensions
 
 __all__ = ["Remote", "Target", "file_info"]
 
@@ -109,7 +112,24 @@ class Remote:
         return attrs is not None and attrs.type == self.ssh.FILEXFER_TYPE_REGULAR
 
     async def find(self, path: str) -> tuple[str, Any | None]:
-        """The real path of ``path`` and its attributes (``None``: nothing there, or a parent missing)."""
+        """The real path of ``path`` and its attributes (``None``: nothing there, or a parent missing).
+
+        ``realpath`` and ``lstat`` of the path are sent together (one round trip): where no link
+        is on the way the real path is the path itself and the ``lstat`` answered for it;
+        otherwise its answer is dropped and the real path looked at again.
+        """
+        if path:
+            full = self.full(path)
+            outcomes: tuple[Any, Any] = await asyncio.gather(
+                self.sftp.realpath(full), self.sftp.lstat(full), return_exceptions=True
+            )
+            resolved, attrs = outcomes
+            if isinstance(resolved, BaseException) and not isinstance(resolved, self.ssh.SFTPNoSuchFile):
+                raise resolved
+            if isinstance(attrs, BaseException) and not isinstance(attrs, self.ssh.SFTPNoSuchFile):
+                raise attrs
+            if not isinstance(resolved, BaseException) and str(resolved) == full:
+                return full, None if isinstance(attrs, BaseException) else attrs
         real, rest = await self.resolve(path)
         if rest:
             return real, None
@@ -147,10 +167,16 @@ class Remote:
             return Target(real, posixpath.dirname(real), [])
         created: list[str] = []
         folder = real
+        # The deepest folder that resolved: one lstat says whether it is a folder (a mkdir there
+        # would cost a failed request and an lstat on every new file).
+        attrs = await self.lstat(real)
+        if attrs is not None and not self.is_folder(attrs):
+            raise self.context.error(InvalidPath, "a parent of the path is a file, not a folder")
         try:
-            for segment in [None, *rest[:-1]]:
-                if segment is not None:
-                    folder = posixpath.join(folder, segment)
+            if attrs is None and await self._make_folder(real):
+                created.append(real)  # removed meanwhile
+            for segment in rest[:-1]:
+                folder = posixpath.join(folder, segment)
                 if await self._make_folder(folder):
                     created.append(folder)
         except BaseException:
@@ -186,7 +212,15 @@ class Remote:
         with contextlib.suppress(self.ssh.Error, OSError):
             await self.remove_folders(created)
 
-    async def publish(self, temp: str, real: str, *, overwrite: bool, path: str | None = None) -> None:
+    async def publish(
+        self,
+        temp: str,
+        real: str,
+        *,
+        overwrite: bool,
+        path: str | None = None,
+        atomic: Capability | None = None,
+    ) -> None:
         """Give the complete temporary file ``temp`` the name ``real`` (SFTP-009, SFTP-010).
 
         ``overwrite``: ``posix-rename@openssh.com`` replaces a file in one step. Otherwise
@@ -197,17 +231,39 @@ class Remote:
         Raises:
             AlreadyExists: not ``overwrite`` and a file is at ``real``.
             InvalidPath: a folder is at ``real``.
+            CapabilityNotSupported: ``atomic`` is given and the server cannot replace in one step.
         """
         context = self.context if path is None else self.context.at(path)
         try:
             if overwrite:
-                await self.replace(temp, real)
-            else:
-                if await self.link(temp, real):
-                    with contextlib.suppress(self.ssh.SFTPNoSuchFile):
-                        await self.sftp.remove(temp)
+                await self.replace(temp, real, atomic=atomic)
+            elif "hardlink@openssh.com" in server_extensions(self.sftp):
+                # Link and removal of the temporary name sent together (one round trip): the
+                # server runs them in order, and if the link fails the temporary file goes anyway.
+                outcomes: tuple[Any, Any] = await asyncio.gather(
+                    self.sftp.link(temp, real), self.sftp.remove(temp), return_exceptions=True
+                )
+                linked, removed = outcomes
+                if isinstance(linked, BaseException):
+                    raise linked
+                self._removed(removed, context)
+            elif await self.link(temp, real):
+                try:
+                    await self.sftp.remove(temp)
+                except Exception as error:  # noqa: BLE001 - judged by _removed
+                    self._removed(error, context)
         except self.ssh.SFTPFailure as error:
             raise await self.classify_target(real, error, context) from error
+
+    def _removed(self, outcome: object, context: OperationContext) -> None:
+        """Judge the removal of a published file's temporary name.
+
+        Raises:
+            RemoteStoreError: it failed (the file is published; its temporary name stays as
+                litter): the failure surfaces, never as the target's own error.
+        """
+        if isinstance(outcome, BaseException) and not isinstance(outcome, self.ssh.SFTPNoSuchFile):
+            raise map_error(context, outcome) from outcome
 
     async def link(self, real: str, new: str) -> bool:
         """Make ``new`` another name of the file ``real``, failing if ``new`` exists (race-free).
@@ -222,12 +278,26 @@ class Remote:
             await self.sftp.rename(real, new)
             return False
 
-    async def replace(self, real: str, new: str) -> None:
-        """Rename ``real`` to ``new``, replacing a file there in one step (``posix-rename@openssh.com``)."""
+    async def replace(self, real: str, new: str, *, atomic: Capability | None = None) -> None:
+        """Rename ``real`` to ``new``, replacing a file there in one step (``posix-rename@openssh.com``).
+
+        Without that extension the old file is removed, then ``real`` renamed: not atomic (the
+        target is briefly missing). A call whose capability ``atomic`` promises one step refuses
+        that instead (SFTP-015).
+
+        Raises:
+            CapabilityNotSupported: ``atomic`` is given and the server lacks posix-rename.
+        """
         try:
             await self.sftp.posix_rename(real, new)
-        except self.ssh.SFTPOpUnsupported:
-            # Not atomic: the target is briefly missing. ATOMIC_WRITE refuses this (SFTP-015).
+        except self.ssh.SFTPOpUnsupported as error:
+            if atomic is not None:
+                refusal = self.context.error(
+                    CapabilityNotSupported,
+                    "the server lacks posix-rename@openssh.com: a file cannot be replaced in one step",
+                )
+                refusal.capability = atomic.value
+                raise refusal from error
             with contextlib.suppress(self.ssh.SFTPNoSuchFile):
                 await self.sftp.remove(new)
             await self.sftp.rename(real, new)
@@ -304,13 +374,32 @@ class Remote:
     # -- listing ----------------------------------------------------------------------------
 
     async def entries(self, real: str) -> AsyncGenerator[Any, None]:
-        """The entries of folder ``real`` (``.`` and ``..`` left out), read as they are consumed."""
+        """The entries of folder ``real`` (``.`` and ``..`` left out), read as they are consumed.
+
+        asyncssh's ``scandir`` ignores a failure to close the folder handle; a failed request
+        must surface (BACKEND-013), so the three requests are made here, through its handler.
+        """
+        handler = self.sftp._handler
         try:
-            async for entry in self.sftp.scandir(real):
-                if entry.filename not in (".", ".."):
-                    yield entry
+            handle = await handler.opendir(self.sftp.encode(real))
+        except self.ssh.SFTPNoSuchFile:
+            return  # removed before we listed
+        try:
+            while True:
+                try:
+                    names, at_end = await handler.readdir(handle)
+                except self.ssh.SFTPEOFError:
+                    return
+                for entry in names:
+                    entry.filename = self.sftp.decode(entry.filename)
+                    if entry.filename not in (".", ".."):
+                        yield entry
+                if at_end:
+                    return
         except self.ssh.SFTPNoSuchFile:
             return  # removed while we listed
+        finally:
+            await handler.close(handle)
 
     async def follow(self, real: str) -> tuple[str, Any] | None:
         """Where the link ``real`` leads and what is there, or ``None`` (outside, dangling, a loop)."""

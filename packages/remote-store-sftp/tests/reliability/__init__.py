@@ -1,0 +1,1 @@
+"""Reliability tests of the sftp backend (opt-in: see conftest.py)."""

@@ -1,0 +1,107 @@
+"""Resource hygiene on SFTP: descriptors, sockets, threads and SSH channels stay bounded while
+working and are all released by ``close()``.
+
+CI: 400 operations (streamed and plain writes, reads read whole, in part or abandoned, listings
+abandoned after one entry, failures of every kind); ``REMOTE_STORE_SOAK=1``: 5,000.
+"""
+
+from __future__ import annotations
+
+import gc
+import io
+import os
+import random
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from remote_store import RemoteStoreError, Store
+from remote_store.backends.sftp import SFTPBackend
+from remote_store_conformance.reliability import budget, new_descriptors, open_fds, sockets_to, thread_names
+
+MAX_CONNECTIONS = 2
+
+
+def _operation(store: Store, rng: random.Random, number: int) -> None:
+    path = f"d{rng.randrange(3)}/f{rng.randrange(8)}"
+    choice = rng.randrange(13)
+    if choice == 0:
+        store.write(path, os.urandom(rng.randrange(1, 5000)), overwrite=True)
+    elif choice == 1:
+        store.write(path, io.BytesIO(b"m" * (2 * 1024 * 1024 + 10)), overwrite=True)
+    elif choice == 2:
+        store.write(path, b"again")  # AlreadyExists when it is there
+    elif choice == 3:
+        store.read_bytes(path)
+    elif choice == 4:
+        with store.read(path) as stream:
+            stream.read(10)  # closed before the end
+    elif choice == 5:
+        iterator = store.list_files("", recursive=True)
+        next(iterator, None)
+        del iterator  # abandoned after one entry
+    elif choice == 6:
+        list(store.list_folders(""))
+    elif choice == 7:
+        store.move(path, f"d{rng.randrange(3)}/m{number % 5}", overwrite=True)
+    elif choice == 8:
+        store.copy(path, f"d{rng.randrange(3)}/c{number % 5}", overwrite=rng.random() < 0.5)
+    elif choice == 9:
+        store.delete(path, missing_ok=rng.random() < 0.5)
+    elif choice == 10:
+        store.get_file_info(path)
+    elif choice == 11:
+        store.delete_folder(f"d{rng.randrange(3)}", recursive=rng.random() < 0.2)
+    else:
+        store.exists(path)
+        store.is_folder(path)
+
+
+def _channels(backend: SFTPBackend) -> int:
+    # The SSH channels open on the backend's connections (asyncssh keeps them by number): one
+    # SFTP session each; a channel per call would show here.
+    return sum(len(each.connection._channels) for each in backend._pool._connections)
+
+
+@pytest.mark.spec("GUAR-013", "SFTP-008")
+@pytest.mark.skipif(not os.path.isdir("/proc/self/fd"), reason="counts descriptors through /proc/self/fd")
+def test_no_descriptor_socket_thread_or_channel_leaks(
+    sshd: Any, make_backend: Callable[..., SFTPBackend], figures: dict[str, Any]
+) -> None:
+    backend = make_backend(max_connections=MAX_CONNECTIONS)
+    store = Store(backend)
+    total = budget(400, 5_000, "REMOTE_STORE_SFTP_HYGIENE_OPS")
+    rng = random.Random(11)
+    gc.collect()
+    sockets_before, threads_before, fds_before = sockets_to(sshd.port), thread_names(), open_fds()
+    peak_sockets = peak_channels = 0
+    failures = 0
+    for number in range(total):
+        try:
+            _operation(store, rng, number)
+        except RemoteStoreError:
+            failures += 1
+        if number % 10 == 0:
+            peak_sockets = max(peak_sockets, sockets_to(sshd.port) - sockets_before)
+            peak_channels = max(peak_channels, _channels(backend))
+            # The backend's loop thread, and the thread asyncio resolves host names in.
+            assert len(thread_names()) <= len(threads_before) + 2, f"threads: {thread_names()}"
+    connections = len(backend._pool._connections)
+    store.close()
+    gc.collect()
+    sockets_after, threads_after, fds_after = sockets_to(sshd.port), thread_names(), open_fds()
+    figures.update(
+        operations=total,
+        failures=failures,
+        sockets_peak=peak_sockets,
+        channels_peak=peak_channels,
+        connections=connections,
+    )
+    assert peak_sockets <= MAX_CONNECTIONS, f"{peak_sockets} connections at once"
+    assert peak_channels <= MAX_CONNECTIONS, f"{peak_channels} SSH channels at once"
+    assert sockets_after == sockets_before, "close() left connections open"
+    leaked = new_descriptors(fds_before, fds_after)
+    assert not leaked, f"descriptors left open: {leaked}"
+    assert threads_after == threads_before, "close() left the loop thread running"
+    assert failures > total // 20, "the run must include failing operations"
