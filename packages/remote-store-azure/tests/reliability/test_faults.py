@@ -172,7 +172,7 @@ def test_transient_faults_are_retried_and_the_call_succeeds(
     figures.update(faults=proxy.injected)
 
 
-@pytest.mark.spec("AZURE-024", "AZURE-022")
+@pytest.mark.spec("AZURE-024", "AZURE-022", "AZURE-026")
 @pytest.mark.parametrize("fault", ["500", "503", "reset"])
 @pytest.mark.parametrize(
     "case", ["put", "get", "get-ranged", "head", "list", "delete", "copy", "block-commit"]
