@@ -132,6 +132,7 @@ class BlobRequests:
             "max_chunk_get_size": options.max_chunk_get_size,
             "user_agent": f"remote-store-azure/{__version__}",
             "raw_request_hook": self._observe,
+            "raw_response_hook": _read_error_body,
         }
         if options.connection_string is not None:
             if "sharedaccesssignature=" in options.connection_string.lower():
@@ -392,6 +393,20 @@ class BlobRequests:
             except RemoteStoreError:
                 failed.append(name)
         return failed
+
+
+def _read_error_body(response: Any) -> None:
+    """Read the body of an error answer at once, so that its connection returns to the pool.
+
+    The SDK's retry policy drops a retried answer unread; for a streamed Get Blob that left the
+    connection held by the dropped answer until garbage collection closed it (a ``ResourceWarning``
+    and one socket per retry: AZURE-026). Error documents are small; reading one early changes
+    nothing for the SDK, which parses the same bytes later.
+    """
+    answer = response.http_response
+    if answer.status_code >= 400:
+        with contextlib.suppress(Exception):  # a body that cannot be read: the SDK reports it
+            answer.body()
 
 
 def _blob_of(properties: Any) -> Blob:
