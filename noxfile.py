@@ -11,7 +11,7 @@ and how a backend declares its test servers are in ``tools/noxlib/`` (its docstr
   for S3, sshd for SFTP), ``reliability``, ``thirdparty``.
 - Once, on nox's Python: ``lint``, ``typecheck``, ``specs``, ``quickstart``, ``packaging`` (each
   wheel built once), ``docs``, ``examples``, ``bench_quick``.
-- On demand: ``fmt``, ``mutation``, ``soak``, ``bench``.
+- On demand: ``fmt``, ``mutation``, ``mutants``, ``soak``, ``bench``.
 
 Environment: ``REMOTE_STORE_S3_SERVERS=moto,ceph`` (after ``python3 tools/s3servers/ceph.py
 install``, as ``.ci/run`` does) enables the Ceph run; without it ``servers`` leaves Ceph out, saying
@@ -34,6 +34,7 @@ import noxlib.bench  # noqa: E402 - tools/ is on sys.path from the line above
 import noxlib.checks  # noqa: E402
 import noxlib.docs  # noqa: E402
 import noxlib.examples  # noqa: E402
+import noxlib.mutants  # noqa: E402
 import noxlib.mutation  # noqa: E402
 import noxlib.packaging  # noqa: E402
 import noxlib.reliability  # noqa: E402
@@ -118,6 +119,12 @@ def thirdparty(session: nox.Session) -> None:
 def mutation(session: nox.Session) -> None:
     """Mutation testing of Store and the local backend against the conformance suite (on demand)."""
     noxlib.mutation.mutation(session)
+
+
+@nox.session(python=ONE_PYTHON, default=False)
+def mutants(session: nox.Session) -> None:
+    """The adversarial mutants of issue 19 (conformance/tests/mutants) against the suite (on demand)."""
+    noxlib.mutants.mutants(session)
 
 
 # -- packaging, documentation, examples, benchmarks -------------------------------------------------

@@ -1,6 +1,6 @@
-r"""An HTTP fault-injecting reverse proxy on 127.0.0.1, for testing S3 clients against failures.
+r"""An HTTP fault-injecting reverse proxy on 127.0.0.1, for testing S3 and Azure Blob clients.
 
-Put it between a client and an S3 server (moto, Ceph radosgw, ...): the client's ``endpoint_url``
+Put it between a client and an S3 server (moto, Ceph radosgw, ...) or Azurite: the client's endpoint
 is ``proxy.url``, and the proxy forwards every request to ``upstream`` unchanged (the ``Host``
 header included, so SigV4 signatures stay valid). Rules pick requests and do something else with
 them instead:
@@ -15,11 +15,13 @@ them instead:
   headers and ``N`` bytes of the body, then close the connection;
 - ``delay``: wait ``seconds``, then forward and relay as usual.
 
-A rule matches by S3 operation (``"UploadPart"``, ``"GetObject"``, ... guessed from the method,
-query and headers of a path-style request), HTTP method, a regular expression searched in the
-request target, and an optional predicate; ``skip`` lets the first matches through and ``times``
-limits how many get the fault (``None``: all). The first rule that matches and has faults left
-decides. Every request is recorded in ``proxy.events``; ``proxy.injected`` counts the faults.
+A rule matches by operation (S3's ``"UploadPart"``, ``"GetObject"``, ... guessed from the method,
+query and headers of a path-style request by ``s3_operation``; Azure Blob's ``"PutBlock"``,
+``"ListBlobs"``, ... by ``blob_operation`` for a proxy made with ``operations=blob_operation``),
+HTTP method, a regular expression searched in the request target, and an optional predicate;
+``skip`` lets the first matches through and ``times`` limits how many get the fault (``None``:
+all). The first rule that matches and has faults left decides. Every request is recorded in
+``proxy.events``; ``proxy.injected`` counts the faults.
 
 Standard library only; one thread per client connection. Only ever bind to loopback::
 
@@ -51,7 +53,17 @@ from collections.abc import Callable, Sequence
 from types import TracebackType
 from typing import BinaryIO
 
-__all__ = ["ACTIONS", "Event", "FaultProxy", "Request", "Rule", "main", "s3_operation"]
+__all__ = [
+    "ACTIONS",
+    "Event",
+    "FaultProxy",
+    "Operations",
+    "Request",
+    "Rule",
+    "blob_operation",
+    "main",
+    "s3_operation",
+]
 
 ACTIONS = ("status", "reset", "truncate", "stall", "delay")
 """The faults a ``Rule`` can inject."""
@@ -63,6 +75,9 @@ _REASONS = {
     504: "Gateway Timeout",
 }
 _MAX_HEADER_LINE = 65536
+
+Operations = Callable[[str, str, dict[str, str], dict[str, str]], str]
+"""Names a request's operation from its method, decoded path, query and lower-case headers."""
 _STALL_STEP = 0.05
 
 
@@ -78,6 +93,8 @@ class Request:
     headers: dict[str, str]
     """Header names in lower case."""
     body_size: int
+    operations: Operations = dataclasses.field(default=lambda *request: s3_operation(*request), repr=False)
+    """How ``operation`` is named: ``s3_operation`` (the default) or ``blob_operation``."""
 
     @property
     def path(self) -> str:
@@ -92,8 +109,8 @@ class Request:
 
     @property
     def operation(self) -> str:
-        """The S3 operation this request most likely is; see ``s3_operation``."""
-        return s3_operation(self.method, self.path, self.query, self.headers)
+        """The operation this request most likely is; see ``s3_operation`` and ``blob_operation``."""
+        return self.operations(self.method, self.path, self.query, self.headers)
 
 
 def s3_operation(method: str, path: str, query: dict[str, str], headers: dict[str, str]) -> str:
@@ -133,6 +150,25 @@ def s3_operation(method: str, path: str, query: dict[str, str], headers: dict[st
     return "Other"
 
 
+def blob_operation(method: str, path: str, query: dict[str, str], headers: dict[str, str]) -> str:
+    """Guess the Azure Blob REST operation of a request (``/account/container/blob``).
+
+    Returns ``"PutBlob"``, ``"PutBlock"``, ``"PutBlockList"``, ``"CopyBlob"``, ``"GetBlob"``,
+    ``"GetBlobProperties"``, ``"DeleteBlob"``, ``"ListBlobs"``, or ``"Other"`` (container and
+    account calls, ...).
+    """
+    comp = query.get("comp")
+    if query.get("restype") == "container":
+        return "ListBlobs" if method == "GET" and comp == "list" else "Other"
+    if method == "PUT":
+        if comp is None:
+            return "CopyBlob" if "x-ms-copy-source" in headers else "PutBlob"
+        return {"block": "PutBlock", "blocklist": "PutBlockList"}.get(comp, "Other")
+    if comp is not None:
+        return "Other"
+    return {"GET": "GetBlob", "HEAD": "GetBlobProperties", "DELETE": "DeleteBlob"}.get(method, "Other")
+
+
 @dataclasses.dataclass
 class Rule:
     """Which requests get which fault; see the module docstring for the actions.
@@ -143,7 +179,7 @@ class Rule:
 
     action: str
     operation: str | None = None
-    """Match this S3 operation (``s3_operation``)."""
+    """Match this operation (as the proxy names them: ``s3_operation`` or ``blob_operation``)."""
     method: str | None = None
     """Match this HTTP method."""
     target: str | None = None
@@ -216,18 +252,21 @@ class FaultProxy:
     Args:
         upstream: the server's base URL, ``http://host:port`` (plain HTTP only).
         port: the port to listen on; a free one by default.
+        operations: names each request's operation for rules and events: ``s3_operation``
+            (the default) or ``blob_operation``.
 
     Raises:
         ValueError: ``upstream`` is not an ``http://`` URL with a host.
     """
 
-    def __init__(self, upstream: str, *, port: int = 0) -> None:
+    def __init__(self, upstream: str, *, port: int = 0, operations: Operations | None = None) -> None:
         parsed = urllib.parse.urlsplit(upstream)
         if parsed.scheme != "http" or not parsed.hostname:
             raise ValueError(f"upstream must be an http:// URL, not {upstream!r}")
         self.upstream_host = parsed.hostname
         self.upstream_port = parsed.port or 80
         self._port = port
+        self._operations: Operations = operations or s3_operation
         self._lock = threading.Lock()
         self._rules: list[Rule] = []
         self._events: list[Event] = []
@@ -308,7 +347,7 @@ class FaultProxy:
             return sum(1 for event in self._events if event.action != "forward")
 
     def operations(self, name: str) -> list[Event]:
-        """The events of S3 operation ``name``."""
+        """The events of operation ``name``."""
         return [event for event in self.events if event.operation == name]
 
     def _decide(
@@ -316,7 +355,7 @@ class FaultProxy:
     ) -> tuple[Request, Rule | None]:
         with self._lock:
             self._count += 1
-            request = Request(self._count, method, target, headers, body_size)
+            request = Request(self._count, method, target, headers, body_size, self._operations)
             chosen: Rule | None = None
             for rule in self._rules:
                 if not rule.matches(request):
@@ -558,8 +597,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--upstream", required=True, help="the server's URL, http://host:port")
     parser.add_argument("--port", type=int, default=0, help="port to listen on (default: a free one)")
     parser.add_argument("--rule", action="append", default=[], help="a rule as a JSON object (repeatable)")
+    parser.add_argument(
+        "--operations", choices=("s3", "blob"), default="s3", help="how rules' operation names are read"
+    )
     args = parser.parse_args(argv)
-    proxy = FaultProxy(args.upstream, port=args.port)
+    namer = blob_operation if args.operations == "blob" else s3_operation
+    proxy = FaultProxy(args.upstream, port=args.port, operations=namer)
     proxy.add(*(Rule(**json.loads(text)) for text in args.rule))
     proxy.start()
     print(proxy.url, flush=True)

@@ -109,13 +109,16 @@ def test_markers_are_registered(pytestconfig: pytest.Config, tmp_path: Path) -> 
                     store.write("x", b"x")
             """,
         },
+        "--conformance-api=sync",
     )
     assert counts == {"passed": 1, "skipped": 1}, output
 
 
 @pytest.mark.spec("CONF-002")
 def test_missing_backend_fixture_fails_naming_it(tmp_path: Path) -> None:
-    counts, output = run_pytest(tmp_path, {"test_suite.py": STAR_IMPORT}, "-k", "TestQueries")
+    counts, output = run_pytest(
+        tmp_path, {"test_suite.py": STAR_IMPORT}, "-k", "TestQueries", "--conformance-api=sync"
+    )
     assert counts.get("error", 0) == 4 and "passed" not in counts, output
     assert "define a fixture named 'conformance_backend'" in output
 
@@ -200,7 +203,7 @@ def test_the_declared_behaviour_decides_what_runs(tmp_path: Path) -> None:
     assert Tuned().bind(MemoryBackend()).large_files is False
     assert Requirements().bind(_PrefixFolders()).real_empty_folders is False
     files = {"conftest.py": MEMORY_CONFTEST, "test_suite.py": STAR_IMPORT}
-    default, output = run_pytest(tmp_path, files, "-k", "TestDeleteEmptyFolders")
+    default, output = run_pytest(tmp_path, files, "-k", "TestDeleteEmptyFolders", "--conformance-api=sync")
     assert default == {"passed": 2, "skipped": 2, "deselected": default.get("deselected", 0)}, output
     files["conftest.py"] = textwrap.dedent(
         """
@@ -219,7 +222,7 @@ def test_the_declared_behaviour_decides_what_runs(tmp_path: Path) -> None:
         """
     )
     # The memory backend keeps its folders, so the tests selected by the (false) claim now fail.
-    overridden, output = run_pytest(tmp_path, files, "-k", "TestDeleteEmptyFolders")
+    overridden, output = run_pytest(tmp_path, files, "-k", "TestDeleteEmptyFolders", "--conformance-api=sync")
     assert overridden == {"failed": 2, "skipped": 2, "deselected": overridden.get("deselected", 0)}, output
 
 
@@ -388,3 +391,35 @@ def test_every_suite_test_takes_the_backend() -> None:
             if attribute.startswith("test_"):
                 parameters = set(inspect.signature(test).parameters)
                 assert parameters & {"conformance_backend", "store", "nested_store"}, f"{name}.{attribute}"
+
+
+@pytest.mark.spec("CONF-013")
+def test_store_tests_run_through_both_apis_unless_one_is_chosen(tmp_path: Path) -> None:
+    probe = """
+        from remote_store_conformance.suite import TestQueries  # noqa: F401
+
+        def test_api_of_the_store(store, conformance_store_api):
+            from remote_store import Store
+            from remote_store_conformance._async_adapter import AsyncBackedStore
+            expected = Store if conformance_store_api == "sync" else AsyncBackedStore
+            assert type(store) is expected
+
+        def test_open_store_builds_the_same_kind(open_store, conformance_backend, store):
+            assert type(open_store(conformance_backend, owns_backend=False)) is type(store)
+
+        def test_without_a_store_runs_once(conformance_backend):
+            pass
+    """
+    files = {"conftest.py": MEMORY_CONFTEST, "test_apis.py": probe}
+    counts, output = run_pytest(tmp_path, files, "-rA")
+    assert counts == {"passed": 5 + 2 * len(_test_names(suite.TestQueries))}, output
+    assert "test_api_of_the_store[sync]" in output and "test_api_of_the_store[async]" in output
+    assert "PASSED test_apis.py::test_without_a_store_runs_once\n" in output
+    for chosen in ("sync", "async"):
+        counts, output = run_pytest(tmp_path, files, "-rA", f"--conformance-api={chosen}")
+        assert counts == {"passed": 3 + len(_test_names(suite.TestQueries))}, output
+        assert f"test_api_of_the_store[{chosen}]" in output
+
+
+def _test_names(cls: type) -> list[str]:
+    return [name for name in vars(cls) if name.startswith("test_")]

@@ -16,7 +16,7 @@ one line calling a function here. A module per idea:
 - ``running``: run every command of a session even when one fails; pytest with its report.
 - the session bodies: ``checks`` (lint, fmt, typecheck, specs, quickstart), ``tests`` (tests,
   servers), ``reliability`` (reliability, soak), ``packaging``, ``docs``, ``examples``,
-  ``thirdparty``, ``mutation``, ``bench``; and two command lines they run inside their
+  ``thirdparty``, ``mutation``, ``mutants``, ``bench``; and two command lines they run inside their
   virtualenvs, ``doc_blocks.py`` and ``notebooks.py`` (standard library only).
 
 The CI shape (``.ci/run`` runs ``nox``: every default session)

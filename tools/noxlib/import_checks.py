@@ -87,6 +87,21 @@ assert absent("remote_store.backends.s3")
 assert backends == {"memory", "s3"}, backends
 assert absent("remote_store.backends.local")
 """,
+    "remote-store-fsspec": _CHECK_PRELUDE
+    + _CORE_USE
+    + """
+import fsspec
+import remote_store.fsspec
+from remote_store.fsspec import RegistryFileSystem, RemoteStoreFileSystem
+
+assert remote_store.fsspec.__version__ == version
+assert fsspec.get_filesystem_class("rstore") is RegistryFileSystem  # the fsspec.specs entry point
+fs = RemoteStoreFileSystem(Store(MemoryBackend()))
+fs.pipe_file("a/b.txt", b"bridged")
+with fs.open("a/b.txt", "rb") as handle:
+    assert handle.read() == b"bridged"
+assert backends == {"memory"}, backends
+""",
     "remote-store-conformance": _CHECK_PRELUDE
     + _CORE_USE
     + """

@@ -11,13 +11,16 @@ installed (or explicitly with ``-p remote_store_conformance.plugin``). It provid
   (a ``LinkMaker``, handed on by ``storage_links``) and ``conformance_litter`` (a
   ``LitterMaker``, handed on by ``storage_litter``);
 - ``requirements``, ``store`` and ``nested_store``, built from those two;
+- ``conformance_store_api``: ``"sync"`` or ``"async"``, the API ``store``, ``nested_store`` and
+  ``open_store`` go through (``Store``, or ``AsyncStore`` behind ``AsyncBackedStore``); every
+  test using them runs once per API chosen with ``--conformance-api`` (both by default, CONF-013);
 - an autouse fixture that skips a marked test whose needs the backend does not meet.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from typing import cast
+from collections.abc import Callable, Iterator
+from typing import Any, cast
 
 import pytest
 
@@ -26,7 +29,8 @@ pytest.register_assert_rewrite("remote_store_conformance.suite", "remote_store_c
 
 from remote_store import Backend, Store  # noqa: E402
 
-from ._faults import FaultInjector  # noqa: E402
+from ._async_adapter import AsyncBackedStore  # noqa: E402
+from ._faults import FaultInjector, OsCallFaults  # noqa: E402
 from ._links import LinkMaker  # noqa: E402
 from ._litter import LitterMaker  # noqa: E402
 from ._markers import REQUIRES, REQUIRES_NOT, skip_reason  # noqa: E402
@@ -34,14 +38,19 @@ from ._requirements import Requirements  # noqa: E402
 
 __all__ = [
     "NESTED_ROOT",
+    "STORE_APIS",
     "conformance_backend",
     "conformance_faults",
     "conformance_links",
     "conformance_litter",
     "conformance_requirements",
     "conformance_selection",
+    "conformance_store_api",
     "nested_store",
+    "open_store",
+    "pytest_addoption",
     "pytest_configure",
+    "pytest_generate_tests",
     "requirements",
     "storage_faults",
     "storage_links",
@@ -51,6 +60,31 @@ __all__ = [
 
 NESTED_ROOT = "nested/inner root"
 """The ``root_path`` of ``nested_store``: two levels deep, with a space, to exercise translation."""
+
+
+STORE_APIS = ("sync", "async")
+"""The APIs the suite can run its tests through: ``Store`` and ``AsyncStore`` (CONF-013)."""
+
+_API_OPTION = "--conformance-api"
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    """Add ``--conformance-api`` (``sync``, ``async`` or ``both``, the default) (CONF-013)."""
+    parser.addoption(
+        _API_OPTION,
+        choices=(*STORE_APIS, "both"),
+        default="both",
+        help="remote-store-conformance: run the suite through Store (sync), AsyncStore (async) or both",
+    )
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """Run each test that uses a store once per API chosen with ``--conformance-api`` (CONF-013)."""
+    if "conformance_store_api" not in metafunc.fixturenames:
+        return
+    chosen = metafunc.config.getoption(_API_OPTION, default="both")
+    apis = list(STORE_APIS) if chosen == "both" else [chosen]
+    metafunc.parametrize("conformance_store_api", apis, indirect=True)
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -115,8 +149,12 @@ def _hook(value: object, kind: type[object], fixture: str, tests: str, requireme
 
 
 @pytest.fixture
-def storage_faults(conformance_faults: object) -> Iterator[FaultInjector]:
+def storage_faults(conformance_faults: object, request: pytest.FixtureRequest) -> Iterator[FaultInjector]:
     """``conformance_faults``, checked, and disarmed after the test; skips the test if ``None``.
+
+    Also skips the ``[async]`` run of a test when the injector is an ``OsCallFaults``: it counts
+    the calls of the thread that armed it, and through ``AsyncStore`` they run on its workers, so
+    no fault would fire (the ``[sync]`` run covers the test).
 
     Raises:
         pytest.fail.Exception: ``conformance_faults`` is neither ``None`` nor a ``FaultInjector``.
@@ -125,6 +163,12 @@ def storage_faults(conformance_faults: object) -> Iterator[FaultInjector]:
         FaultInjector,
         _hook(conformance_faults, FaultInjector, "conformance_faults", "storage-fault tests", "CONF-009"),
     )
+    callspec = getattr(request.node, "callspec", None)
+    api = callspec.params.get("conformance_store_api") if callspec is not None else None
+    if api == "async" and isinstance(faults, OsCallFaults):
+        pytest.skip(
+            "OsCallFaults counts the calls of the arming thread; AsyncStore makes them on its workers"
+        )
     yield faults
     faults.disarm()
 
@@ -187,16 +231,33 @@ def requirements(conformance_requirements: Requirements, conformance_backend: Ba
 
 
 @pytest.fixture
-def store(conformance_backend: Backend) -> Iterator[Store]:
-    """A ``Store`` over the whole ``conformance_backend``; it does not own (close) the backend."""
-    with Store(conformance_backend, owns_backend=False) as view:
+def conformance_store_api(request: pytest.FixtureRequest) -> str:
+    """``"sync"`` or ``"async"``: the API the test's stores go through (CONF-013)."""
+    return str(getattr(request, "param", "sync"))
+
+
+@pytest.fixture
+def open_store(conformance_store_api: str) -> Callable[..., Store]:
+    """Builds stores the way the test's API does: ``Store``, or ``AsyncBackedStore`` (CONF-013).
+
+    Takes ``Store``'s arguments (``backend, root_path="", *, owns_backend=True``).
+    """
+    if conformance_store_api == "async":
+        return cast(Callable[..., Store], AsyncBackedStore)
+    return Store
+
+
+@pytest.fixture
+def store(conformance_backend: Backend, open_store: Callable[..., Any]) -> Iterator[Store]:
+    """A store over the whole ``conformance_backend``; it does not own (close) the backend."""
+    with open_store(conformance_backend, owns_backend=False) as view:
         yield view
 
 
 @pytest.fixture
-def nested_store(conformance_backend: Backend) -> Iterator[Store]:
-    """A ``Store`` over ``conformance_backend`` scoped to ``NESTED_ROOT``; it does not own the backend."""
-    with Store(conformance_backend, NESTED_ROOT, owns_backend=False) as view:
+def nested_store(conformance_backend: Backend, open_store: Callable[..., Any]) -> Iterator[Store]:
+    """A store over ``conformance_backend`` scoped to ``NESTED_ROOT``; it does not own the backend."""
+    with open_store(conformance_backend, NESTED_ROOT, owns_backend=False) as view:
         yield view
 
 

@@ -16,9 +16,18 @@ from pathlib import Path
 import pytest
 
 # Not imported by ``import remote_store``: each is imported where it is first needed.
-LAZY = ("importlib.metadata", "pkgutil", "logging", "difflib", "threading", "datetime")
+LAZY = (
+    "importlib.metadata",
+    "pkgutil",
+    "logging",
+    "difflib",
+    "threading",
+    "datetime",
+    "asyncio",
+    "concurrent.futures",
+)
 # Not imported by using a Store over the memory backend either.
-LAZY_IN_USE = ("importlib.metadata", "pkgutil", "logging", "difflib")
+LAZY_IN_USE = ("importlib.metadata", "pkgutil", "logging", "difflib", "asyncio", "concurrent.futures")
 
 _MEMORY_STORE = """
 from remote_store import Store
@@ -82,14 +91,14 @@ def _loaded(modules: set[str], importtime: str, forbidden: tuple[str, ...]) -> l
     return [_chain(importtime, name) for name in forbidden if name in modules]
 
 
-@pytest.mark.spec("CONFIG-018")
+@pytest.mark.spec("CONFIG-018", "AIO-014")
 def test_import_loads_none_of_the_lazy_modules(tmp_path: Path) -> None:
     modules, importtime = _run("import remote_store", tmp_path)
     assert "remote_store._store" in modules
     assert _loaded(modules, importtime, LAZY) == []
 
 
-@pytest.mark.spec("CONFIG-018")
+@pytest.mark.spec("CONFIG-018", "AIO-014")
 def test_every_public_name_imports_without_the_lazy_modules(tmp_path: Path) -> None:
     code = "import remote_store\nfor name in remote_store.__all__:\n    getattr(remote_store, name)"
     modules, importtime = _run(code + "\nfrom remote_store import *", tmp_path)
@@ -130,3 +139,26 @@ def test_backend_modules_in_another_sys_path_folder_are_importable(tmp_path: Pat
         code = f"sys.path.append({str(extra)!r})\n" + code
     modules, _ = _run(code, tmp_path, env)
     assert {"remote_store.backends.rs_import_probe", "remote_store.backends.memory"} <= modules
+
+
+_ASYNC_REGISTRY_STORE = """
+import asyncio
+from remote_store import BackendConfig, Registry, RegistryConfig, StoreProfile
+
+config = RegistryConfig(backends={"m": BackendConfig("memory")}, stores={"s": StoreProfile("m")})
+
+async def main():
+    with Registry(config) as registry:
+        async with registry.get_async_store("s") as store:
+            await store.write("x", b"y")
+
+asyncio.run(main())
+"""
+
+
+@pytest.mark.spec("AIO-014")
+def test_the_async_api_imports_asyncio_when_used(tmp_path: Path) -> None:
+    modules, _ = _run("import remote_store.aio", tmp_path)
+    assert {"asyncio", "concurrent.futures", "remote_store.aio"} <= modules
+    modules, _ = _run(_ASYNC_REGISTRY_STORE, tmp_path)
+    assert "remote_store.aio" in modules

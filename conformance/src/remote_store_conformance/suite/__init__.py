@@ -11,13 +11,16 @@ and a ``store`` fixture of the backend's ``conftest.py`` cannot replace them (CO
 
 from ..plugin import (
     conformance_selection,
+    conformance_store_api,
     nested_store,
+    open_store,
     requirements,
     storage_faults,
     storage_links,
     storage_litter,
     store,
 )
+from .test_async import TestAsyncCancel
 from .test_atomic import TestAtomic, TestAtomicConcurrent
 from .test_capabilities import TestCapabilities, TestCapabilitiesUndeclared
 from .test_close import TestClose
@@ -42,6 +45,7 @@ from .test_streaming import TestStreaming, TestStreamingLarge
 from .test_write import TestWrite, TestWriteInvalid
 
 __all__ = [
+    "TestAsyncCancel",
     "TestAtomic",
     "TestAtomicConcurrent",
     "TestCapabilities",
@@ -78,7 +82,9 @@ __all__ = [
     "TestWrite",
     "TestWriteInvalid",
     "conformance_selection",
+    "conformance_store_api",
     "nested_store",
+    "open_store",
     "requirements",
     "storage_faults",
     "storage_links",

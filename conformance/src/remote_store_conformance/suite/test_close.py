@@ -49,9 +49,11 @@ AFTER_CLOSE = [
 
 class TestClose:
     @pytest.mark.spec("STORE-029")
-    def test_close_is_idempotent_and_closes_an_owned_backend_once(self, conformance_backend: Backend) -> None:
+    def test_close_is_idempotent_and_closes_an_owned_backend_once(
+        self, open_store: Callable[..., Store], conformance_backend: Backend
+    ) -> None:
         recorder = RecordingBackend(conformance_backend)
-        owner = Store(recorder)
+        owner = open_store(recorder)
         assert not owner.closed
         owner.close()
         owner.close()
@@ -59,19 +61,21 @@ class TestClose:
         assert recorder.calls.count("close") == 1
 
     @pytest.mark.spec("STORE-029")
-    def test_leaving_the_with_block_closes(self, conformance_backend: Backend) -> None:
+    def test_leaving_the_with_block_closes(
+        self, open_store: Callable[..., Store], conformance_backend: Backend
+    ) -> None:
         recorder = RecordingBackend(conformance_backend)
-        with Store(recorder) as owner:
+        with open_store(recorder) as owner:
             assert not owner.closed
         assert owner.closed
         assert recorder.calls.count("close") == 1
 
     @pytest.mark.spec("STORE-029")
     def test_a_store_that_does_not_own_its_backend_leaves_it_open(
-        self, conformance_backend: Backend, store: Store
+        self, conformance_backend: Backend, store: Store, open_store: Callable[..., Store]
     ) -> None:
         recorder = RecordingBackend(conformance_backend)
-        with Store(recorder, owns_backend=False):
+        with open_store(recorder, owns_backend=False):
             pass
         assert "close" not in recorder.calls
         if store.supports(Capability.WRITE):
@@ -81,8 +85,10 @@ class TestClose:
             assert store.exists("")
 
     @pytest.mark.spec("STORE-029", "BACKEND-008")
-    def test_closing_an_owning_store_closes_the_real_backend(self, conformance_backend: Backend) -> None:
-        with Store(conformance_backend) as owner:
+    def test_closing_an_owning_store_closes_the_real_backend(
+        self, open_store: Callable[..., Store], conformance_backend: Backend
+    ) -> None:
+        with open_store(conformance_backend) as owner:
             owner.exists("anything")
         assert owner.closed
         conformance_backend.close()  # a second close is harmless
@@ -90,9 +96,13 @@ class TestClose:
     @pytest.mark.spec("STORE-029")
     @pytest.mark.parametrize(("operation", "call"), AFTER_CLOSE)
     def test_every_operation_after_close_raises(
-        self, conformance_backend: Backend, operation: str, call: Callable[[Store], Any]
+        self,
+        conformance_backend: Backend,
+        operation: str,
+        call: Callable[[Store], Any],
+        open_store: Callable[..., Store],
     ) -> None:
-        closed = Store(conformance_backend, owns_backend=False)
+        closed = open_store(conformance_backend, owns_backend=False)
         closed.close()
         with pytest.raises(StoreClosed) as caught:
             call(closed)

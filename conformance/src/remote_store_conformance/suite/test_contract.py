@@ -194,7 +194,9 @@ class TestContract:
         assert caught.value.backend == backend.type_name
 
     @pytest.mark.spec("BACKEND-001", "STORE-031")
-    def test_repr_is_one_line_naming_the_class(self, conformance_backend: Backend) -> None:
+    def test_repr_is_one_line_naming_the_class(
+        self, open_store: Callable[..., Store], conformance_backend: Backend
+    ) -> None:
         text = repr(conformance_backend)
         assert isinstance(text, str) and "\n" not in text
         name = type(conformance_backend).__name__
@@ -202,7 +204,7 @@ class TestContract:
             f"repr {text!r} does not name the class {name}: build it from type(self).__name__, "
             "not a literal, so that a subclass is named as itself"
         )
-        view = Store(conformance_backend, "some/root", owns_backend=False)
+        view = open_store(conformance_backend, "some/root", owns_backend=False)
         shown = repr(view)
         assert "\n" not in shown and text in shown and "some/root" in shown
 
@@ -226,23 +228,27 @@ class TestContract:
             assert conformance_backend.exists(path), path
 
     @pytest.mark.spec("STORE-001")
-    def test_store_construction_does_no_io(self, conformance_backend: Backend) -> None:
+    def test_store_construction_does_no_io(
+        self, open_store: Callable[..., Store], conformance_backend: Backend
+    ) -> None:
         recorder = RecordingBackend(conformance_backend)
-        view = Store(recorder, "some/root", owns_backend=False)
+        view = open_store(recorder, "some/root", owns_backend=False)
         assert recorder.calls == []
         assert view.backend is recorder
         assert view.root_path == RemotePath("some/root")
         assert isinstance(view.root_path, RemotePath)
         with pytest.raises(InvalidPath):
-            Store(recorder, "../outside")
+            open_store(recorder, "../outside")
         with pytest.raises(InvalidPath):
-            Store(recorder, "/absolute")
+            open_store(recorder, "/absolute")
         assert recorder.calls == []
 
     @pytest.mark.spec("STORE-002")
-    def test_invalid_paths_never_reach_the_backend(self, conformance_backend: Backend) -> None:
+    def test_invalid_paths_never_reach_the_backend(
+        self, open_store: Callable[..., Store], conformance_backend: Backend
+    ) -> None:
         recorder = RecordingBackend(conformance_backend)
-        view = Store(recorder, owns_backend=False)
+        view = open_store(recorder, owns_backend=False)
         calls = (
             lambda path: view.exists(path),
             lambda path: view.is_file(path),
@@ -261,8 +267,10 @@ class TestContract:
         assert recorder.calls == []
 
     @pytest.mark.spec("STORE-028")
-    def test_invalid_path_errors_name_the_store_operation(self, conformance_backend: Backend) -> None:
-        view = Store(conformance_backend, owns_backend=False)
+    def test_invalid_path_errors_name_the_store_operation(
+        self, open_store: Callable[..., Store], conformance_backend: Backend
+    ) -> None:
+        view = open_store(conformance_backend, owns_backend=False)
         calls: dict[str, Callable[[], object]] = {
             "exists": lambda: view.exists("a//b"),
             "is_file": lambda: view.is_file("a//b"),
@@ -278,26 +286,30 @@ class TestContract:
 
     @requires(Capability.METADATA)
     @pytest.mark.spec("STORE-028", "STORE-030")
-    def test_store_names_its_own_operation_in_backend_errors(self, conformance_backend: Backend) -> None:
+    def test_store_names_its_own_operation_in_backend_errors(
+        self, open_store: Callable[..., Store], conformance_backend: Backend
+    ) -> None:
         # A backend may name an internal step; the caller called a Store method, which wins.
         class InternalNames(RecordingBackend):
             def get_file_info(self, path: str) -> FileInfo:
                 raise NotFound("no such file", path=path, operation="stat", backend=self.type_name)
 
-        view = Store(InternalNames(conformance_backend), "inner", owns_backend=False)
+        view = open_store(InternalNames(conformance_backend), "inner", owns_backend=False)
         with pytest.raises(NotFound) as caught:
             view.get_file_info("gone.txt")
         assert (caught.value.operation, caught.value.path) == ("get_file_info", "gone.txt")
 
     @requires(Capability.METADATA)
     @pytest.mark.spec("STORE-028")
-    def test_store_names_the_backend_a_backend_error_left_unnamed(self, conformance_backend: Backend) -> None:
+    def test_store_names_the_backend_a_backend_error_left_unnamed(
+        self, open_store: Callable[..., Store], conformance_backend: Backend
+    ) -> None:
         # A backend that leaves ``backend`` unset breaks BACKEND-005; the Store still keeps its promise.
         class Unnamed(RecordingBackend):
             def get_file_info(self, path: str) -> FileInfo:
                 raise NotFound("no such file", path=path, operation="get_file_info")
 
-        view = Store(Unnamed(conformance_backend), owns_backend=False)
+        view = open_store(Unnamed(conformance_backend), owns_backend=False)
         with pytest.raises(NotFound) as caught:
             view.get_file_info("gone.txt")
         assert caught.value.backend == conformance_backend.type_name
@@ -305,14 +317,14 @@ class TestContract:
     @requires(Capability.READ)
     @pytest.mark.spec("STORE-028")
     def test_raw_os_errors_of_a_backend_become_remote_store_errors(
-        self, conformance_backend: Backend
+        self, conformance_backend: Backend, open_store: Callable[..., Store]
     ) -> None:
         # A backend that lets an OSError escape breaks BACKEND-005; the Store still keeps its promise.
         class LeakingOSError(RecordingBackend):
             def read_bytes(self, path: str) -> bytes:
                 raise FileNotFoundError(errno.ENOENT, "No such file or directory")
 
-        view = Store(LeakingOSError(conformance_backend), owns_backend=False)
+        view = open_store(LeakingOSError(conformance_backend), owns_backend=False)
         with pytest.raises(NotFound) as caught:
             view.read_bytes("gone.txt")
         assert caught.value.operation == "read_bytes"
@@ -320,7 +332,9 @@ class TestContract:
 
     @requires(Capability.LIST)
     @pytest.mark.spec("STORE-028", "STORE-023")
-    def test_an_error_during_a_listing_is_raised_not_swallowed(self, conformance_backend: Backend) -> None:
+    def test_an_error_during_a_listing_is_raised_not_swallowed(
+        self, open_store: Callable[..., Store], conformance_backend: Backend
+    ) -> None:
         # A listing that stops early on an error would look complete; it must raise instead.
         class BrokenListing(RecordingBackend):
             def list_files(self, path: str, *, recursive: bool = False) -> Iterator[FileInfo]:
@@ -333,7 +347,7 @@ class TestContract:
                 yield from ()
                 raise OSError(errno.EIO, "I/O error")
 
-        view = Store(BrokenListing(conformance_backend), owns_backend=False)
+        view = open_store(BrokenListing(conformance_backend), owns_backend=False)
         with pytest.raises(BackendUnavailable) as caught:
             list(view.list_files(""))
         assert caught.value.operation == "list_files"
@@ -343,7 +357,9 @@ class TestContract:
 
     @requires(Capability.LIST)
     @pytest.mark.spec("STORE-020", "STORE-021")
-    def test_a_backend_listing_may_be_any_iterator(self, conformance_backend: Backend) -> None:
+    def test_a_backend_listing_may_be_any_iterator(
+        self, open_store: Callable[..., Store], conformance_backend: Backend
+    ) -> None:
         # The contract asks for an Iterator, not a generator: one without close() must do too.
         class PlainIterators(RecordingBackend):
             def list_files(self, path: str, *, recursive: bool = False) -> Iterator[FileInfo]:
@@ -352,7 +368,7 @@ class TestContract:
             def list_folders(self, path: str) -> Iterator[str]:
                 return iter(list(self.inner.list_folders(path)))
 
-        view = Store(PlainIterators(conformance_backend), owns_backend=False)
+        view = open_store(PlainIterators(conformance_backend), owns_backend=False)
         assert list(view.list_files("", recursive=True)) == []
         assert list(view.list_folders("")) == []
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pytest
 
 from remote_store import (
@@ -24,9 +26,11 @@ __all__ = ["TestConveniencesChild", "TestConveniencesText"]
 
 class TestConveniencesChild:
     @pytest.mark.spec("STORE-036")
-    def test_child_is_the_folder_below(self, conformance_backend: Backend) -> None:
+    def test_child_is_the_folder_below(
+        self, conformance_backend: Backend, open_store: Callable[..., Store]
+    ) -> None:
         recorder = RecordingBackend(conformance_backend)
-        parent = Store(recorder, "top", owns_backend=False)
+        parent = open_store(recorder, "top", owns_backend=False)
         child = parent.child("a/b")
         assert recorder.calls == [], "child() did I/O"
         assert child.root_path == RemotePath("top/a/b")
@@ -47,9 +51,11 @@ class TestConveniencesChild:
         assert caught.value.path == "missing.txt"
 
     @pytest.mark.spec("STORE-036")
-    def test_closing_a_child_leaves_the_backend_open(self, conformance_backend: Backend) -> None:
+    def test_closing_a_child_leaves_the_backend_open(
+        self, conformance_backend: Backend, open_store: Callable[..., Store]
+    ) -> None:
         recorder = RecordingBackend(conformance_backend)
-        parent = Store(recorder)
+        parent = open_store(recorder)
         child = parent.child("sub")
         child.close()
         assert child.closed and not parent.closed
@@ -59,12 +65,12 @@ class TestConveniencesChild:
         assert recorder.calls.count("close") == 1
 
     @pytest.mark.spec("STORE-036")
-    def test_child_errors(self, store: Store) -> None:
+    def test_child_errors(self, store: Store, open_store: Callable[..., Store]) -> None:
         for bad in ("../up", "a//b", "/abs"):
             with pytest.raises(InvalidPath) as caught:
                 store.child(bad)
             assert caught.value.operation == "child"
-        closed = Store(store.backend, owns_backend=False)
+        closed = open_store(store.backend, owns_backend=False)
         closed.close()
         with pytest.raises(StoreClosed):
             closed.child("a")
@@ -106,9 +112,11 @@ class TestConveniencesText:
         assert missing.value.operation == "read_text"
 
     @pytest.mark.spec("STORE-037")
-    def test_bad_text_and_encodings_are_refused_before_any_io(self, conformance_backend: Backend) -> None:
+    def test_bad_text_and_encodings_are_refused_before_any_io(
+        self, conformance_backend: Backend, open_store: Callable[..., Store]
+    ) -> None:
         recorder = RecordingBackend(conformance_backend)
-        view = Store(recorder, owns_backend=False)
+        view = open_store(recorder, owns_backend=False)
         with pytest.raises(InvalidContent) as caught:
             view.write_text("text/bytes.txt", b"bytes")  # type: ignore[arg-type]
         assert caught.value.path == "text/bytes.txt"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pytest
 
 from remote_store import Backend, Capability, InvalidPath, Store
@@ -96,9 +98,13 @@ class TestGlob:
         ],
     )
     def test_only_the_literal_prefix_is_listed_once(
-        self, conformance_backend: Backend, pattern: str, listed: tuple[str, bool]
+        self,
+        conformance_backend: Backend,
+        pattern: str,
+        listed: tuple[str, bool],
+        open_store: Callable[..., Store],
     ) -> None:
-        seed = Store(conformance_backend, owns_backend=False)
+        seed = open_store(conformance_backend, owns_backend=False)
         write_tree(seed, TREE)
         listings: list[tuple[str, bool]] = []
 
@@ -108,15 +114,15 @@ class TestGlob:
                 return super().list_files(path, recursive=recursive)
 
         recorder = Counting(conformance_backend)
-        view = Store(recorder, owns_backend=False)
+        view = open_store(recorder, owns_backend=False)
         list(view.glob(pattern))
         assert listings == [listed]
         assert [call for call in recorder.calls if call != "list_files"] == []
 
     @pytest.mark.spec("STORE-022", "STORE-035")
-    def test_glob_is_lazy(self, conformance_backend: Backend) -> None:
+    def test_glob_is_lazy(self, conformance_backend: Backend, open_store: Callable[..., Store]) -> None:
         recorder = RecordingBackend(conformance_backend)
-        view = Store(recorder, owns_backend=False)
+        view = open_store(recorder, owns_backend=False)
         for index in range(5):
             view.write(f"lazy/file-{index}.txt", b"x")
         recorder.calls.clear()
@@ -133,10 +139,10 @@ class TestGlob:
         ["", "a/**b/c", "**x", "a[b", "reports/[z-a].csv", "../x/*", "a//*.txt", "/abs/*", "a\\b*", 3],
     )
     def test_invalid_patterns_are_refused_at_the_call(
-        self, conformance_backend: Backend, pattern: object
+        self, conformance_backend: Backend, pattern: object, open_store: Callable[..., Store]
     ) -> None:
         recorder = RecordingBackend(conformance_backend)
-        view = Store(recorder, owns_backend=False)
+        view = open_store(recorder, owns_backend=False)
         with pytest.raises(InvalidPath) as caught:
             view.glob(pattern)  # type: ignore[arg-type]
         assert caught.value.operation == "glob"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
@@ -104,21 +104,23 @@ class TestListing:
             assert list(store.list_folders(missing)) == []
 
     @pytest.mark.spec("STORE-022")
-    def test_errors_are_raised_by_the_call(self, store: Store) -> None:
+    def test_errors_are_raised_by_the_call(self, open_store: Callable[..., Store], store: Store) -> None:
         with pytest.raises(InvalidPath):
             store.list_files("../outside")
         with pytest.raises(InvalidPath):
             store.list_folders("a//b")
-        limited = Store(RecordingBackend(store.backend, without=[Capability.LIST]), owns_backend=False)
+        limited = open_store(RecordingBackend(store.backend, without=[Capability.LIST]), owns_backend=False)
         with pytest.raises(CapabilityNotSupported):
             limited.list_files("")
         with pytest.raises(CapabilityNotSupported):
             limited.list_folders("")
 
     @pytest.mark.spec("STORE-022")
-    def test_listing_pulls_entries_only_as_consumed(self, conformance_backend: Backend) -> None:
+    def test_listing_pulls_entries_only_as_consumed(
+        self, open_store: Callable[..., Store], conformance_backend: Backend
+    ) -> None:
         recorder = RecordingBackend(conformance_backend)
-        view = Store(recorder, owns_backend=False)
+        view = open_store(recorder, owns_backend=False)
         for index in range(5):
             view.write(f"lazy/file-{index}.txt", b"x")
             view.write(f"lazy/folder-{index}/file.txt", b"x")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
 
 import pytest
 
@@ -134,10 +135,15 @@ class TestRandomAccess:
         ],
     )
     def test_bad_bounds_are_refused_before_any_io(
-        self, conformance_backend: Backend, start: object, end: object, fault: str
+        self,
+        conformance_backend: Backend,
+        start: object,
+        end: object,
+        fault: str,
+        open_store: Callable[..., Store],
     ) -> None:
         recorder = RecordingBackend(conformance_backend)
-        view = Store(recorder, owns_backend=False)
+        view = open_store(recorder, owns_backend=False)
         with pytest.raises(InvalidRange) as caught:
             view.read_range(PATH, start, end)  # type: ignore[arg-type]
         assert isinstance(caught.value, ValueError)
@@ -168,11 +174,13 @@ class TestRandomAccess:
 @requires_not(Capability.SEEKABLE_READ)
 class TestRandomAccessUndeclared:
     @pytest.mark.spec("BACKEND-021", "STORE-027")
-    def test_read_range_is_refused(self, store: Store, conformance_backend: Backend) -> None:
+    def test_read_range_is_refused(
+        self, store: Store, conformance_backend: Backend, open_store: Callable[..., Store]
+    ) -> None:
         if store.supports(Capability.WRITE):
             store.write(PATH, CONTENT)
         recorder = RecordingBackend(conformance_backend)
-        view = Store(recorder, owns_backend=False)
+        view = open_store(recorder, owns_backend=False)
         with pytest.raises(CapabilityNotSupported) as caught:
             view.read_range(PATH, 0, 10)
         assert caught.value.capability == Capability.SEEKABLE_READ.value

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
 
 import pytest
 
@@ -143,10 +144,14 @@ class TestWriteInvalid:
         "operation", ["write", pytest.param("write_atomic", marks=requires(Capability.ATOMIC_WRITE))]
     )
     def test_invalid_content_is_refused_before_io(
-        self, conformance_backend: Backend, operation: str, content: object
+        self,
+        conformance_backend: Backend,
+        operation: str,
+        content: object,
+        open_store: Callable[..., Store],
     ) -> None:
         recorder = RecordingBackend(conformance_backend)
-        view = Store(recorder, owns_backend=False)
+        view = open_store(recorder, owns_backend=False)
         with pytest.raises(InvalidContent) as caught:
             getattr(view, operation)("new-folder/new.txt", content)
         assert caught.value.path == "new-folder/new.txt"

@@ -11,7 +11,7 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
 from ._backend import Backend
-from ._config import BackendConfig, RegistryConfig, _known, suggest
+from ._config import BackendConfig, RegistryConfig, StoreProfile, _known, suggest
 from ._errors import ConfigError, RemoteStoreError, StoreClosed
 from ._operation import Operation
 from ._secrets import is_secret_option, masked_options
@@ -19,6 +19,8 @@ from ._store import Store
 
 if TYPE_CHECKING:
     import logging
+
+    from .aio import AsyncStore
 
 __all__ = ["ENTRY_POINT_GROUP", "Registry"]
 
@@ -38,6 +40,9 @@ _ENV_REFERENCE = re.compile(r"\$\$\{|\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 
 class Registry:
     """Builds the backends a ``RegistryConfig`` names, lazily, and hands out ``Store`` objects.
+
+    ``get_async_store`` hands out ``AsyncStore`` objects (``remote_store.aio``) from the same
+    configuration and backends.
 
     Each backend is built on first use, once, and shared by every store that names it. Backend
     types are found through the ``remote_store.backends`` entry points, or registered in code
@@ -62,6 +67,7 @@ class Registry:
         self._types: dict[str, type[Backend]] = {}
         self._backends: dict[str, Backend] = {}
         self._stores: weakref.WeakSet[Store] = weakref.WeakSet()
+        self._async_stores: weakref.WeakSet[AsyncStore] = weakref.WeakSet()
         # threading is imported by the first Registry, not with the package (CONFIG-018).
         import threading
 
@@ -119,14 +125,37 @@ class Registry:
         """
         with self._lock:
             self._check_open()
-            profile = self._config.stores.get(name)
-            if profile is None:
-                raise ConfigError(
-                    f"unknown store {name!r}{suggest(name, self._config.stores)}; "
-                    f"known stores: {_known(self._config.stores)}"
-                )
+            profile = self._profile(name)
             store = Store(self.get_backend(profile.backend), profile.root_path, owns_backend=False)
             self._stores.add(store)
+            return store
+
+    def get_async_store(self, name: str, *, max_workers: int | None = None) -> AsyncStore:
+        """An ``AsyncStore`` (``remote_store.aio``) for the profile configured under ``name``.
+
+        Built from the same configuration as ``get_store``, sharing the same backend. Closing it
+        (``await store.close()``, ``async with``) closes its workers, not the shared backend;
+        closing the registry closes both. ``max_workers`` bounds its worker threads
+        (``remote_store.aio.DEFAULT_MAX_WORKERS`` if ``None``).
+
+        Raises:
+            ConfigError: ``name`` is not a configured store, or its backend cannot be built.
+            StoreClosed: the registry is closed.
+            ValueError: ``max_workers`` is not a positive ``int``.
+        """
+        # asyncio is imported by the first async store, not with the package (CONFIG-018).
+        from .aio import DEFAULT_MAX_WORKERS, AsyncStore
+
+        with self._lock:
+            self._check_open()
+            profile = self._profile(name)
+            store = AsyncStore(
+                self.get_backend(profile.backend),
+                profile.root_path,
+                owns_backend=False,
+                max_workers=DEFAULT_MAX_WORKERS if max_workers is None else max_workers,
+            )
+            self._async_stores.add(store)
             return store
 
     def close(self) -> None:
@@ -140,6 +169,8 @@ class Registry:
             self._closed = True
             for store in list(self._stores):
                 store.close()
+            for async_store in list(self._async_stores):
+                async_store._close_now()
             backends = list(self._backends.items())
             self._backends.clear()
         first: BaseException | None = None
@@ -169,6 +200,15 @@ class Registry:
         return f"Registry(backends={sorted(self._config.backends)!r}, stores={sorted(self._config.stores)!r})"
 
     # -- internals --------------------------------------------------------------------------
+
+    def _profile(self, name: str) -> StoreProfile:
+        profile = self._config.stores.get(name)
+        if profile is None:
+            raise ConfigError(
+                f"unknown store {name!r}{suggest(name, self._config.stores)}; "
+                f"known stores: {_known(self._config.stores)}"
+            )
+        return profile
 
     def _check_open(self) -> None:
         if self._closed:

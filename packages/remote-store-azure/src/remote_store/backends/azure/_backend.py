@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
 from typing import BinaryIO, ClassVar, cast
 
 from remote_store import (
@@ -118,7 +117,8 @@ class AzureBackend(Backend):
         return self._options
 
     def __repr__(self) -> str:
-        return f"AzureBackend(container={self._options.container!r}, endpoint={self._options.endpoint!r})"
+        options = self._options
+        return f"{type(self).__name__}(container={options.container!r}, endpoint={options.endpoint!r})"
 
     def close(self) -> None:
         """Close the client's connections; idempotent. Later calls raise ``StoreClosed``."""
@@ -239,17 +239,13 @@ class AzureBackend(Backend):
         """
         found = 0
         failed: list[tuple[str, RemoteStoreError]] = []
-        with ThreadPoolExecutor(
-            self._options.max_concurrency, thread_name_prefix="remote-store-azure"
-        ) as pool:
-            for page in self._requests.list_blobs(ctx, prefix, delimiter=False):
-                names = [blob.name for blob in page.blobs]
-                found += len(names)
-                for name, error in zip(
-                    names, pool.map(self._try_delete, [ctx] * len(names), names), strict=True
-                ):
-                    if error is not None:
-                        failed.append((name, error))
+        pool = self._requests.pool(ctx)
+        for page in self._requests.list_blobs(ctx, prefix, delimiter=False):
+            names = [blob.name for blob in page.blobs]
+            found += len(names)
+            for name, error in zip(names, pool.map(self._try_delete, [ctx] * len(names), names), strict=True):
+                if error is not None:
+                    failed.append((name, error))
         return found, failed
 
     def _try_delete(self, ctx: OperationContext, name: str) -> RemoteStoreError | None:

@@ -91,15 +91,23 @@ def map_error(
         return ctx.error(BackendUnavailable, f"{place} is unavailable{detail}")
     if status:
         return ctx.error(RemoteStoreError, f"Azure request failed{detail}")
-    return _unanswered(error, ctx, place)
+    return _unanswered(error, ctx, place, exists)
 
 
-def _unanswered(error: BaseException, ctx: OperationContext, place: str) -> RemoteStoreError:
+def _unanswered(
+    error: BaseException, ctx: OperationContext, place: str, exists: type[RemoteStoreError]
+) -> RemoteStoreError:
     """An error without an HTTP answer: connection, timeout, credential or client-side failures."""
     # The SDK is imported by the time one of its errors exists; this module must not import it.
     from azure.core import exceptions as ax
 
     name = type(error).__name__
+    cause = error.__cause__
+    if isinstance(error, ax.HttpResponseError) and isinstance(cause, (ax.AzureError, OSError)):
+        # The downloader wraps a body it failed to read three times in a status-less
+        # HttpResponseError, itself often one around requests' ChunkedEncodingError (an OSError):
+        # the connection failure is the cause (AZURE-025).
+        return map_error(cause, ctx, place, exists=exists)
     if isinstance(error, (ax.ServiceRequestError, ax.ServiceResponseError, ax.IncompleteReadError, OSError)):
         return ctx.error(BackendUnavailable, f"cannot reach {place}: {name}")
     if isinstance(error, ax.ClientAuthenticationError):

@@ -18,6 +18,7 @@ import importlib
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
@@ -76,9 +77,29 @@ class BlobRequests:
         self.observers: list[Observer] = []
         self._lock = threading.Lock()
         self._client: ContainerClient | None = None
+        self._pool: ThreadPoolExecutor | None = None
         self._closed = False
 
     # -- the client -------------------------------------------------------------------------
+
+    def pool(self, ctx: OperationContext) -> ThreadPoolExecutor:
+        """The worker threads of parallel requests (block uploads, recursive deletes), made once.
+
+        One pool for the backend's life, not one per call: the SDK names each request with
+        ``uuid.uuid1()``, and libuuid keeps a descriptor open for every thread that ever called
+        it, so threads started per call would leak one descriptor each.
+
+        Raises:
+            StoreClosed: the backend is closed.
+        """
+        with self._lock:
+            if self._closed:
+                raise ctx.closed()
+            if self._pool is None:
+                self._pool = ThreadPoolExecutor(
+                    self._options.max_concurrency, thread_name_prefix="remote-store-azure"
+                )
+            return self._pool
 
     def _container(self, ctx: OperationContext) -> ContainerClient:
         client = self._client
@@ -111,6 +132,7 @@ class BlobRequests:
             "max_chunk_get_size": options.max_chunk_get_size,
             "user_agent": f"remote-store-azure/{__version__}",
             "raw_request_hook": self._observe,
+            "raw_response_hook": _read_error_body,
         }
         if options.connection_string is not None:
             if "sharedaccesssignature=" in options.connection_string.lower():
@@ -169,6 +191,9 @@ class BlobRequests:
                 return
             self._closed = True
             client, self._client = self._client, None
+            pool, self._pool = self._pool, None
+        if pool is not None:
+            pool.shutdown(wait=True)
         if client is not None:
             client.close()
 
@@ -368,6 +393,20 @@ class BlobRequests:
             except RemoteStoreError:
                 failed.append(name)
         return failed
+
+
+def _read_error_body(response: Any) -> None:
+    """Read the body of an error answer at once, so that its connection returns to the pool.
+
+    The SDK's retry policy drops a retried answer unread; for a streamed Get Blob that left the
+    connection held by the dropped answer until garbage collection closed it (a ``ResourceWarning``
+    and one socket per retry: AZURE-026). Error documents are small; reading one early changes
+    nothing for the SDK, which parses the same bytes later.
+    """
+    answer = response.http_response
+    if answer.status_code >= 400:
+        with contextlib.suppress(Exception):  # a body that cannot be read: the SDK reports it
+            answer.body()
 
 
 def _blob_of(properties: Any) -> Blob:

@@ -13,7 +13,7 @@ import base64
 import itertools
 import uuid
 from collections.abc import Iterator
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from concurrent.futures import FIRST_COMPLETED, Future, wait
 
 from remote_store import RemoteStoreError, WriteContent
 from remote_store.backend_tools import OperationContext, check_content, iter_chunks
@@ -127,27 +127,28 @@ def _put_blocks(
     upload_id = uuid.uuid4().hex[:16]
     ids: list[str] = []
     in_flight: set[Future[None]] = set()
-    with ThreadPoolExecutor(options.max_concurrency, thread_name_prefix="remote-store-azure") as pool:
-        try:
-            for block in blocks:
-                if len(ids) == MAX_BLOCKS:
-                    raise ctx.error(
-                        RemoteStoreError,
-                        f"content needs more than {MAX_BLOCKS} blocks of max_block_size="
-                        f"{options.max_block_size} bytes; raise max_block_size",
-                    )
-                ids.append(_block_id(upload_id, len(ids)))
-                in_flight.add(pool.submit(requests.put_block, ctx, name, ids[-1], block))
-                del block
-                if len(in_flight) >= options.max_concurrency:
-                    done, in_flight = wait(in_flight, return_when=FIRST_COMPLETED)
-                    for future in done:
-                        future.result()
-            done, in_flight = wait(in_flight)
-            for future in done:
-                future.result()
-        except BaseException:
-            for future in in_flight:
-                future.cancel()
-            raise
+    pool = requests.pool(ctx)
+    try:
+        for block in blocks:
+            if len(ids) == MAX_BLOCKS:
+                raise ctx.error(
+                    RemoteStoreError,
+                    f"content needs more than {MAX_BLOCKS} blocks of max_block_size="
+                    f"{options.max_block_size} bytes; raise max_block_size",
+                )
+            ids.append(_block_id(upload_id, len(ids)))
+            in_flight.add(pool.submit(requests.put_block, ctx, name, ids[-1], block))
+            del block
+            if len(in_flight) >= options.max_concurrency:
+                done, in_flight = wait(in_flight, return_when=FIRST_COMPLETED)
+                for future in done:
+                    future.result()
+        done, in_flight = wait(in_flight)
+        for future in done:
+            future.result()
+    except BaseException:
+        for future in in_flight:
+            future.cancel()
+        wait(in_flight)  # no block of a failed upload is still being sent when it raises
+        raise
     requests.put_block_list(ctx, name, ids, create=create)

@@ -34,6 +34,21 @@ async def read_to_end(handle: Any, size: int) -> bytes:
     return b"".join(parts)
 
 
+def _discard(future: concurrent.futures.Future[Any]) -> None:
+    """Let a read-ahead nobody wants finish on its own, its outcome taken and dropped.
+
+    Cancelling it would abandon asyncssh's parallel sub-reads mid-flight: those past the end of
+    the file then fail with ``SFTPEOFError`` that no one retrieves, which asyncio logs from the
+    loop thread ("Task exception was never retrieved").
+    """
+    future.add_done_callback(_drop_outcome)
+
+
+def _drop_outcome(future: concurrent.futures.Future[Any]) -> None:
+    if not future.cancelled():
+        future.exception()
+
+
 class SFTPReader(io.RawIOBase):
     """A forward and seekable binary stream over one open remote file.
 
@@ -107,7 +122,7 @@ class SFTPReader(io.RawIOBase):
             wanted, future = ahead[1], ahead[2]
         else:
             if ahead is not None:
-                ahead[2].cancel()
+                _discard(ahead[2])
             wanted, future = self._fetch(start)
         block = self._wait(self._context, future)
         self._block, self._block_start = block or b"", start
@@ -155,7 +170,7 @@ class SFTPReader(io.RawIOBase):
         release, self._release = self._release, None
         try:
             if ahead is not None:
-                ahead[2].cancel()
+                _discard(ahead[2])
             # A failed close surfaces, as a failed close() of a local file does (BACKEND-013).
             self._wait(self._context, self._submit(self._handle.close()))
         finally:

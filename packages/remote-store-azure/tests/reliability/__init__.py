@@ -1,0 +1,1 @@
+"""Reliability tests of the Azure backend (opt-in: see conftest.py)."""
