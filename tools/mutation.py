@@ -13,11 +13,12 @@ changes one spot of one source file:
 Each mutant is written into a copy of the package's source tree in a temporary folder (the working
 tree is never modified) that shadows the installed one through ``PYTHONPATH``; then the
 conformance suite runs against it with ``pytest -x -q -p no:cacheprovider`` under a time limit:
-``Store`` mutants against the memory backend (``conformance/tests/test_memory.py``), local
-mutants against ``packages/remote-store-local/tests/test_conformance.py`` and
-``tests/without_hard_links`` (the same suite on a file system without hard links). A failing run kills
-the mutant (a mutant that does not even import fails the run too), a run over the limit is a
-timeout (counted as detected), a passing run is a survivor.
+``Store`` and ``StoreReader`` mutants against the memory backend
+(``conformance/tests/test_memory.py``), local mutants against
+``packages/remote-store-local/tests/test_conformance.py`` and ``tests/without_hard_links`` (the
+same suite on a file system without hard links). A failing run kills the mutant (a mutant that
+does not even import fails the run too), a run over the limit is a timeout (counted as detected),
+a passing run is a survivor.
 
 Usage::
 
@@ -78,7 +79,8 @@ TARGETS = (
     Target(
         "store",
         CORE_SRC,
-        ("remote_store/_store.py",),
+        # Store and the reader that translates the errors of the streams Store.read returns.
+        ("remote_store/_store.py", "remote_store/_reader.py"),
         "remote_store._store",
         ROOT / "conformance",
         ("tests/test_memory.py",),
@@ -460,6 +462,7 @@ def run(max_mutants: int, seed: int, budget: float) -> dict[str, object]:
     data: dict[str, object] = {
         "seed": seed,
         "max_mutants": max_mutants,
+        "date": time.strftime("%Y-%m-%d", time.gmtime()),
         "enumerated": totals,
         "runtime_seconds": round(time.monotonic() - started, 1),
         "python": sys.version.split()[0],
@@ -535,8 +538,9 @@ def write_markdown(data: dict[str, object]) -> None:
     lines = [
         "# Mutation testing",
         "",
-        "How strong is the conformance suite? `nox -s mutation` (on demand) breaks core's `Store` and",
-        "the local backend one spot at a time and runs the suite against each broken copy",
+        "How strong is the conformance suite? `nox -s mutation` (on demand) breaks core's `Store` (with",
+        "`StoreReader`, the stream `Store.read` returns) and the local backend one spot at a time and",
+        "runs the suite against each broken copy",
         "([tools/mutation.py](../../tools/mutation.py) describes the operators). A mutant is *killed*",
         "when a test fails, *timeout* when the run exceeds its limit (counted as detected), *survived*",
         "when the whole suite passes. Survivors that no test could ever kill, because the program",
@@ -559,6 +563,7 @@ def write_markdown(data: dict[str, object]) -> None:
         f"| survivors the backend's own tests kill (`own-tests`) | {figures['own_killed']} |",
         "| **score with the backend's own tests, non-equivalent** "
         f"| **{figures['score_with_own_tests']}%** |",
+        f"| run on | {data.get('date', 'unrecorded')} |",
         f"| runtime | {runtime / 60:.1f} min (Python {data['python']}, one pytest at a time)"
         + (
             f", then {rerun_seconds / 60:.1f} min re-testing the survivors after tests were added"

@@ -34,8 +34,10 @@ def test_read_returns_the_file(backend: LocalBackend, root: Path) -> None:
 def test_special_files_are_not_files(backend: LocalBackend, root: Path) -> None:
     backend.write("f.txt", b"x")
     os.mkfifo(root / "pipe")
-    assert not backend.is_file("pipe")
-    assert not backend.exists("pipe")
+    os.symlink("pipe", root / "to-pipe")  # followed (BACKEND-015): a special file too
+    for special in ("pipe", "to-pipe"):
+        assert not backend.is_file(special)
+        assert not backend.exists(special)
     assert [str(info.path) for info in backend.list_files("")] == ["f.txt"]
     outcome: list[BaseException] = []
 
@@ -56,6 +58,10 @@ def test_special_files_are_not_files(backend: LocalBackend, root: Path) -> None:
     assert isinstance(outcome[0], NotFound)
     with pytest.raises(NotFound):
         backend.get_file_info("pipe")
+    with pytest.raises(NotFound):
+        backend.delete("pipe")
+    backend.delete("pipe", missing_ok=True)
+    assert (root / "pipe").is_fifo()  # not a file of the store: delete leaves it
 
 
 # -- LOCAL-014: metadata ----------------------------------------------------------------------------

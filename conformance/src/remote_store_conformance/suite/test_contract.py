@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import errno
 import inspect
+import io
 import re
 from collections.abc import Callable, Iterator
 from importlib import metadata
+from typing import Any, BinaryIO, cast
 
 import pytest
 
@@ -17,12 +19,13 @@ from remote_store import (
     FileInfo,
     InvalidPath,
     NotFound,
+    PermissionDenied,
     RemotePath,
     RemoteStoreError,
     Store,
     StoreClosed,
 )
-from remote_store.backend_tools import ENTRY_POINT_GROUP
+from remote_store.backend_tools import ENTRY_POINT_GROUP, Operation
 
 from .._markers import requires
 from .._support import RecordingBackend, write_tree
@@ -56,6 +59,83 @@ AFTER_CLOSE = [
     pytest.param(name, call, marks=requires(needed) if needed else (), id=name)
     for name, call, needed in BACKEND_OPERATIONS
 ]
+
+
+class _BrokenStream(io.BufferedIOBase):
+    """The inner backend's stream, whose method ``failing`` raises ``error`` instead."""
+
+    def __init__(self, inner: BinaryIO, failing: str, error: BaseException) -> None:
+        super().__init__()
+        self.inner = inner
+        self.failing = failing
+        self.error = error
+
+    def _do(self, name: str, *args: Any) -> Any:
+        if name == self.failing:
+            raise self.error
+        return getattr(self.inner, name)(*args)
+
+    def read(self, size: int | None = -1, /) -> bytes:
+        return cast(bytes, self._do("read", size))
+
+    def read1(self, size: int = -1, /) -> bytes:
+        return cast(bytes, self._do("read1", size))
+
+    def readinto(self, buffer: Any, /) -> int:
+        return cast(int, self._do("readinto", buffer))
+
+    def readinto1(self, buffer: Any, /) -> int:
+        return cast(int, self._do("readinto1", buffer))
+
+    def readline(self, size: int | None = -1, /) -> bytes:
+        return cast(bytes, self._do("readline", size))
+
+    def readlines(self, hint: int | None = -1, /) -> list[bytes]:
+        return cast("list[bytes]", self._do("readlines", hint))
+
+    def __next__(self) -> bytes:
+        return cast(bytes, self._do("__next__"))
+
+    def seek(self, offset: int, whence: int = io.SEEK_SET, /) -> int:
+        return cast(int, self._do("seek", offset, whence))
+
+    def tell(self) -> int:
+        return cast(int, self._do("tell"))
+
+    def close(self) -> None:
+        self.inner.close()
+        super().close()
+        if self.failing == "close":
+            self.failing = ""  # closed now: a second close succeeds
+            raise self.error
+
+
+# Each way of using the stream Store.read returns, by the backend stream's method it calls.
+STREAM_USES: dict[str, Callable[[io.BufferedIOBase], object]] = {
+    "read": lambda stream: stream.read(4),
+    "read1": lambda stream: stream.read1(4),
+    "readinto": lambda stream: stream.readinto(bytearray(4)),
+    "readinto1": lambda stream: stream.readinto1(bytearray(4)),
+    "readline": lambda stream: stream.readline(),
+    "readlines": lambda stream: stream.readlines(),
+    "__next__": lambda stream: list(stream),
+    "seek": lambda stream: stream.seek(2),
+    "tell": lambda stream: stream.tell(),
+    "close": lambda stream: stream.close(),
+}
+
+# What a backend's stream raises (its own error naming the backend path, one naming no path, a bare
+# OSError) and the kind of error the store's stream raises instead.
+STREAM_ERRORS: dict[str, tuple[Callable[[Backend], BaseException], type[RemoteStoreError]]] = {
+    "backend error": (
+        lambda backend: backend.context(Operation.READ, f"{NESTED_ROOT}/f.bin").error(
+            BackendUnavailable, "connection lost"
+        ),
+        BackendUnavailable,
+    ),
+    "no path": (lambda backend: NotFound("object vanished", operation="get"), NotFound),
+    "os error": (lambda backend: PermissionError(errno.EACCES, "Permission denied"), PermissionDenied),
+}
 
 
 class TestContract:
@@ -291,6 +371,53 @@ class TestContract:
         view = open_store(PlainIterators(conformance_backend), owns_backend=False)
         assert list(view.list_files("", recursive=True)) == []
         assert list(view.list_folders("")) == []
+
+    @requires(Capability.WRITE, Capability.READ)
+    @pytest.mark.spec("STORE-032", "STORE-028")
+    @pytest.mark.parametrize("kind", list(STREAM_ERRORS))
+    @pytest.mark.parametrize("method", list(STREAM_USES))
+    def test_errors_of_a_read_stream_name_the_store_path(
+        self, conformance_backend: Backend, method: str, kind: str
+    ) -> None:
+        # The stream outlives Store.read; what goes wrong while it is read is still the store's error.
+        make, expected = STREAM_ERRORS[kind]
+        raised = make(conformance_backend)
+        as_made = (getattr(raised, "path", None), getattr(raised, "operation", None))
+
+        class BrokenStreams(RecordingBackend):
+            def read(self, path: str) -> BinaryIO:
+                return cast(BinaryIO, _BrokenStream(self.inner.read(path), method, raised))
+
+        view = Store(BrokenStreams(conformance_backend), NESTED_ROOT, owns_backend=False)
+        view.write("f.bin", b"line\nline\n")
+        stream = cast(io.BufferedIOBase, view.read("f.bin"))  # BinaryIO's stub lacks read1
+        with pytest.raises(expected) as caught:
+            STREAM_USES[method](stream)
+        stream.close()
+        assert (caught.value.path, caught.value.operation) == ("f.bin", "read")
+        assert caught.value.backend == conformance_backend.type_name
+        assert caught.value.__cause__ is raised
+        if isinstance(raised, RemoteStoreError):  # a copy: the backend's own stays as it made it
+            assert type(caught.value) is type(raised) and caught.value.message == raised.message
+            assert (raised.path, raised.operation) == as_made
+
+    @requires(Capability.WRITE, Capability.READ)
+    @pytest.mark.spec("STORE-032")
+    def test_unsupported_operation_of_a_read_stream_passes_unchanged(
+        self, conformance_backend: Backend
+    ) -> None:
+        # "This stream cannot do that" (seek on a forward-only stream): callers test for it as it is.
+        unsupported = io.UnsupportedOperation("seek")
+
+        class ForwardOnly(RecordingBackend):
+            def read(self, path: str) -> BinaryIO:
+                return cast(BinaryIO, _BrokenStream(self.inner.read(path), "seek", unsupported))
+
+        view = Store(ForwardOnly(conformance_backend), owns_backend=False)
+        view.write("f.bin", b"data")
+        with view.read("f.bin") as stream, pytest.raises(io.UnsupportedOperation) as caught:
+            stream.seek(1)
+        assert caught.value is unsupported
 
 
 @requires(Capability.WRITE, Capability.LIST)

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import io
+from typing import BinaryIO, cast
+
 import pytest
 
-from remote_store import Capability, InvalidPath, NotFound, Store
+from remote_store import Backend, Capability, InvalidPath, NotFound, Store
 
 from .._markers import requires
-from .._support import random_bytes
+from .._support import RecordingBackend, random_bytes
 
 __all__ = ["TestRead"]
 
@@ -97,3 +100,53 @@ class TestRead:
         with store.read("same.bin") as stream:
             streamed = stream.read()
         assert store.read_bytes("same.bin") == streamed == content
+
+    @pytest.mark.spec("STREAM-009", "STORE-032")
+    def test_read_stream_reads_lines_and_single_reads(self, conformance_backend: Backend) -> None:
+        # Store's own stream (StoreReader) is a whole binary file object; AsyncStore's reader is not.
+        store = Store(conformance_backend, owns_backend=False)
+        content = b"one\ntwo\nthree\nfour\n"
+        store.write("lines.txt", content)
+        with store.read("lines.txt") as stream:
+            assert stream.readable()
+            assert stream.readline() == b"one\n"
+            assert next(stream) == b"two\n"
+            assert stream.readlines() == [b"three\n", b"four\n"]
+        with cast(io.BufferedIOBase, store.read("lines.txt")) as buffered:  # BinaryIO lacks read1
+            first = buffered.read1(5)
+            buffer = bytearray(5)
+            count = buffered.readinto1(buffer)
+            assert 1 <= len(first) <= 5 and 1 <= count <= 5
+            assert content.startswith(first + bytes(buffer[:count]))
+            assert buffered.read(None) == content[len(first) + count :]
+
+    @pytest.mark.spec("STREAM-009", "STORE-032")
+    def test_read_stream_reads_into_a_buffer_over_a_stream_without_readinto(
+        self, conformance_backend: Backend
+    ) -> None:
+        class OnlyRead:
+            """A backend stream with nothing but ``read`` and ``close``."""
+
+            def __init__(self, inner: BinaryIO) -> None:
+                self.inner = inner
+
+            def read(self, size: int = -1) -> bytes:
+                return self.inner.read(size)
+
+            def close(self) -> None:
+                self.inner.close()
+
+            @property
+            def closed(self) -> bool:
+                return self.inner.closed
+
+        class MinimalStreams(RecordingBackend):
+            def read(self, path: str) -> BinaryIO:
+                return cast(BinaryIO, OnlyRead(self.inner.read(path)))
+
+        view = Store(MinimalStreams(conformance_backend), owns_backend=False)
+        view.write("f.bin", b"data")
+        buffer = bytearray(8)
+        with cast(io.BufferedIOBase, view.read("f.bin")) as stream:
+            count = stream.readinto(buffer)
+        assert 1 <= count <= 4 and buffer[:count] == b"data"[:count]
