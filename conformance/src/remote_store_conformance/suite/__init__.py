@@ -36,6 +36,7 @@ from .test_listing import TestListing, TestListingLarge, TestListingNames
 from .test_litter import TestLitter
 from .test_metadata import TestMetadata
 from .test_move_copy import TestMoveCopy, TestMoveCopyErrors
+from .test_observation import TestObservation
 from .test_queries import TestQueries
 from .test_random_access import TestRandomAccess, TestRandomAccessUndeclared
 from .test_read import TestRead
@@ -71,6 +72,7 @@ __all__ = [
     "TestMetadata",
     "TestMoveCopy",
     "TestMoveCopyErrors",
+    "TestObservation",
     "TestQueries",
     "TestRandomAccess",
     "TestRandomAccessUndeclared",
