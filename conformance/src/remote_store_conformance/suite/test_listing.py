@@ -49,6 +49,9 @@ AWKWARD_NAMES = [
     "dots/name.with.many.dots.tar.gz",
     "deep/d1/d2/d3/d4/d5/d6/d7/d8/d9/d10/d11/d12/leaf.txt",
     "MixedCase/File.TXT",
+    "nfd/cafe\u0301 decomposed.txt",  # an NFD name: normalizing it to NFC changes its text (PATH-007)
+    " leading space/trailing space .txt",  # no trimming (PATH-007)
+    "trailing space /inner.txt",
 ]
 """Names a backend must store verbatim and hand back unchanged (STORE-024)."""
 
