@@ -21,7 +21,7 @@ from typing import Any
 
 from remote_store import Store
 
-__all__ = ["SMALL", "FaultCase", "fault_cases", "large_content", "read_in_chunks"]
+__all__ = ["SMALL", "FaultCase", "fault_actions", "fault_cases", "large_content", "read_in_chunks"]
 
 SMALL = b"small file " * 40
 """The content of the small file the cases write and read (440 bytes: one request each way)."""
@@ -43,6 +43,21 @@ class FaultCase:
     """Backend options the case needs (thresholds that make a large write take several requests)."""
     skip: int = 0
     """Matching requests let through before the faults (1: a ranged read's first GET)."""
+
+
+def fault_actions(busy: str, busy_code: str) -> dict[str, dict[str, Any]]:
+    """The faults every backend's tests inject, by name, as keyword arguments of a proxy ``Rule``.
+
+    ``500`` (an internal error), ``busy`` (a 503 with the storage's ``busy_code``: ``SlowDown``,
+    ``ServerBusy``), ``reset`` (the connection reset before the server saw the request) and
+    ``reset-after-applied`` (reset after the server applied it: the answer is lost).
+    """
+    return {
+        "500": {"action": "status", "status": 500, "code": "InternalError"},
+        busy: {"action": "status", "status": 503, "code": busy_code},
+        "reset": {"action": "reset"},
+        "reset-after-applied": {"action": "reset", "after_forward": True},
+    }
 
 
 def large_content(size: int, seed: int = 1) -> bytes:

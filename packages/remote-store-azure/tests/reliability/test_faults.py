@@ -20,7 +20,7 @@ import pytest
 
 from remote_store import BackendUnavailable, RemoteStoreError, Store
 from remote_store.backends.azure import AzureBackend
-from remote_store_conformance.fault_cases import SMALL, fault_cases, large_content
+from remote_store_conformance.fault_cases import SMALL, fault_actions, fault_cases, large_content
 
 from ._support import KIB
 from .conftest import faultproxy
@@ -38,12 +38,7 @@ def _big(seed: int = 1, size: int = 200 * KIB + 100) -> bytes:
     return large_content(size, seed)
 
 
-FAULTS: dict[str, dict[str, Any]] = {
-    "500": {"action": "status", "status": 500, "code": "InternalError"},
-    "503": {"action": "status", "status": 503, "code": "ServerBusy"},
-    "reset": {"action": "reset"},
-    "reset-after-applied": {"action": "reset", "after_forward": True},
-}
+FAULTS = fault_actions("503", "ServerBusy")
 
 CASES = fault_cases(
     {

@@ -26,7 +26,7 @@ import pytest
 from remote_store import AlreadyExists, BackendUnavailable, NotFound, RemoteStoreError, Store
 from remote_store.backends.s3 import S3Backend
 from remote_store.backends.s3._reader import CHANGED
-from remote_store_conformance.fault_cases import SMALL, fault_cases, large_content
+from remote_store_conformance.fault_cases import SMALL, fault_actions, fault_cases, large_content
 
 from ._support import MIB
 from .conftest import faultproxy
@@ -40,12 +40,7 @@ def _big(seed: int = 1, size: int = 5 * MIB + 1000) -> bytes:
     return large_content(size, seed)
 
 
-FAULTS: dict[str, dict[str, Any]] = {
-    "500": {"action": "status", "status": 500, "code": "InternalError"},
-    "503-slowdown": {"action": "status", "status": 503, "code": "SlowDown"},
-    "reset": {"action": "reset"},
-    "reset-after-applied": {"action": "reset", "after_forward": True},
-}
+FAULTS = fault_actions("503-slowdown", "SlowDown")
 
 CASES = fault_cases(
     {
