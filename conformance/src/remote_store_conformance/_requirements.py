@@ -258,6 +258,11 @@ class Requirements:
         return ()
 
     @property
+    def declares_secrets(self) -> bool:
+        """``secret_values`` names at least one value: the test that no ``repr`` shows one runs."""
+        return any(self.secret_values)
+
+    @property
     def modified_at_tolerance(self) -> float:
         """Seconds ``FileInfo.modified_at`` may differ from the local clock at write time (STORE-025).
 
