@@ -25,7 +25,9 @@ LIFETIME = timedelta(minutes=5)
 _OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 
 
-def http(method: str, url: str, body: bytes | None = None, headers: Mapping[str, str] = {}) -> tuple[int, bytes]:
+def http(
+    method: str, url: str, body: bytes | None = None, headers: Mapping[str, str] = {}
+) -> tuple[int, bytes]:
     """Send one plain HTTP request, without credentials; the status and the body of the answer.
 
     A body goes as ``application/octet-stream``: urllib's default, a form type, makes some servers

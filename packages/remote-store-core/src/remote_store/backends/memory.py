@@ -59,7 +59,10 @@ class MemoryBackend(Backend):
 
     @property
     def capabilities(self) -> CapabilitySet:
-        """Every capability but ``PRESIGNED_URL`` (no HTTP endpoint): ``ATOMIC_WRITE``, ``ATOMIC_MOVE`` and ``SEEKABLE_READ`` included."""
+        """Every capability but ``PRESIGNED_URL`` (no HTTP endpoint to sign for).
+
+        ``ATOMIC_WRITE``, ``ATOMIC_MOVE`` and ``SEEKABLE_READ`` included.
+        """
         return CapabilitySet.all() - {Capability.PRESIGNED_URL}
 
     def _begin(self, operation: Operation, path: str) -> OperationContext:

@@ -113,7 +113,10 @@ class S3Backend(Backend):
 
     @property
     def capabilities(self) -> CapabilitySet:
-        """Every capability but ATOMIC_MOVE (a move is a copy and a delete); SEEKABLE_READ and PRESIGNED_URL included."""
+        """Every capability but ATOMIC_MOVE (a move is a copy and a delete).
+
+        SEEKABLE_READ and PRESIGNED_URL included.
+        """
         return _CAPABILITIES
 
     @property

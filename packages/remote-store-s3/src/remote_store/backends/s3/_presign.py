@@ -16,7 +16,9 @@ MAX_EXPIRY = timedelta(days=7)
 _CLIENT_METHODS = {"GET": "get_object", "PUT": "put_object"}
 
 
-def presigned_url(requests: BucketClient, context: OperationContext, expires_in: timedelta, method: str) -> str:
+def presigned_url(
+    requests: BucketClient, context: OperationContext, expires_in: timedelta, method: str
+) -> str:
     """A SigV4 query-signed URL for ``method`` on the key ``context.path``, valid ``expires_in``.
 
     Signed on the backend's own client (endpoint, region, addressing style, credentials); no

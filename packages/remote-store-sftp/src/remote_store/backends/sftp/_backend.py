@@ -132,7 +132,10 @@ class SFTPBackend(Backend):
 
     @property
     def capabilities(self) -> CapabilitySet:
-        """Every capability but ``PRESIGNED_URL`` (no HTTP endpoint): ``ATOMIC_WRITE`` and ``ATOMIC_MOVE`` included."""
+        """Every capability but ``PRESIGNED_URL`` (no HTTP endpoint to sign for).
+
+        ``ATOMIC_WRITE`` and ``ATOMIC_MOVE`` included.
+        """
         return CapabilitySet.all() - {Capability.PRESIGNED_URL}
 
     @property
