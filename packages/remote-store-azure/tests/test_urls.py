@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from remote_store import Capability, CapabilityNotSupported, Store
+from remote_store import Capability, CapabilityNotSupported, ConfigError, Store
 from remote_store.backends.azure import AzureBackend
 from remote_store_conformance.suite.test_urls import http
 
@@ -112,3 +112,16 @@ def test_azurite_refuses_an_expired_url(backend: AzureBackend) -> None:
     assert http("GET", get)[0] == 403
     assert http("PUT", put, b"new", BLOCK_BLOB)[0] == 403
     assert store.read_bytes("expiring.txt") == b"old"
+
+
+@pytest.mark.spec("URL-009")
+def test_a_key_that_is_not_base64_is_a_config_error_without_the_key(
+    make_backend: Callable[..., AzureBackend], azurite: Any
+) -> None:
+    secret = "not-base64-secret!"
+    backend = make_backend(connection_string=None, account_url=azurite.account_url, account_key=secret)
+    sent = _requests_of(backend)
+    with pytest.raises(ConfigError) as caught:
+        Store(backend, owns_backend=False).url("a.txt", expires_in=timedelta(minutes=5))
+    assert "account key" in str(caught.value) and secret not in str(caught.value)
+    assert sent == []

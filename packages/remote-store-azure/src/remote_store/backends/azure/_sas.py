@@ -41,10 +41,10 @@ def blob_sas_url(
     Signed locally with the account key: no request is sent and the blob need not exist.
 
     Raises:
-        ValueError: the expiry would fall after the year 9999, naming ``expires_in`` (first).
-        StoreClosed: the backend is closed.
         CapabilityNotSupported: the options hold no account key (checked first).
-        ConfigError: the account key is not base64.
+        ValueError: the expiry would fall after the year 9999, naming ``expires_in``.
+        StoreClosed: the backend is closed.
+        ConfigError: the account key is not base64 (the key is not shown).
     """
     key = shared_key(options)
     if key is None:
