@@ -322,7 +322,8 @@ def section(runs: list[dict[str, Any]]) -> str:
         "",
     ]
     for figures in runs:
-        versions = ", ".join(f"{name} {version}" for name, version in sorted(figures.get("versions", {}).items()))
+        named = sorted(figures.get("versions", {}).items())
+        versions = ", ".join(f"{name} {version}" for name, version in named)
         load = [figures.get(f"load_average_{when}") for when in ("before", "after")]
         context = [f"Run of {figures.get('when', 'n/a')}, best of {figures['repeat']}"]
         if None not in load:
