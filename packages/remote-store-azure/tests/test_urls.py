@@ -60,6 +60,9 @@ def test_the_capability_follows_the_authentication(
     without = [
         make_backend(connection_string=None, account_url=account_url, sas_token="sv=2021-08-06&sig=abc"),
         make_backend(connection_string=None, account_url=account_url),  # anonymous
+        make_backend(
+            connection_string=f"BlobEndpoint={account_url};SharedAccessSignature=sv=2021-08-06&sig=abc"
+        ),
     ]
     for backend in without:
         assert Capability.PRESIGNED_URL not in backend.capabilities
