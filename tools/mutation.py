@@ -128,6 +128,8 @@ class Group:
     markdown: Path
     subject: str
     """What is mutated, for the markdown's first paragraph."""
+    notes: str = "notes"
+    """The key of ``tools/mutation_judgements.json`` holding the markdown's notes on this group's run."""
 
 
 GROUPS = {
@@ -144,6 +146,7 @@ GROUPS = {
         ROOT / "build" / "mutation" / "mutation-s3.json",
         ROOT / "docs" / "development" / "mutation-s3.md",
         "the S3 backend\n(`packages/remote-store-s3/src`, against moto's server)",
+        notes="notes_s3",
     ),
 }
 GROUP = GROUPS["core"]
@@ -165,7 +168,6 @@ _judged = json.loads(JUDGEMENTS.read_text(encoding="utf-8"))
 EQUIVALENT: dict[str, str] = _judged["equivalent"]
 """Survivors judged equivalent: ``Mutant.key`` -> why no behaviour can tell them apart."""
 NOT_REACHED: dict[str, str] = _judged["not_reached"]
-NOTES: list[str] = _judged.get("notes", [])
 """Non-equivalent survivors: ``Mutant.key`` -> why the conformance suite does not reach them."""
 
 
@@ -480,8 +482,14 @@ def _servers(tmp: Path) -> Iterator[None]:
         subprocess.run([*script, "stop", "--state", str(state)], check=False, cwd=tmp)
 
 
-def _test_all(work: list[tuple[Mutant, str]], budget: float, started: float) -> None:
-    """Test each mutant of ``work`` in turn, setting its status; stop starting new ones after ``budget``."""
+def _test_all(
+    work: list[tuple[Mutant, str]], budget: float, started: float, progress: Callable[[], None]
+) -> None:
+    """Test each mutant of ``work`` in turn, setting its status; stop starting new ones after ``budget``.
+
+    ``progress`` is called after each mutant (to save the JSON: a run stopped half-way, as a
+    long S3 run may be, keeps what it has measured).
+    """
     with tempfile.TemporaryDirectory(prefix="remote-store-mutation-") as tmp, _servers(Path(tmp)):
         copies, limits = _prepare(Path(tmp))
         for number, (mutant, mutated) in enumerate(work, 1):
@@ -499,6 +507,7 @@ def _test_all(work: list[tuple[Mutant, str]], budget: float, started: float) -> 
             mutant.status = {"failed": "killed", "passed": "survived", "timeout": "timeout"}[status]
             mutant.seconds = round(seconds, 2)
             print(f"[{number}/{len(work)}] {mutant.status:8} {mutant.key}", flush=True)
+            progress()
 
 
 def own_tests() -> dict[str, object]:
@@ -544,17 +553,22 @@ def run(max_mutants: int, seed: int, budget: float) -> dict[str, object]:
         sample = random.Random(seed).sample(everything, max_mutants)
         order = {id(item): index for index, item in enumerate(everything)}
         sample.sort(key=lambda item: order[id(item)])
-    _test_all(sample, budget, started)
-    data: dict[str, object] = {
-        "seed": seed,
-        "max_mutants": max_mutants,
-        "date": time.strftime("%Y-%m-%d", time.gmtime()),
-        "enumerated": totals,
-        "runtime_seconds": round(time.monotonic() - started, 1),
-        "python": sys.version.split()[0],
-        "mutants": [asdict(mutant) for mutant, _ in sample],
-    }
-    _save(data)
+    data: dict[str, object] = {}
+
+    def progress() -> None:
+        data.update(
+            seed=seed,
+            max_mutants=max_mutants,
+            date=time.strftime("%Y-%m-%d", time.gmtime()),
+            enumerated=totals,
+            runtime_seconds=round(time.monotonic() - started, 1),
+            python=sys.version.split()[0],
+            mutants=[asdict(mutant) for mutant, _ in sample],
+        )
+        _save(data)
+
+    _test_all(sample, budget, started, progress)
+    progress()
     return data
 
 
@@ -577,11 +591,15 @@ def rerun(budget: float, indices: frozenset[int] = frozenset(), *, only: bool = 
         for number, m in enumerate(mutants, 1)
         if (m.status in ("survived", "pending") and not only) or number in indices
     ]
-    _test_all(work, budget, started)
-    data["mutants"] = [asdict(mutant) for mutant in mutants]
     previous = float(str(data.get("rerun_seconds", 0)))
-    data["rerun_seconds"] = round(previous + time.monotonic() - started, 1)
-    _save(data)
+
+    def progress() -> None:
+        data["mutants"] = [asdict(mutant) for mutant in mutants]
+        data["rerun_seconds"] = round(previous + time.monotonic() - started, 1)
+        _save(data)
+
+    _test_all(work, budget, started, progress)
+    progress()
     return data
 
 
@@ -696,8 +714,9 @@ def write_markdown(data: dict[str, object]) -> None:
                     verdict += f"; `{OWN_TESTS[m.target]}`: {m.own_tests}"
             change = m.description.replace("|", "\\|")
             lines.append(f"| `{m.file.rsplit('/', 1)[-1]}:{m.line}` {m.operator} | {change} | {verdict} |")
-    if NOTES:
-        lines += ["", "## Notes", "", *NOTES]
+    notes: list[str] = _judged.get(GROUP.notes, [])
+    if notes:
+        lines += ["", "## Notes", "", *notes]
     lines += [
         "",
         "## Reproduce",
