@@ -128,6 +128,8 @@ class Group:
     markdown: Path
     subject: str
     """What is mutated, for the markdown's first paragraph."""
+    session: str = "mutation"
+    """The nox session that runs this group."""
     notes: str = "notes"
     """The key of ``tools/mutation_judgements.json`` holding the markdown's notes on this group's run."""
 
@@ -147,6 +149,7 @@ GROUPS = {
         ROOT / "docs" / "development" / "mutation-s3.md",
         "the S3 backend\n(`packages/remote-store-s3/src`, against moto's server)",
         notes="notes_s3",
+        session="mutation_s3",
     ),
 }
 GROUP = GROUPS["core"]
@@ -642,7 +645,7 @@ def write_markdown(data: dict[str, object]) -> None:
     lines = [
         "# Mutation testing",
         "",
-        f"How strong is the conformance suite? `nox -s mutation` (on demand) breaks {GROUP.subject}",
+        f"How strong is the conformance suite? `nox -s {GROUP.session}` (on demand) breaks {GROUP.subject}",
         "one spot at a time and runs the suite against each broken copy",
         "([tools/mutation.py](../../tools/mutation.py) describes the operators). A mutant is *killed*",
         "when a test fails, *timeout* when the run exceeds its limit (counted as detected), *survived*",
@@ -669,7 +672,7 @@ def write_markdown(data: dict[str, object]) -> None:
         f"| run on | {data.get('date', 'unrecorded')} |",
         f"| runtime | {runtime / 60:.1f} min (Python {data['python']}, one pytest at a time)"
         + (
-            f", then {rerun_seconds / 60:.1f} min re-testing the survivors after tests were added"
+            f", then {rerun_seconds / 60:.1f} min of `rerun` (the survivors and the mutants not run yet)"
             if rerun_seconds
             else ""
         )
