@@ -302,17 +302,32 @@ def test_sftp_011_writes_pipeline_with_a_bounded_window(
 
 
 @pytest.mark.spec("SFTP-011")
-def test_sftp_011_reads_hold_one_block_ahead(backend: SFTPBackend) -> None:
-    content = os.urandom(3 * MiB + 5)
+def test_sftp_011_reads_hold_a_bounded_window_ahead(backend: SFTPBackend) -> None:
+    from remote_store.backends.sftp._reader import READ_AHEAD
+
+    content = os.urandom(6 * MiB + 5)
     backend.write("r.bin", content)
     with backend.read("r.bin") as stream:
         assert stream.read(100) == content[:100]
         raw: Any = stream
-        assert raw._ahead is not None and raw._ahead[0] == MiB  # the next block, and only it
+        # The next READ_AHEAD blocks, in order, and only they.
+        assert [offset for offset, _, _ in raw._ahead] == [MiB * (1 + index) for index in range(READ_AHEAD)]
         assert len(raw._block) == MiB
-        assert stream.read() == content[100:]
+        taken = b""
+        while len(taken) < 4 * MiB:  # a raw stream answers from one block per read
+            taken += stream.read(4 * MiB - len(taken))
+        assert taken == content[100 : 4 * MiB + 100]
+        # Never past the size known at opening: the last block asks for one byte more.
+        assert [offset for offset, _, _ in raw._ahead] == [5 * MiB, 6 * MiB]
+        assert raw._ahead[-1][1] == 6
+        assert stream.read() == content[4 * MiB + 100 :]
+        assert not raw._ahead
         stream.seek(5)
         assert stream.read(10) == content[5:15]
+    small = os.urandom(1000)
+    backend.write("small.bin", small)
+    with backend.read("small.bin") as stream:
+        assert stream.read() == small
 
 
 @pytest.mark.spec("SFTP-012")
