@@ -302,6 +302,47 @@ def test_sftp_011_writes_pipeline_with_a_bounded_window(
 
 
 @pytest.mark.spec("SFTP-011")
+def test_sftp_011_short_stream_reads_are_written_in_whole_requests(
+    backend: SFTPBackend, monkeypatch: pytest.MonkeyPatch, server_root: Path
+) -> None:
+    sizes: list[int] = []
+    submit = backend._submit
+
+    def recording(awaitable: Any) -> Any:
+        if getattr(getattr(awaitable, "cr_code", None), "co_name", "") == "write":
+            sizes.append(len(awaitable.cr_frame.f_locals["data"]))
+        return submit(awaitable)
+
+    monkeypatch.setattr(backend, "_submit", recording)
+    content = os.urandom(3 * MiB + 5)
+
+    class Trickle:
+        """Reads of at most 100,000 bytes: pieces that straddle the 1 MiB bounds."""
+
+        at = 0
+
+        def read(self, size: int = -1) -> bytes:
+            piece = content[self.at : self.at + min(size, 100_000)]
+            self.at += len(piece)
+            return piece
+
+    backend.write("short.bin", Trickle())
+    assert sizes == [MiB, MiB, MiB, 5]
+    assert (server_root / "short.bin").read_bytes() == content
+
+
+@pytest.mark.spec("SFTP-011")
+def test_sftp_011_whole_chunks_regroups_any_pieces() -> None:
+    from remote_store.backends.sftp._chunks import whole_chunks
+
+    pieces = [b"ab", memoryview(b"cdefgh"), b"", b"ijklmnopq", b"r"]
+    out = list(whole_chunks(pieces, 4))
+    assert out == [b"abcd", b"efgh", b"ijkl", b"mnop", b"qr"]
+    assert list(whole_chunks([b"x" * 8], 4)) == [b"xxxx", b"xxxx"]  # whole pieces pass through
+    assert list(whole_chunks([], 4)) == []
+
+
+@pytest.mark.spec("SFTP-011")
 def test_sftp_011_reads_hold_a_bounded_window_ahead(backend: SFTPBackend) -> None:
     from remote_store.backends.sftp._reader import READ_AHEAD
 

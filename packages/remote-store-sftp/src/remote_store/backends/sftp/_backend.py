@@ -28,6 +28,7 @@ from remote_store import (
 )
 from remote_store.backend_tools import Operation, OperationContext, canonical_path, check_content, iter_chunks
 
+from ._chunks import whole_chunks
 from ._errors import map_error
 from ._loop import LoopThread
 from ._names import has_temp_segment, is_reportable_name, is_temp_name
@@ -312,14 +313,15 @@ class SFTPBackend(Backend):
         self._call(context, work)
 
     def _send(self, context: OperationContext, handle: Any, content: WriteContent, path: str) -> None:
-        """Write ``content`` at the start of ``handle``, with up to ``_WRITE_WINDOW`` writes in flight."""
+        """Write ``content`` at the start of ``handle``, with up to ``_WRITE_WINDOW`` writes in flight.
+
+        Each write is ``_CHUNK`` bytes (the last shorter), whatever the pieces a stream's reads return.
+        """
         pending: collections.deque[concurrent.futures.Future[Any]] = collections.deque()
         offset = 0
         try:
-            for chunk in iter_chunks(
-                content, _CHUNK, path, operation=context.operation.value, backend=self.type_name
-            ):
-                data = bytes(chunk)
+            chunks = iter_chunks(content, _CHUNK, path, context=context)
+            for data in whole_chunks(chunks, _CHUNK):
                 pending.append(self._submit(handle.write(data, offset)))
                 offset += len(data)
                 while len(pending) >= _WRITE_WINDOW:
