@@ -143,7 +143,7 @@ class TestListing:
 @requires(Capability.LIST, Capability.WRITE, "large_listings")
 class TestListingLarge:
     @pytest.mark.spec("STORE-023", "STORE-014", "STORE-026")
-    def test_every_listing_kind_crosses_a_page_boundary_on_its_own(
+    def test_listing_past_one_thousand_entries(
         self, store: Store, conformance_backend: Backend, requirements: Requirements
     ) -> None:
         # More than one 1,000-entry page (STORE-023) of each kind alone: files directly in "flat",
