@@ -9,7 +9,7 @@ import os
 import posixpath
 import threading
 import time
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator, Mapping
 from typing import Any, BinaryIO, ClassVar, TypeVar
 
 from remote_store import (
@@ -25,7 +25,14 @@ from remote_store import (
     RemoteStoreError,
     WriteContent,
 )
-from remote_store.backend_tools import Operation, OperationContext, canonical_path, check_content, iter_chunks
+from remote_store.backend_tools import (
+    Operation,
+    OperationContext,
+    canonical_path,
+    check_content,
+    check_write_options,
+    iter_chunks,
+)
 
 from ._errors import map_error
 from ._loop import LoopThread
@@ -36,6 +43,15 @@ from ._reader import SFTPReader, read_to_end
 from ._remote import Remote, file_info
 
 __all__ = ["SFTPBackend"]
+
+
+_CAPABILITIES = CapabilitySet.all() - {
+    Capability.CONTENT_TYPE,
+    Capability.USER_METADATA,
+    Capability.CONDITIONAL_WRITE,
+}
+"""Not the stored attributes: SFTP keeps no content type or user metadata, and cannot
+compare-and-swap a file against other clients (no ``if_match``)."""
 
 T = TypeVar("T")
 
@@ -132,8 +148,8 @@ class SFTPBackend(Backend):
 
     @property
     def capabilities(self) -> CapabilitySet:
-        """Every capability, ``ATOMIC_WRITE`` and ``ATOMIC_MOVE`` included."""
-        return CapabilitySet.all()
+        """Every capability but the stored file attributes (content type, metadata, if_match)."""
+        return _CAPABILITIES
 
     @property
     def behaviour(self) -> Behaviour:
@@ -230,10 +246,46 @@ class SFTPBackend(Backend):
 
     # -- writes -----------------------------------------------------------------------------
 
-    def write(self, path: str, content: WriteContent, *, overwrite: bool = False) -> None:
+    def write(
+        self,
+        path: str,
+        content: WriteContent,
+        *,
+        overwrite: bool = False,
+        content_type: str | None = None,
+        metadata: Mapping[str, str] | None = None,
+        if_match: str | None = None,
+    ) -> None:
+        context = self.context(Operation.WRITE, path)
+        check_write_options(  # none is declared: each is refused (BACKEND-022)
+            context,
+            self.capabilities,
+            overwrite=overwrite,
+            content_type=content_type,
+            metadata=metadata,
+            if_match=if_match,
+        )
         self._write(Operation.WRITE, path, content, overwrite=overwrite, durable=False)
 
-    def write_atomic(self, path: str, content: WriteContent, *, overwrite: bool = False) -> None:
+    def write_atomic(
+        self,
+        path: str,
+        content: WriteContent,
+        *,
+        overwrite: bool = False,
+        content_type: str | None = None,
+        metadata: Mapping[str, str] | None = None,
+        if_match: str | None = None,
+    ) -> None:
+        context = self.context(Operation.WRITE_ATOMIC, path)
+        check_write_options(  # none is declared: each is refused (BACKEND-022)
+            context,
+            self.capabilities,
+            overwrite=overwrite,
+            content_type=content_type,
+            metadata=metadata,
+            if_match=if_match,
+        )
         self._write(Operation.WRITE_ATOMIC, path, content, overwrite=overwrite, durable=True)
 
     def _writable(self, operation: Operation, path: str) -> tuple[OperationContext, str]:
