@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import itertools
 from collections.abc import Callable
+from typing import Any
 
 import pytest
 
@@ -21,15 +22,15 @@ WRITERS = [
 ]
 
 
-def _bytes(data: bytes) -> object:
+def _bytes(data: bytes) -> Any:
     return data
 
 
-def _stream(data: bytes) -> object:
+def _stream(data: bytes) -> Any:
     return io.BytesIO(data)
 
 
-def _short_reads(data: bytes) -> object:
+def _short_reads(data: bytes) -> Any:
     return MinimalReader(data, max_chunk=64 * 1024)
 
 
@@ -51,7 +52,7 @@ class TestProgress:
     @pytest.mark.parametrize("wrap", CONTENTS)
     @pytest.mark.parametrize("size", [1, 3 * MIB + 5])
     def test_progress_counts_up_to_the_size(
-        self, store: Store, method: str, wrap: Callable[[bytes], object], size: int
+        self, store: Store, method: str, wrap: Callable[[bytes], Any], size: int
     ) -> None:
         data = random_bytes(size, f"progress-{size}")
         calls: list[int] = []
@@ -66,7 +67,7 @@ class TestProgress:
 
     @pytest.mark.spec("STORE-043")
     @pytest.mark.parametrize("wrap", CONTENTS)
-    def test_empty_content_reports_zero_once(self, store: Store, wrap: Callable[[bytes], object]) -> None:
+    def test_empty_content_reports_zero_once(self, store: Store, wrap: Callable[[bytes], Any]) -> None:
         calls: list[int] = []
         store.write("progress/empty.bin", wrap(b""), progress=calls.append)
         assert calls == [0]

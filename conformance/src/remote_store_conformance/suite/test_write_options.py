@@ -21,7 +21,12 @@ from remote_store import (
 from .._markers import requires, requires_not
 from .._support import RecordingBackend, snapshot
 
-__all__ = ["TestWriteOptionsContentType", "TestWriteOptionsMetadata", "TestWriteOptionsChecks", "TestWriteOptionsUndeclared"]
+__all__ = [
+    "TestWriteOptionsChecks",
+    "TestWriteOptionsContentType",
+    "TestWriteOptionsMetadata",
+    "TestWriteOptionsUndeclared",
+]
 
 OPTIONS: dict[Capability, tuple[str, Any]] = {
     Capability.CONTENT_TYPE: ("content_type", "text/csv"),
@@ -246,7 +251,7 @@ class TestWriteOptionsMetadata:
         with pytest.raises(TypeError):
             del metadata["owner"]  # type: ignore[attr-defined]
         with pytest.raises(AttributeError):
-            metadata._items = {}  # type: ignore[attr-defined]
+            metadata._items = {}
         assert metadata == {"owner": "ana"}
         assert hash(metadata) == hash(Metadata({"owner": "ana"}))
         for twin in (pickle.loads(pickle.dumps(metadata)), copy.deepcopy(metadata)):
