@@ -166,6 +166,21 @@ class Requirements:
         """``get_file_info`` and ``get_folder_info`` work (``Capability.METADATA``)."""
         return self.declares(Capability.METADATA)
 
+    @property
+    def can_content_type(self) -> bool:
+        """``write(..., content_type=)`` is kept in ``FileInfo.content_type`` (``CONTENT_TYPE``)."""
+        return self.declares(Capability.CONTENT_TYPE)
+
+    @property
+    def can_user_metadata(self) -> bool:
+        """``write(..., metadata=)`` stores it for ``FileInfo.metadata`` (``Capability.USER_METADATA``)."""
+        return self.declares(Capability.USER_METADATA)
+
+    @property
+    def can_conditional_write(self) -> bool:
+        """``write(..., if_match=)`` replaces only the version named (``Capability.CONDITIONAL_WRITE``)."""
+        return self.declares(Capability.CONDITIONAL_WRITE)
+
     # -- behaviours: what the backend declares in Backend.behaviour (CONF-012) ---------------
 
     @property
@@ -238,6 +253,16 @@ class Requirements:
     def race_free_create(self) -> bool:
         """Of concurrent ``write(..., overwrite=False)`` calls to one new path, one wins (ATOMIC-004)."""
         return self.can_write
+
+    @property
+    def atomic_conditional_write(self) -> bool:
+        """Concurrent ``write(..., if_match=)`` calls with one ETag have one winner (STORE-042).
+
+        Follows ``can_conditional_write``. Declare ``False`` for a test server that checks the
+        condition but not atomically (moto: of 20 concurrent replaces with one ETag, two can win),
+        which skips the concurrent counter test; the other conditional-write tests still run.
+        """
+        return self.can_conditional_write
 
     @property
     def entry_point_registered(self) -> bool:

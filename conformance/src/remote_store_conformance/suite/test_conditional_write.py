@@ -71,7 +71,7 @@ class TestConditionalWrite:
         assert caught.value.path == "cas/other.txt"
         assert not store.exists("cas/other.txt")
 
-    @requires("thread_safe")
+    @requires("thread_safe", "atomic_conditional_write")
     @pytest.mark.spec("STORE-042")
     def test_concurrent_increments_lose_no_update(self, store: Store) -> None:
         store.write("cas/counter", b"0")
