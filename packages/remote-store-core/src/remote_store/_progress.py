@@ -8,7 +8,14 @@ from ._content import WriteContent
 from ._errors import InvalidArgument
 from ._operation import OperationContext
 
-__all__ = ["Progress", "ProgressReader", "check_progress"]
+__all__ = ["PROGRESS_STEP", "Progress", "ProgressReader", "check_progress"]
+
+PROGRESS_STEP = 1024 * 1024
+"""The most bytes one read through a ``ProgressReader`` returns: progress moves at least per MiB.
+
+Backends ask for blocks of up to 64 MiB (STREAM-005) and accept short reads (STREAM-003), so
+capping each read keeps a progress bar moving within one block at the cost of joining pieces.
+"""
 
 Progress = Callable[[int], object]
 """A callback given the bytes transferred so far (``progress(done)``); its result is ignored."""
@@ -33,7 +40,8 @@ class ProgressReader:
     backend asks, and whatever it returns is passed on unchanged (so a stream returning text or
     ``None`` is refused by the backend as before). Every read that returns bytes calls
     ``progress`` with the new running total: calls strictly increase. It offers neither
-    ``seek`` nor ``fileno``: the backend must consume it forward, as the count assumes.
+    ``seek`` nor ``fileno``: the backend must consume it forward, as the count assumes. A read
+    returns at most ``PROGRESS_STEP`` bytes (a short read, which every backend accepts).
     """
 
     def __init__(self, content: WriteContent, progress: Progress) -> None:
@@ -51,7 +59,12 @@ class ProgressReader:
         self._reported = False
 
     def read(self, size: int = -1, /) -> bytes | None:
-        """Up to ``size`` bytes of the content (all that is left for ``-1``); ``b""`` at the end."""
+        """Up to ``size`` bytes of the content, at most ``PROGRESS_STEP`` (all that is left for ``-1``).
+
+        ``b""`` at the end.
+        """
+        if size is not None and size > PROGRESS_STEP:
+            size = PROGRESS_STEP
         if self._view is not None:
             end = len(self._view) if size is None or size < 0 else min(len(self._view), self._position + size)
             chunk: object = self._view[self._position : end].tobytes()
