@@ -231,6 +231,14 @@ class Requirements:
         return True
 
     @property
+    def metadata_underscores_kept(self) -> bool:
+        """A ``_`` in a metadata key reads back as ``_`` (STORE-040); follows ``can_user_metadata``.
+
+        Declare ``False`` for a server that returns it as ``-`` (Ceph radosgw, S3-035).
+        """
+        return self.can_user_metadata
+
+    @property
     def large_listings(self) -> bool:
         """Listing a folder of more than 1,000 entries is tested (STORE-023); it writes ~1,100 files."""
         return True

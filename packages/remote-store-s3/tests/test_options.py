@@ -316,6 +316,9 @@ def test_capabilities() -> None:
             Capability.MOVE,
             Capability.COPY,
             Capability.METADATA,
+            Capability.CONTENT_TYPE,
+            Capability.USER_METADATA,
+            Capability.CONDITIONAL_WRITE,
         }
     )
     assert Capability.ATOMIC_MOVE not in backend.capabilities

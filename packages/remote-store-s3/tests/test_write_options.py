@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from _s3_helpers import MIB, RequestLog, fake_response, inject
 
-from remote_store import InvalidArgument, NotFound, PreconditionFailed, Store
+from remote_store import BackendUnavailable, InvalidArgument, NotFound, PreconditionFailed, Store
 from remote_store.backends.s3 import S3Backend
 from remote_store.backends.s3._backend import MAX_METADATA_SIZE
 
@@ -135,6 +135,44 @@ def test_if_match_on_a_missing_key_is_not_found(backend: S3Backend, admin: Any, 
 
 
 @pytest.mark.spec("S3-036")
+def test_a_412_for_a_missing_key_is_not_found(backend: S3Backend, admin: Any, bucket: str) -> None:
+    # radosgw answers If-Match on a missing key 412, not 404: a HeadObject tells them apart.
+    inject(backend, "PutObject", fake_response(412, "PreconditionFailed"), times=None)
+    with pytest.raises(NotFound) as caught:
+        Store(backend).write("missing.txt", b"v1", overwrite=True, if_match="0123456789abcdef")
+    assert caught.value.path == "missing.txt"
+    assert admin.list_objects_v2(Bucket=bucket).get("KeyCount", 0) == 0
+
+
+@pytest.mark.spec("S3-036")
+def test_a_5xx_after_the_etag_moved_on_is_precondition_failed(
+    make_backend: Make, admin: Any, bucket: str
+) -> None:
+    # radosgw answers some losers of a race of conditional PUTs 500 UnknownError, writing nothing.
+    backend = make_backend(max_attempts=1)
+    store = Store(backend)
+    store.write("cas.txt", b"v1")
+    etag = store.get_file_info("cas.txt").etag
+    admin.put_object(Bucket=bucket, Key="cas.txt", Body=b"other")
+    inject(backend, "PutObject", fake_response(500, "UnknownError"), times=None)
+    with pytest.raises(PreconditionFailed):
+        store.write("cas.txt", b"v2", overwrite=True, if_match=etag)
+    assert store.read_bytes("cas.txt") == b"other"
+
+
+@pytest.mark.spec("S3-036")
+def test_a_5xx_that_changed_nothing_stays_the_servers_failure(make_backend: Make) -> None:
+    backend = make_backend(max_attempts=1)
+    store = Store(backend)
+    store.write("cas.txt", b"v1")
+    etag = store.get_file_info("cas.txt").etag
+    inject(backend, "PutObject", fake_response(500, "UnknownError"), times=None)
+    with pytest.raises(BackendUnavailable):
+        store.write("cas.txt", b"v2", overwrite=True, if_match=etag)
+    assert store.read_bytes("cas.txt") == b"v1"
+
+
+@pytest.mark.spec("S3-036")
 def test_multipart_if_match_checks_before_completing(make_backend: Make, admin: Any, bucket: str) -> None:
     backend = small(make_backend)
     store = Store(backend)
@@ -176,3 +214,11 @@ def test_multipart_if_match_refused_by_the_completion(make_backend: Make, admin:
         store.write("big.bin", b"n" * (PART + 1), overwrite=True, if_match=etag)
     assert store.read_bytes("big.bin") == b"old"
     assert uploads(admin, bucket) == []
+
+
+@pytest.mark.spec("S3-035")
+@pytest.mark.servers("ceph")
+def test_radosgw_returns_underscores_in_keys_as_hyphens(backend: S3Backend) -> None:
+    store = Store(backend)
+    store.write("under.txt", b"x", metadata={"x_id": "1", "plain": "2"})
+    assert dict(store.get_file_info("under.txt").metadata) == {"x-id": "1", "plain": "2"}

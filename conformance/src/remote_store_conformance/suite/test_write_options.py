@@ -238,8 +238,14 @@ class TestWriteOptionsMetadata:
 
     @pytest.mark.spec("STORE-040")
     def test_keys_are_stored_lower_case(self, store: Store) -> None:
-        store.write("meta/case.bin", b"data", metadata={"Owner": "Ana", "X-Source_ID": "42"})
-        assert dict(store.get_file_info("meta/case.bin").metadata) == {"owner": "Ana", "x-source_id": "42"}
+        store.write("meta/case.bin", b"data", metadata={"Owner": "Ana", "X-Source-ID": "42"})
+        assert dict(store.get_file_info("meta/case.bin").metadata) == {"owner": "Ana", "x-source-id": "42"}
+
+    @requires("metadata_underscores_kept")
+    @pytest.mark.spec("STORE-040")
+    def test_underscores_in_keys_are_kept(self, store: Store) -> None:
+        store.write("meta/under.bin", b"data", metadata={"X_Source_ID": "42", "a-b_c": "d"})
+        assert dict(store.get_file_info("meta/under.bin").metadata) == {"x_source_id": "42", "a-b_c": "d"}
 
     @pytest.mark.spec("STORE-040")
     def test_metadata_is_a_read_only_mapping(self, store: Store) -> None:

@@ -172,7 +172,10 @@ class BucketClient:
         """Send a conditional write, retrying S3's 409 ConditionalRequestConflict a few times.
 
         With ``if_match``, a 412 answer is ``PreconditionFailed`` (the ETag changed), not the
-        ``AlreadyExists`` of a create's ``If-None-Match``.
+        ``AlreadyExists`` of a create's ``If-None-Match``, or ``NotFound`` when a HeadObject
+        finds no object (radosgw answers 412 there too). A 5xx answer that outlasted botocore's
+        retries is checked the same way: radosgw answers some of the requests that lose a race of
+        conditional writes ``500 UnknownError`` instead of 412, writing nothing (S3-036).
         """
         for attempt in range(_CONFLICT_ATTEMPTS):
             try:
@@ -181,10 +184,25 @@ class BucketClient:
                 if attempt + 1 < _CONFLICT_ATTEMPTS and is_conflict(error):
                     time.sleep(0.05 * 2**attempt)
                     continue
-                if if_match is not None and is_precondition_failed(error):
-                    raise stale(context, if_match) from error
+                if if_match is not None:
+                    raise self._if_match_failure(context, error, if_match) from error
                 raise self.failure(context, error) from error
         raise AssertionError("unreachable")  # pragma: no cover
+
+    def _if_match_failure(
+        self, context: OperationContext, error: Exception, if_match: str
+    ) -> RemoteStoreError:
+        """The error of a failed write with ``If-Match``: 412, and 5xx once the ETag moved on."""
+        _, status = error_code(error)
+        if not (is_precondition_failed(error) or status >= 500):
+            return self.failure(context, error)
+        head = self.head(context)
+        if head is None:
+            return context.error(NotFound, "no such file to replace (if_match)")
+        if str(head.get("ETag", "")).strip('"') != if_match or status < 500:
+            return stale(context, if_match)
+        # The object is as it was: the 5xx changed nothing and is the server's failure.
+        return self.failure(context, error)
 
     def condition(
         self, context: OperationContext, operation: str, *, overwrite: bool, if_match: str | None
