@@ -44,6 +44,7 @@ from .test_read import TestRead
 from .test_resources import TestResources
 from .test_root_path import TestRootPath
 from .test_streaming import TestStreaming, TestStreamingLarge
+from .test_urls import TestUrls, TestUrlsArguments
 from .test_write import TestWrite, TestWriteInvalid
 from .test_write_options import (
     TestWriteOptionsChecks,
@@ -89,6 +90,8 @@ __all__ = [
     "TestRootPath",
     "TestStreaming",
     "TestStreamingLarge",
+    "TestUrls",
+    "TestUrlsArguments",
     "TestWrite",
     "TestWriteInvalid",
     "TestWriteOptionsChecks",

@@ -34,8 +34,9 @@ _CAPABILITIES = CapabilitySet.all() - {
     Capability.CONTENT_TYPE,
     Capability.USER_METADATA,
     Capability.CONDITIONAL_WRITE,
+    Capability.PRESIGNED_URL,
 }
-"""Every capability but the stored file attributes: a row holds the bytes and a time, nothing more."""
+"""All but ``PRESIGNED_URL`` (no HTTP endpoint) and the stored attributes: a row holds bytes and a time."""
 
 
 class SqliteBackend(Backend):
@@ -59,7 +60,7 @@ class SqliteBackend(Backend):
 
     @property
     def capabilities(self) -> CapabilitySet:
-        """Every capability but the stored file attributes; each operation is a single transaction."""
+        """All but ``PRESIGNED_URL`` and the stored attributes; each operation is one transaction."""
         return _CAPABILITIES
 
     @property

@@ -42,6 +42,8 @@ class Capability(str, enum.Enum):
     """``write(..., metadata=)``: string pairs stored with the file, returned in ``FileInfo.metadata``."""
     CONDITIONAL_WRITE = "conditional_write"
     """``write(..., if_match=)``: replace only if the file's ETag still equals ``if_match``, atomically."""
+    PRESIGNED_URL = "presigned_url"
+    """``url``: time-limited GET and PUT URLs for plain HTTP clients (S3 presigning, Azure SAS)."""
 
     def __str__(self) -> str:
         return self.value

@@ -50,9 +50,11 @@ _CAPABILITIES = CapabilitySet.all() - {
     Capability.CONTENT_TYPE,
     Capability.USER_METADATA,
     Capability.CONDITIONAL_WRITE,
+    Capability.PRESIGNED_URL,
 }
-"""Not the stored attributes: a file system keeps no content type or user metadata, and cannot
-compare-and-swap a file against other programs (no ``if_match``)."""
+"""No URLs (no HTTP endpoint to sign for), and not the stored attributes: a file system keeps no
+content type or user metadata, and cannot compare-and-swap a file against other programs (no
+``if_match``)."""
 
 # O_NONBLOCK keeps open(2) of a FIFO from hanging; the descriptor is made blocking again once
 # fstat has shown a regular file. O_NOFOLLOW: the place was resolved; a link there now is a swap.
@@ -150,7 +152,7 @@ class LocalBackend(Backend):
 
     @property
     def capabilities(self) -> CapabilitySet:
-        """Every capability but the stored file attributes (content type, metadata, if_match)."""
+        """Every capability but the stored file attributes and ``PRESIGNED_URL`` (no HTTP endpoint)."""
         return _CAPABILITIES
 
     # -- resolving paths --------------------------------------------------------------------

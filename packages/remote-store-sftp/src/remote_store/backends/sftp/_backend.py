@@ -49,9 +49,11 @@ _CAPABILITIES = CapabilitySet.all() - {
     Capability.CONTENT_TYPE,
     Capability.USER_METADATA,
     Capability.CONDITIONAL_WRITE,
+    Capability.PRESIGNED_URL,
 }
-"""Not the stored attributes: SFTP keeps no content type or user metadata, and cannot
-compare-and-swap a file against other clients (no ``if_match``)."""
+"""No URLs (no HTTP endpoint to sign for), and not the stored attributes: SFTP keeps no
+content type or user metadata, and cannot compare-and-swap a file against other clients (no
+``if_match``)."""
 
 T = TypeVar("T")
 
@@ -148,7 +150,7 @@ class SFTPBackend(Backend):
 
     @property
     def capabilities(self) -> CapabilitySet:
-        """Every capability but the stored file attributes (content type, metadata, if_match)."""
+        """Every capability but the stored file attributes and ``PRESIGNED_URL`` (no HTTP endpoint)."""
         return _CAPABILITIES
 
     @property
