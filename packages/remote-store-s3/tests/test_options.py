@@ -319,6 +319,7 @@ def test_capabilities() -> None:
             Capability.CONTENT_TYPE,
             Capability.USER_METADATA,
             Capability.CONDITIONAL_WRITE,
+            Capability.PRESIGNED_URL,
         }
     )
     assert Capability.ATOMIC_MOVE not in backend.capabilities
