@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import contextlib
+import threading
 from collections import deque
 from typing import BinaryIO
 
@@ -28,13 +29,15 @@ def check_read_ahead(value: object) -> int:
 
 
 class ReadAhead:
-    """Reads ``chunk_size`` chunks of a sync stream on the runner's workers, ``depth`` at most ahead.
+    """Reads ``chunk_size`` chunks of a sync stream on a worker, at most ``depth`` ahead of the caller.
 
-    One worker read at a time (the stream is sequential); a landed chunk starts the next read
-    while fewer than ``depth`` chunks wait for the caller, so the chunks held (waiting, plus the
-    one being read) never exceed ``depth``. An error of the stream is kept in place, after the
-    chunks read before it, and raised once by the ``take`` that reaches it. Used on the event
-    loop only; every method but ``take`` leaves the stream idle (no worker read in flight).
+    One worker call (the pump) reads chunk after chunk while fewer than ``depth`` chunks wait
+    for the caller, handing each to the event loop as it lands; it ends when that many wait,
+    and a ``take`` that makes room starts it again. So the chunks held (waiting, plus the one
+    being read) never exceed ``depth``, and a fast caller is not left waiting for a thread
+    hand-over between two reads. An error of the stream is kept in place, after the chunks
+    read before it, and raised once by the ``take`` that reaches it. Its methods are called on
+    the event loop; every one but ``take`` leaves the stream idle (no worker read in flight).
     """
 
     def __init__(self, stream: BinaryIO, runner: Runner, *, chunk_size: int, depth: int) -> None:
@@ -42,23 +45,26 @@ class ReadAhead:
         self._runner = runner
         self._chunk_size = chunk_size
         self._depth = depth
+        self._loop = asyncio.get_running_loop()
+        # Shared with the pump's thread: chunks read and not wholly taken, and a stop request.
+        self._lock = threading.Lock()
+        self._unread = 0
+        self._stopping = False
+        # Event loop only.
         self._chunks: deque[bytes] = deque()
         self._buffered = 0
         self._error: BaseException | None = None
         self._ended = False
         self._held = False
-        self._work: concurrent.futures.Future[bytes] | None = None
-        self._in_flight: asyncio.Future[bytes] | None = None
+        self._stopped = False
+        self._work: concurrent.futures.Future[None] | None = None
+        self._pump: asyncio.Future[None] | None = None
+        self._arrival: asyncio.Future[None] | None = None
 
     @property
     def buffered(self) -> int:
         """Bytes read from the stream that the caller has not taken yet."""
         return self._buffered
-
-    @property
-    def chunks_held(self) -> int:
-        """Chunks waiting for the caller plus the one being read."""
-        return len(self._chunks) + (self._in_flight is not None)
 
     @property
     def exhausted(self) -> bool:
@@ -80,20 +86,14 @@ class ReadAhead:
             if self._ended:
                 return b""
             self._start()
-            if self._in_flight is not None:
-                await asyncio.wait({self._in_flight})
-        pieces: list[bytes] = []
-        taken = 0
-        while self._chunks and taken < size:
-            chunk = self._chunks.popleft()
-            if len(chunk) > size - taken:
-                self._chunks.appendleft(chunk[size - taken :])
-                chunk = chunk[: size - taken]
-            pieces.append(chunk)
-            taken += len(chunk)
-        self._buffered -= taken
+            self._arrival = self._loop.create_future()
+            try:
+                await self._arrival
+            finally:
+                self._arrival = None
+        data = self._pop(size, line=False)
         self._start()
-        return b"".join(pieces)
+        return data
 
     def take_buffered(self, limit: int, *, line: bool = False) -> bytes:
         """Up to ``limit`` bytes of those read ahead (call after ``settle``); with ``line``, up to a newline.
@@ -108,27 +108,17 @@ class ReadAhead:
                 error, self._error = self._error, None
                 raise error
             return b""
-        pieces: list[bytes] = []
-        taken = 0
-        while self._chunks and taken < limit:
-            chunk = self._chunks.popleft()
-            cut = min(len(chunk), limit - taken)
-            if line and (newline := chunk.find(b"\n", 0, cut)) >= 0:
-                cut = newline + 1
-            if cut < len(chunk):
-                self._chunks.appendleft(chunk[cut:])
-            pieces.append(chunk[:cut])
-            taken += cut
-            if line and pieces[-1].endswith(b"\n"):
-                break
-        self._buffered -= taken
-        return b"".join(pieces)
+        return self._pop(limit, line=line)
 
     async def settle(self) -> None:
-        """Wait for the worker read in flight, if any, and start no other until the next ``take``."""
+        """Wait for the worker reading ahead, if any, and start none until the next ``take``."""
         self._held = True
-        while self._in_flight is not None:
-            await asyncio.wait({self._in_flight})
+        with self._lock:
+            self._stopping = True
+        while self._pump is not None:
+            await asyncio.wait({self._pump})
+        with self._lock:
+            self._stopping = False
 
     def drain(self) -> tuple[bytes, bool]:
         """The bytes read ahead (call after ``settle``) and whether the stream has nothing after them.
@@ -139,6 +129,8 @@ class ReadAhead:
         data = b"".join(self._chunks)
         self._chunks.clear()
         self._buffered = 0
+        with self._lock:
+            self._unread = 0
         if self._error is not None and not data:
             error, self._error = self._error, None
             raise error
@@ -150,42 +142,97 @@ class ReadAhead:
         self._buffered = 0
         self._error = None
         self._ended = False
+        with self._lock:
+            self._unread = 0
 
     async def stop(self) -> None:
-        """Start no more reads; drop a queued one or wait for the running one; forget the chunks."""
-        self._held = True
-        self._depth = 0
+        """Start no more reads; drop a pump not started or wait for the running one; forget the chunks."""
+        self._held = self._stopped = True
+        with self._lock:
+            self._stopping = True
         work = self._work
         if work is not None and not work.cancel():
             await outlast_cancellation(work)
         self.discard()
 
-    def _start(self) -> None:
-        if self._in_flight is not None or self._held or self._ended or self._error is not None:
-            return
-        # The caller's own wait counts: with no chunk waiting, a read starts even at depth 0.
-        if self._chunks and len(self._chunks) >= self._depth:
-            return
-        stream, size = self._stream, self._chunk_size
-        self._work = self._runner.submit(lambda: stream.read(size))
-        self._in_flight = awaitable(self._work)
-        self._in_flight.add_done_callback(self._landed)
+    def _pop(self, limit: int, *, line: bool) -> bytes:
+        pieces: list[bytes] = []
+        taken = whole = 0
+        while self._chunks and taken < limit:
+            chunk = self._chunks.popleft()
+            cut = min(len(chunk), limit - taken)
+            if line and (newline := chunk.find(b"\n", 0, cut)) >= 0:
+                cut = newline + 1
+            if cut < len(chunk):
+                self._chunks.appendleft(chunk[cut:])
+            else:
+                whole += 1
+            pieces.append(chunk[:cut] if cut < len(chunk) else chunk)
+            taken += cut
+            if line and pieces[-1].endswith(b"\n"):
+                break
+        self._buffered -= taken
+        with self._lock:
+            self._unread -= whole
+        return b"".join(pieces)
 
-    def _landed(self, future: asyncio.Future[bytes]) -> None:
-        self._in_flight = None
-        self._work = None
-        if future.cancelled():
+    def _start(self) -> None:
+        if self._pump is not None or self._held or self._ended or self._error is not None:
             return
-        error = future.exception()
+        with self._lock:
+            if self._unread >= self._depth:
+                return
+        self._work = self._runner.submit(self._read_chunks)
+        self._pump = awaitable(self._work)
+        self._pump.add_done_callback(self._pump_ended)
+
+    def _read_chunks(self) -> None:
+        """The pump, on a worker: read chunks until ``depth`` wait, the end, an error or a stop."""
+        stream, size = self._stream, self._chunk_size
+        while True:
+            try:
+                data = stream.read(size)
+            except Exception as error:  # noqa: BLE001 - raised by the take that reaches it
+                self._hand_over(b"", error)
+                return
+            if not data:
+                self._hand_over(b"", None)
+                return
+            with self._lock:
+                self._unread += 1
+                go_on = not self._stopping and self._unread < self._depth
+            self._hand_over(bytes(data), None)
+            if not go_on:
+                return
+
+    def _hand_over(self, data: bytes, error: BaseException | None) -> None:
+        # The loop may be gone (the program ended without closing the reader): nobody to tell.
+        with contextlib.suppress(RuntimeError):
+            self._loop.call_soon_threadsafe(self._landed, data, error)
+
+    def _landed(self, data: bytes, error: BaseException | None) -> None:
+        if self._stopped:
+            return
         if error is not None:
             self._error = error
-            return
-        data = future.result()
-        if not data:
+        elif not data:
             self._ended = True
-            return
-        self._chunks.append(bytes(data))
-        self._buffered += len(data)
-        # The store's workers may be shut down: the caller's next take says so.
-        with contextlib.suppress(RuntimeError):
-            self._start()
+        else:
+            self._chunks.append(data)
+            self._buffered += len(data)
+        self._wake()
+
+    def _pump_ended(self, future: asyncio.Future[None]) -> None:
+        self._pump = None
+        self._work = None
+        if not future.cancelled() and (error := future.exception()) is not None and self._error is None:
+            self._error = error
+        self._wake()
+        if not self._stopped:
+            # The store's workers may be shut down: the caller's next take says so.
+            with contextlib.suppress(RuntimeError):
+                self._start()
+
+    def _wake(self) -> None:
+        if self._arrival is not None and not self._arrival.done():
+            self._arrival.set_result(None)
