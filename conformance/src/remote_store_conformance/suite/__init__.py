@@ -29,6 +29,7 @@ from .test_contract import TestContract, TestContractPaths
 from .test_conveniences import TestConveniencesChild, TestConveniencesText
 from .test_delete import TestDelete, TestDeleteEmptyFolders, TestDeleteFolder
 from .test_errors import TestErrors, TestErrorsFromTheBackend
+from .test_exactness import TestExactness
 from .test_faults import TestFaults
 from .test_glob import TestGlob
 from .test_links import TestLinks
@@ -62,6 +63,7 @@ __all__ = [
     "TestDeleteFolder",
     "TestErrors",
     "TestErrorsFromTheBackend",
+    "TestExactness",
     "TestFaults",
     "TestGlob",
     "TestLinks",
