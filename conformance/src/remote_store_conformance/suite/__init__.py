@@ -25,6 +25,7 @@ from .test_atomic import TestAtomic, TestAtomicConcurrent
 from .test_capabilities import TestCapabilities, TestCapabilitiesUndeclared
 from .test_close import TestClose
 from .test_concurrency import TestConcurrency
+from .test_conditional_write import TestConditionalWrite
 from .test_contract import TestContract, TestContractPaths
 from .test_conveniences import TestConveniencesChild, TestConveniencesText
 from .test_delete import TestDelete, TestDeleteEmptyFolders, TestDeleteFolder
@@ -38,6 +39,7 @@ from .test_litter import TestLitter
 from .test_metadata import TestMetadata
 from .test_move_copy import TestMoveCopy, TestMoveCopyErrors
 from .test_observation import TestObservation
+from .test_progress import TestProgress
 from .test_queries import TestQueries
 from .test_random_access import TestRandomAccess, TestRandomAccessUndeclared
 from .test_read import TestRead
@@ -46,6 +48,12 @@ from .test_root_path import TestRootPath
 from .test_streaming import TestStreaming, TestStreamingLarge
 from .test_urls import TestUrls, TestUrlsArguments
 from .test_write import TestWrite, TestWriteInvalid
+from .test_write_options import (
+    TestWriteOptionsChecks,
+    TestWriteOptionsContentType,
+    TestWriteOptionsMetadata,
+    TestWriteOptionsUndeclared,
+)
 
 __all__ = [
     "TestAsyncCancel",
@@ -55,6 +63,7 @@ __all__ = [
     "TestCapabilitiesUndeclared",
     "TestClose",
     "TestConcurrency",
+    "TestConditionalWrite",
     "TestContract",
     "TestContractPaths",
     "TestConveniencesChild",
@@ -76,6 +85,7 @@ __all__ = [
     "TestMoveCopy",
     "TestMoveCopyErrors",
     "TestObservation",
+    "TestProgress",
     "TestQueries",
     "TestRandomAccess",
     "TestRandomAccessUndeclared",
@@ -88,6 +98,10 @@ __all__ = [
     "TestUrlsArguments",
     "TestWrite",
     "TestWriteInvalid",
+    "TestWriteOptionsChecks",
+    "TestWriteOptionsContentType",
+    "TestWriteOptionsMetadata",
+    "TestWriteOptionsUndeclared",
     "conformance_selection",
     "conformance_store_api",
     "nested_store",

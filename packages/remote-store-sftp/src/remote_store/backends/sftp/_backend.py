@@ -10,7 +10,7 @@ import os
 import posixpath
 import threading
 import time
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator, Mapping
 from typing import Any, BinaryIO, ClassVar, TypeVar
 
 from remote_store import (
@@ -26,7 +26,14 @@ from remote_store import (
     RemoteStoreError,
     WriteContent,
 )
-from remote_store.backend_tools import Operation, OperationContext, canonical_path, check_content, iter_chunks
+from remote_store.backend_tools import (
+    Operation,
+    OperationContext,
+    canonical_path,
+    check_content,
+    check_write_options,
+    iter_chunks,
+)
 
 from ._chunks import whole_chunks
 from ._errors import map_error
@@ -38,6 +45,17 @@ from ._reader import SFTPReader
 from ._remote import Remote, file_info, outcome
 
 __all__ = ["SFTPBackend"]
+
+
+_CAPABILITIES = CapabilitySet.all() - {
+    Capability.CONTENT_TYPE,
+    Capability.USER_METADATA,
+    Capability.CONDITIONAL_WRITE,
+    Capability.PRESIGNED_URL,
+}
+"""No URLs (no HTTP endpoint to sign for), and not the stored attributes: SFTP keeps no
+content type or user metadata, and cannot compare-and-swap a file against other clients (no
+``if_match``)."""
 
 T = TypeVar("T")
 
@@ -136,11 +154,8 @@ class SFTPBackend(Backend):
 
     @property
     def capabilities(self) -> CapabilitySet:
-        """Every capability but ``PRESIGNED_URL`` (no HTTP endpoint to sign for).
-
-        ``ATOMIC_WRITE`` and ``ATOMIC_MOVE`` included.
-        """
-        return CapabilitySet.all() - {Capability.PRESIGNED_URL}
+        """Every capability but the stored file attributes and ``PRESIGNED_URL`` (no HTTP endpoint)."""
+        return _CAPABILITIES
 
     @property
     def behaviour(self) -> Behaviour:
@@ -237,10 +252,46 @@ class SFTPBackend(Backend):
 
     # -- writes -----------------------------------------------------------------------------
 
-    def write(self, path: str, content: WriteContent, *, overwrite: bool = False) -> None:
+    def write(
+        self,
+        path: str,
+        content: WriteContent,
+        *,
+        overwrite: bool = False,
+        content_type: str | None = None,
+        metadata: Mapping[str, str] | None = None,
+        if_match: str | None = None,
+    ) -> None:
+        context = self.context(Operation.WRITE, path)
+        check_write_options(  # none is declared: each is refused (BACKEND-022)
+            context,
+            self.capabilities,
+            overwrite=overwrite,
+            content_type=content_type,
+            metadata=metadata,
+            if_match=if_match,
+        )
         self._write(Operation.WRITE, path, content, overwrite=overwrite, durable=False)
 
-    def write_atomic(self, path: str, content: WriteContent, *, overwrite: bool = False) -> None:
+    def write_atomic(
+        self,
+        path: str,
+        content: WriteContent,
+        *,
+        overwrite: bool = False,
+        content_type: str | None = None,
+        metadata: Mapping[str, str] | None = None,
+        if_match: str | None = None,
+    ) -> None:
+        context = self.context(Operation.WRITE_ATOMIC, path)
+        check_write_options(  # none is declared: each is refused (BACKEND-022)
+            context,
+            self.capabilities,
+            overwrite=overwrite,
+            content_type=content_type,
+            metadata=metadata,
+            if_match=if_match,
+        )
         self._write(Operation.WRITE_ATOMIC, path, content, overwrite=overwrite, durable=True)
 
     def _writable(self, operation: Operation, path: str) -> tuple[OperationContext, str]:
