@@ -86,41 +86,41 @@ class FileNameIsPath:
 class OverwriteKeepsTail:
     """STORE-005: an overwrite with shorter bytes keeps the tail of the longer old content."""
 
-    def write(self, path: str, content: WriteContent, *, overwrite: bool = False) -> None:
+    def write(self, path: str, content: WriteContent, *, overwrite: bool = False, **options: Any) -> None:
         base: Any = super()
         if overwrite and _bytes_like(content) and base.is_file(path):
             old = base.read_bytes(path)
             new = bytes(content)  # type: ignore[arg-type]
             if len(old) > len(new):
                 content = new + old[len(new) :]
-        base.write(path, content, overwrite=overwrite)
+        base.write(path, content, overwrite=overwrite, **options)
 
 
 class EmptyFileOverwritten:
     """STORE-004: ``overwrite=False`` does not protect an existing file that is empty."""
 
-    def write(self, path: str, content: WriteContent, *, overwrite: bool = False) -> None:
+    def write(self, path: str, content: WriteContent, *, overwrite: bool = False, **options: Any) -> None:
         base: Any = super()
         if not overwrite and base.is_file(path) and base.read_bytes(path) == b"":
             overwrite = True
-        base.write(path, content, overwrite=overwrite)
+        base.write(path, content, overwrite=overwrite, **options)
 
 
 class EmptyContentNoFile:
     """STREAM-007: empty bytes create no file."""
 
-    def write(self, path: str, content: WriteContent, *, overwrite: bool = False) -> None:
+    def write(self, path: str, content: WriteContent, *, overwrite: bool = False, **options: Any) -> None:
         base: Any = super()
         if _bytes_like(content) and len(content) == 0 and not base.is_file(path):  # type: ignore[arg-type]
             return
-        base.write(path, content, overwrite=overwrite)
+        base.write(path, content, overwrite=overwrite, **options)
 
 
 class ClosesCallersStream:
     """STREAM-006: the caller's content stream is closed after a successful write."""
 
-    def write(self, path: str, content: WriteContent, *, overwrite: bool = False) -> None:
-        super().write(path, content, overwrite=overwrite)  # type: ignore[misc]
+    def write(self, path: str, content: WriteContent, *, overwrite: bool = False, **options: Any) -> None:
+        super().write(path, content, overwrite=overwrite, **options)  # type: ignore[misc]
         close = getattr(content, "close", None)
         if callable(close) and not _bytes_like(content):
             close()
@@ -129,12 +129,12 @@ class ClosesCallersStream:
 class ReadsWholeStream:
     """STREAM-005: a content stream is read with one ``read()`` without a size."""
 
-    def write(self, path: str, content: WriteContent, *, overwrite: bool = False) -> None:
+    def write(self, path: str, content: WriteContent, *, overwrite: bool = False, **options: Any) -> None:
         if not _bytes_like(content) and hasattr(content, "read"):
             data = content.read()  # type: ignore[union-attr]
             if isinstance(data, (bytes, bytearray)):
                 content = bytes(data)
-        super().write(path, content, overwrite=overwrite)  # type: ignore[misc]
+        super().write(path, content, overwrite=overwrite, **options)  # type: ignore[misc]
 
 
 # -- reads --------------------------------------------------------------------------------------
@@ -184,8 +184,8 @@ class MoveKeepsSource:
 class CapabilitiesDrift:
     """BACKEND-002: ``capabilities`` loses ``MOVE`` once something has been written."""
 
-    def write(self, path: str, content: WriteContent, *, overwrite: bool = False) -> None:
-        super().write(path, content, overwrite=overwrite)  # type: ignore[misc]
+    def write(self, path: str, content: WriteContent, *, overwrite: bool = False, **options: Any) -> None:
+        super().write(path, content, overwrite=overwrite, **options)  # type: ignore[misc]
         self.__dict__["_mutant_drifted"] = True
 
     @property
