@@ -219,6 +219,7 @@ def test_capabilities_and_behaviour() -> None:
     backend = AzureBackend(**BASE)
     assert set(backend.capabilities) == {
         Capability.READ,
+        Capability.SEEKABLE_READ,
         Capability.WRITE,
         Capability.ATOMIC_WRITE,
         Capability.DELETE,

@@ -277,6 +277,38 @@ class BlobRequests:
         with self._mapped(ctx, exists=BackendUnavailable):
             return downloader.read(size)
 
+    def get_range(
+        self, ctx: OperationContext, name: str, offset: int, length: int, *, etag: str | None = None
+    ) -> bytes:
+        """Bytes ``offset`` to ``offset + length`` of blob ``name``: ranged Get Blob(s), in one call.
+
+        One request up to the chunk (``max_chunk_get_size``); a longer range is fetched chunk by
+        chunk, ``max_concurrency`` at a time. ``etag`` (as Azure gave it) sends ``If-Match``. A
+        range that starts at or past the end of the blob (Azure's ``416 InvalidRange``) gives
+        ``b""``; one that ends past it gives the bytes up to the end.
+
+        Raises:
+            NotFound: no blob ``name`` (or it was deleted).
+            BackendUnavailable: ``etag`` no longer matches: the blob changed (AZURE-027).
+        """
+        from azure.core import MatchConditions
+
+        blob = self._blob(ctx, name)
+        extra: dict[str, Any] = (
+            {"etag": etag, "match_condition": MatchConditions.IfNotModified} if etag else {}
+        )
+        try:
+            downloader = blob.download_blob(
+                offset=offset, length=length, max_concurrency=self._options.max_concurrency, **extra
+            )
+            data: bytes = downloader.readall()
+        except Exception as error:
+            status, code = azure_code(error)
+            if status == 416 or code == "InvalidRange":
+                return b""
+            raise map_error(error, ctx, self.place, exists=BackendUnavailable) from error
+        return data
+
     def get_blob_properties(self, ctx: OperationContext, name: str) -> Blob | None:
         """Get Blob Properties (a HEAD); ``None`` when there is no blob ``name``."""
         blob = self._blob(ctx, name)
