@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator
+from datetime import timedelta
 from typing import BinaryIO, ClassVar, cast
 
 from remote_store import (
@@ -26,6 +27,7 @@ from ._hns import DfsPaths
 from ._options import AzureOptions, build_options, option_signature, secret_options
 from ._reader import BlobReader
 from ._requests import Blob, BlobRequests, is_directory
+from ._sas import blob_sas_url, shared_key
 from ._upload import upload
 
 __all__ = ["AzureBackend"]
@@ -52,9 +54,6 @@ _BEHAVIOUR = Behaviour(
     missing_ok_delete_detects_folders=False,  # delete(missing_ok=True) is one Delete Blob
     retries_storage_faults=True,  # the SDK retries 5xx, 429 and connection failures
 )
-
-_HNS_CAPABILITIES = CapabilitySet({*_CAPABILITIES, Capability.ATOMIC_MOVE})
-"""On an HNS account a move is the DFS endpoint's atomic rename (AZURE-030)."""
 
 _HNS_BEHAVIOUR = Behaviour(
     real_empty_folders=True,  # directories are real: one stays after its last file (AZURE-029)
@@ -116,6 +115,10 @@ class AzureBackend(Backend):
         choice = options.hierarchical_namespace
         self._hns: bool | None = None if choice == "auto" else choice == "true"
         self._dfs = DfsPaths(self._requests.build_file_system, self._requests.place)
+        # Only the account key signs a SAS locally (URL-009): the capability follows the options.
+        self._capabilities = (
+            _CAPABILITIES | {Capability.PRESIGNED_URL} if shared_key(options) is not None else _CAPABILITIES
+        )
 
     # -- what it is -------------------------------------------------------------------------
 
@@ -139,8 +142,14 @@ class AzureBackend(Backend):
 
     @property
     def capabilities(self) -> CapabilitySet:
-        """Every capability but ATOMIC_MOVE (SEEKABLE_READ included); ATOMIC_MOVE too on HNS accounts."""
-        return _HNS_CAPABILITIES if self.hierarchical_namespace else _CAPABILITIES
+        """READ, SEEKABLE_READ, WRITE, ATOMIC_WRITE, DELETE, LIST, MOVE, COPY, METADATA.
+
+        PRESIGNED_URL too when the options authenticate with the account key (URL-009);
+        ATOMIC_MOVE too on an HNS account (AZURE-030).
+        """
+        if self.hierarchical_namespace:
+            return self._capabilities | {Capability.ATOMIC_MOVE}
+        return self._capabilities
 
     @property
     def behaviour(self) -> Behaviour:
@@ -177,6 +186,13 @@ class AzureBackend(Backend):
         # A blob appears whole at its Put Blob or Put Block List: every write is atomic (AZURE-009).
         ctx = self.context(Operation.WRITE_ATOMIC, path)
         upload(self._requests, ctx, path, content, create=not overwrite, options=self._options)
+
+    # -- shareable URLs ---------------------------------------------------------------------
+
+    def url(self, path: str, *, expires_in: timedelta, method: str = "GET") -> str:
+        # A SAS signed with the account key: no request, and the blob need not exist (URL-009).
+        ctx = self.context(Operation.URL, path)
+        return blob_sas_url(self._requests, self._options, ctx, expires_in, method)
 
     # -- reads ------------------------------------------------------------------------------
 
