@@ -1,4 +1,4 @@
-"""The shared conformance suite against a real Azure storage account (AZURE-032).
+"""The shared conformance suite against a real Azure storage account (AZURE-034).
 
 Runs only when ``REMOTE_STORE_AZURE_CONNECTION_STRING`` names an account (the credential must
 be allowed to create and delete containers: each test gets a new one). With

@@ -1,4 +1,4 @@
-"""The shared conformance suite against AzureBackend in hierarchical-namespace mode (AZURE-032).
+"""The shared conformance suite against AzureBackend in hierarchical-namespace mode (AZURE-034).
 
 The backend speaks to the HNS facade (``_dfs_server.py``): Blob requests relayed to Azurite with
 real directories added, and the DFS calls of the seam served by the facade.

@@ -1,4 +1,4 @@
-"""The hierarchical-namespace seam against the DFS facade over Azurite (AZURE-029 to AZURE-031)."""
+"""The hierarchical-namespace seam against the DFS facade over Azurite (AZURE-031 to AZURE-033)."""
 
 from __future__ import annotations
 
@@ -28,7 +28,7 @@ def _dfs(log: RequestLog) -> list[tuple[str, dict[str, str]]]:
     return found
 
 
-@pytest.mark.spec("AZURE-030")
+@pytest.mark.spec("AZURE-032")
 def test_move_is_one_conditional_rename(
     make_hns_backend: Callable[..., AzureBackend], hns_facade: Any
 ) -> None:
@@ -45,7 +45,7 @@ def test_move_is_one_conditional_rename(
     assert backend.is_folder("a") and backend.is_folder("b/c")  # real directories stay and appear
 
 
-@pytest.mark.spec("AZURE-030")
+@pytest.mark.spec("AZURE-032")
 def test_a_taken_destination_is_refused_atomically(
     make_hns_backend: Callable[..., AzureBackend], hns_facade: Any
 ) -> None:
@@ -65,7 +65,7 @@ def test_a_taken_destination_is_refused_atomically(
     assert backend.read_bytes("dst.txt") == b"new" and not backend.is_file("src.txt")
 
 
-@pytest.mark.spec("AZURE-030")
+@pytest.mark.spec("AZURE-032")
 def test_moving_what_is_no_file_is_not_found(
     make_hns_backend: Callable[..., AzureBackend], hns_facade: Any
 ) -> None:
@@ -80,7 +80,7 @@ def test_moving_what_is_no_file_is_not_found(
     assert backend.is_file("d/inner.txt") and not backend.exists("elsewhere.txt")
 
 
-@pytest.mark.spec("AZURE-030")
+@pytest.mark.spec("AZURE-032")
 def test_a_source_gone_before_the_rename_is_not_found(
     make_hns_backend: Callable[..., AzureBackend], hns_facade: Any
 ) -> None:
@@ -102,7 +102,7 @@ def backend_tools_operation(name: str) -> Any:
     return Operation(name)
 
 
-@pytest.mark.spec("AZURE-031")
+@pytest.mark.spec("AZURE-033")
 def test_delete_folder_is_one_dfs_delete(
     make_hns_backend: Callable[..., AzureBackend], hns_facade: Any, container: ContainerClient
 ) -> None:
@@ -128,7 +128,7 @@ def test_delete_folder_is_one_dfs_delete(
         backend.delete_folder("keep.txt")
 
 
-@pytest.mark.spec("AZURE-029")
+@pytest.mark.spec("AZURE-031")
 def test_directories_are_real(
     make_hns_backend: Callable[..., AzureBackend], container: ContainerClient
 ) -> None:
@@ -149,7 +149,7 @@ def test_directories_are_real(
     assert not backend.exists("x/y") and backend.is_folder("x")
 
 
-@pytest.mark.spec("AZURE-029")
+@pytest.mark.spec("AZURE-031")
 def test_auto_asks_the_account_once(make_hns_backend: Callable[..., AzureBackend], make_backend: Any) -> None:
     hns = make_hns_backend(hierarchical_namespace="auto")
     log = RequestLog(hns)
@@ -164,7 +164,7 @@ def test_auto_asks_the_account_once(make_hns_backend: Callable[..., AzureBackend
     assert Capability.ATOMIC_MOVE in forced.capabilities and log.requests == []
 
 
-@pytest.mark.spec("AZURE-032")
+@pytest.mark.spec("AZURE-034")
 def test_the_dfs_server_is_a_process_answering_as_the_service(
     make_hns_backend: Callable[..., AzureBackend], hns_facade: Any
 ) -> None:
@@ -188,7 +188,7 @@ def test_the_dfs_server_is_a_process_answering_as_the_service(
     assert conflict.value.status_code == 409 and conflict.value.error_code == "PathConflict"
 
 
-@pytest.mark.spec("AZURE-032")
+@pytest.mark.spec("AZURE-034")
 def test_the_real_account_run_is_skipped_saying_why() -> None:
     environment = {
         key: value for key, value in os.environ.items() if not key.startswith("REMOTE_STORE_AZURE_")

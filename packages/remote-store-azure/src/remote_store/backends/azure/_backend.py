@@ -56,7 +56,7 @@ _BEHAVIOUR = Behaviour(
 )
 
 _HNS_BEHAVIOUR = Behaviour(
-    real_empty_folders=True,  # directories are real: one stays after its last file (AZURE-029)
+    real_empty_folders=True,  # directories are real: one stays after its last file (AZURE-031)
     file_folder_conflicts_rejected=False,  # not claimed: the service's refusals are not verified here
     missing_ok_delete_detects_folders=True,  # delete asks Get Blob Properties first: a directory is no file
     retries_storage_faults=True,
@@ -130,7 +130,7 @@ class AzureBackend(Backend):
 
     @property
     def hierarchical_namespace(self) -> bool:
-        """True when the backend works with the account's hierarchical namespace (AZURE-029).
+        """True when the backend works with the account's hierarchical namespace (AZURE-031).
 
         With ``hierarchical_namespace = "auto"`` the first use sends Get Account Information.
 
@@ -145,7 +145,7 @@ class AzureBackend(Backend):
         """READ, SEEKABLE_READ, WRITE, ATOMIC_WRITE, DELETE, LIST, MOVE, COPY, METADATA.
 
         PRESIGNED_URL too when the options authenticate with the account key (URL-009);
-        ATOMIC_MOVE too on an HNS account (AZURE-030).
+        ATOMIC_MOVE too on an HNS account (AZURE-032).
         """
         if self.hierarchical_namespace:
             return self._capabilities | {Capability.ATOMIC_MOVE}
@@ -203,7 +203,7 @@ class AzureBackend(Backend):
         options = self._options
         downloader = self._requests.get_blob(ctx, path, concurrency=options.max_concurrency)
         if self._dfs_paths(ctx) is not None and is_directory(downloader.properties.metadata or {}):
-            # An HNS directory reads as an empty blob: the metadata tells (AZURE-029).
+            # An HNS directory reads as an empty blob: the metadata tells (AZURE-031).
             raise ctx.error(NotFound, "path is a folder, not a file")
         chunk = options.max_chunk_get_size
         requests = self._requests
@@ -235,7 +235,7 @@ class AzureBackend(Backend):
             return b""
         data = self._requests.get_range(ctx, path, start, end - start)
         if not data and self._dfs_paths(ctx) is not None and self._file(ctx, path) is None:
-            # An HNS directory answers as an empty blob: nothing read, so ask what it is (AZURE-029).
+            # An HNS directory answers as an empty blob: nothing read, so ask what it is (AZURE-031).
             raise ctx.error(NotFound, "no such file")
         return data
 
@@ -379,7 +379,7 @@ class AzureBackend(Backend):
         ctx = self.context(Operation.MOVE, src)
         dfs = self._dfs_paths(ctx)
         if dfs is not None:
-            # HNS: one atomic rename, conditional on the destination without overwrite (AZURE-030).
+            # HNS: one atomic rename, conditional on the destination without overwrite (AZURE-032).
             if src == dst:
                 raise ctx.error(InvalidPath, "source and destination are the same file", path=dst)
             if self._file(ctx, src) is None:  # a rename would move a directory too
@@ -398,7 +398,7 @@ class AzureBackend(Backend):
             self._requests.check_open(ctx)
             raise ctx.error(NotFound, "no such file")
         if self._dfs_paths(ctx) is not None and self._file(ctx, src) is None:
-            # Copy Blob would copy an HNS directory as a blob: ask what the source is (AZURE-029).
+            # Copy Blob would copy an HNS directory as a blob: ask what the source is (AZURE-031).
             raise ctx.error(NotFound, "no such file")
         self._requests.copy_blob(ctx, src, dst, create=not overwrite)
 

@@ -1,7 +1,7 @@
 """The hierarchical-namespace seam: the DFS (ADLS Gen2) calls an HNS account adds to the Blob API.
 
 ``DfsPaths`` is all the backend knows of the DFS endpoint: an atomic, conditional ``rename`` and a
-``delete_directory`` (AZURE-029 to AZURE-031). Everything else stays on the Blob API, which works on
+``delete_directory`` (AZURE-031 to AZURE-033). Everything else stays on the Blob API, which works on
 HNS accounts too. It speaks through ``azure-storage-file-datalake`` (imported on the first call, an
 optional dependency: the ``[hns]`` extra), on the same credential, timeouts, retries and
 per-request observers as the blob client, and maps every failure through the caller's
