@@ -7,7 +7,7 @@ part of the public, versioned API of ``remote-store-core``.
 from ._content import DEFAULT_CHUNK_SIZE, Readable, check_content, iter_chunks
 from ._operation import Operation, OperationContext
 from ._oserror import map_os_error
-from ._path import canonical_path
+from ._path import canonical_path, entry_path
 from ._registry import ENTRY_POINT_GROUP
 from ._secrets import MASK, is_secret_option, masked_options
 
@@ -20,6 +20,7 @@ __all__ = [
     "Readable",
     "canonical_path",
     "check_content",
+    "entry_path",
     "is_secret_option",
     "iter_chunks",
     "map_os_error",
