@@ -75,3 +75,23 @@ def backend(root: Path) -> Iterator[LocalBackend]:
     backend = LocalBackend(root=root)
     yield backend
     backend.close()
+
+
+@pytest.fixture(params=["openat2", "walk"])
+def resolution(request: pytest.FixtureRequest) -> Iterator[str]:
+    """Run the test with paths resolved through openat2 (where it exists) and with the walk forced.
+
+    LOCAL-026/LOCAL-027: the sandbox must hold on both paths, so the sandbox tests use this.
+    """
+    from remote_store.backends.local import _openat2
+
+    if request.param == "walk":
+        _openat2.disable()
+        try:
+            yield "walk"
+        finally:
+            _openat2.enable()
+        return
+    if not _openat2.available():
+        pytest.skip("openat2(2) is not available here: every path is walked (LOCAL-027)")
+    yield "openat2"
