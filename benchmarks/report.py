@@ -33,6 +33,7 @@ NAMES = {
     "ours": "**remote-store**",
     "fsspec": "fsspec / s3fs",
     "obstore": "obstore",
+    "opendal": "OpenDAL",
     "smart_open": "smart_open",
     "remote-store-0.33.0": "remote-store 0.33.0",
 }
@@ -500,7 +501,7 @@ def markdown(results: dict[str, Any], table: dict[Key, dict[str, Cell]], chart: 
         "Ratio: the library's throughput over the baseline's, per repetition (the two ran next to each",
         "other), median. RSS growth: peak resident memory during the operation minus the resident memory",
         "just before it (kernel high-water mark reset first), median. CPU s: the client process's CPU time.",
-        "Requests counted with botocore's `before-send` event (obstore: not countable, `n/c`).",
+        "Requests counted with botocore's `before-send` event (obstore, OpenDAL: not countable, `n/c`).",
         "",
     ]
     titles = {
@@ -603,6 +604,7 @@ def chart(table: dict[Key, dict[str, Cell]], path: Path) -> bool:
         "ours": "#1f77b4",
         "fsspec": "#ff7f0e",
         "obstore": "#2ca02c",
+        "opendal": "#8c564b",
         "smart_open": "#d62728",
         "remote-store-0.33.0": "#9467bd",
     }

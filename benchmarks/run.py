@@ -52,6 +52,7 @@ GIB = 1024 * MIB
 PEERS: dict[str, list[str]] = {
     "fsspec": ["s3fs==2026.9.0", "fsspec==2026.9.0"],
     "obstore": ["obstore==0.12.1"],
+    "opendal": ["opendal==0.47.12"],
     "smart_open": ["smart_open[s3]==9.0.2"],
     "remote-store-0.33.0": ["remote-store[s3]==0.33.0"],
 }
@@ -61,6 +62,7 @@ DISTS: dict[str, list[str]] = {
     "ours": ["remote-store-core", "remote-store-local", "remote-store-s3", "boto3", "botocore"],
     "fsspec": ["fsspec", "s3fs", "aiobotocore", "botocore"],
     "obstore": ["obstore"],
+    "opendal": ["opendal"],
     "smart_open": ["smart_open", "boto3", "botocore"],
     "remote-store-0.33.0": ["remote-store", "s3fs", "aiobotocore", "botocore"],
 }
@@ -69,6 +71,7 @@ IMPORTS = {
     "ours": "remote_store",
     "fsspec": "fsspec",
     "obstore": "obstore",
+    "opendal": "opendal",
     "smart_open": "smart_open",
     "remote-store-0.33.0": "remote_store",
 }
@@ -505,7 +508,9 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--quick", action="store_true", help="tiny sizes, one repetition (CI smoke test)")
     parser.add_argument(
-        "--peers", action="store_true", help="also fsspec/s3fs, obstore, smart_open, remote-store 0.33.0"
+        "--peers",
+        action="store_true",
+        help="also fsspec/s3fs, obstore, OpenDAL, smart_open, remote-store 0.33.0",
     )
     parser.add_argument(
         "--targets", default="local,tmpfs,ceph,moto", help="comma-separated: local, tmpfs, moto, ceph"
