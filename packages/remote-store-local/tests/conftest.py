@@ -77,6 +77,22 @@ def backend(root: Path) -> Iterator[LocalBackend]:
     backend.close()
 
 
+@pytest.fixture
+def proc_link() -> Iterator[None]:
+    """Publish unnamed files by linking their ``/proc/self/fd`` entry with ``os.link`` (LOCAL-030).
+
+    For tests that make ``os.link`` fail to simulate a file system: the ``AT_EMPTY_PATH`` call
+    of ``_flink`` does not go through ``os.link``.
+    """
+    from remote_store.backends.local import _flink
+
+    _flink.disable()
+    try:
+        yield
+    finally:
+        _flink.enable()
+
+
 @pytest.fixture(params=["openat2", "walk"])
 def resolution(request: pytest.FixtureRequest) -> Iterator[str]:
     """Run the test with paths resolved through openat2 (where it exists) and with the walk forced.

@@ -21,6 +21,7 @@ from collections.abc import Callable
 from remote_store import AlreadyExists, InvalidPath, RemoteStoreError
 from remote_store.backend_tools import OperationContext
 
+from ._flink import link_unnamed
 from ._names import new_temp_name
 from ._tree import ROOT_FLAGS, Place
 
@@ -37,7 +38,7 @@ _OPEN_NEW = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0) |
 
 _TEMP_NAME_ATTEMPTS = 16
 
-# An unnamed file (O_TMPFILE) is published by linking its /proc/self/fd entry (open(2)); read
+# An unnamed file (O_TMPFILE) is published by linkat(2) of its descriptor (_flink); read
 # and write, so that it can be copied into a named file where linking turns out impossible.
 _OPEN_UNNAMED = os.O_RDWR | getattr(os, "O_TMPFILE", 0) | getattr(os, "O_CLOEXEC", 0)
 _UNNAMED = hasattr(os, "O_TMPFILE") and os.path.isdir("/proc/self/fd")
@@ -95,7 +96,7 @@ def create_small(context: OperationContext, place: Place, data: bytes | bytearra
     """Create the file ``place`` names, holding ``data``, if nothing is there; ``True`` once done.
 
     The fast path of a create with bytes in hand (LOCAL-028): an unnamed temporary file in the
-    folder of ``place``, written with ``write(2)`` and linked into place (LOCAL-005), without
+    folder of ``place``, written with ``write(2)`` and linked into place (LOCAL-005, LOCAL-030), without
     looking at the target first: ``linkat(2)`` fails with ``EEXIST`` if anything is there.
     ``False`` means nothing was created and nothing is left: the caller takes the general path
     (the name is taken, the folder went away, no ``O_TMPFILE`` or no hard links here).
@@ -115,9 +116,7 @@ def create_small(context: OperationContext, place: Place, data: bytes | bytearra
         view = memoryview(data)
         while view:
             view = view[os.write(fd, view) :]
-        # As in _link_unnamed: the descriptor argument makes Python call linkat(2).
-        source = f"/proc/self/fd/{fd}"
-        os.link(source, place.entry(), src_dir_fd=fd, dst_dir_fd=place.folder, follow_symlinks=True)
+        link_unnamed(fd, place.folder, place.entry())
     except OSError as error:
         if error.errno in _GENERAL_PATH:
             return False
@@ -214,11 +213,14 @@ def _link_unnamed(context: OperationContext, target: Place, fd: int, *, durable:
         InvalidPath: a folder exists at ``target``.
         OSError: any other failure, for the caller to map.
     """
-    # linkat(2) with AT_SYMLINK_FOLLOW; a descriptor argument makes Python call linkat rather
-    # than link(2), which would not follow the /proc link (the path is absolute: the descriptor
-    # itself is ignored).
-    if _link(context, f"/proc/self/fd/{fd}", fd, target, follow=True):
+    try:
+        link_unnamed(fd, target.folder, target.entry())
         return None
+    except FileExistsError as error:
+        raise _taken(context, target) from error
+    except OSError as error:
+        if error.errno not in _NO_HARD_LINKS:
+            raise
     named = open_temp(context, target)
     if named is None:
         raise FileNotFoundError(errno.ENOENT, "the folder was removed meanwhile")
