@@ -106,6 +106,18 @@ def size_label(size: int) -> str:
     return f"{size // MIB}MiB"
 
 
+def parse_size(text: str) -> int:
+    """Bytes of ``256MiB`` or ``2GiB`` (the inverse of ``size_label``).
+
+    Raises:
+        ValueError: ``text`` is not a whole number of MiB or GiB.
+    """
+    match = re.fullmatch(r"\s*(\d+)\s*(MiB|GiB)\s*", text)
+    if match is None or int(match.group(1)) == 0:
+        raise ValueError(f"{text.strip()!r} is not a size such as 256MiB or 2GiB")
+    return int(match.group(1)) * (MIB if match.group(2) == "MiB" else GIB)
+
+
 @dataclass
 class Runner:
     """Runs workers, collects results, remembers failures."""
@@ -518,6 +530,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--peer-targets", help="targets on which the peers run (default: every target)")
     parser.add_argument("--reps", type=int, help="repetitions per workload (default: 5, quick: 1)")
     parser.add_argument(
+        "--s3-sizes",
+        help="comma-separated sizes of the streamed S3 transfers, e.g. 256MiB (default: 256MiB,2GiB)",
+    )
+    parser.add_argument(
         "--out", help="results JSON (default benchmarks/results/latest.json, quick: quick.json)"
     )
     parser.add_argument(
@@ -537,6 +553,12 @@ def main(argv: list[str] | None = None) -> int:
     plan = QUICK if args.quick else FULL
     if args.reps:
         plan = Plan(**{**plan.__dict__, "reps": args.reps})
+    if args.s3_sizes:
+        try:
+            sizes = tuple(parse_size(text) for text in args.s3_sizes.split(",") if text.strip())
+        except ValueError as error:
+            parser.error(f"--s3-sizes: {error}")
+        plan = Plan(**{**plan.__dict__, "s3_sizes": sizes})
     targets = [target.strip() for target in args.targets.split(",") if target.strip()]
     unknown = set(targets) - {"local", "tmpfs", "moto", "ceph"}
     if unknown:
