@@ -222,7 +222,7 @@ def _all(states: list[str]) -> str:
 
 
 def verdicts(results: dict[str, Any], table: dict[Key, dict[str, Cell]]) -> list[Verdict]:
-    """Every target of issue 7 against its figure."""
+    """Every target of issues 7 and 20 against its figure."""
     out: list[Verdict] = []
     keys = sorted(table)
 
@@ -245,7 +245,9 @@ def verdicts(results: dict[str, Any], table: dict[Key, dict[str, Cell]]) -> list
                     rss = ours.rss if ours else None
                     target_text = f"{label} {key[2]} RSS growth <= 8 MiB"
                     out.append(Verdict(area, target_text, fmt(rss, 1, " MiB"), _at_most(rss, 8)))
-        for phase, bound in (("write", 0.9), ("list", 0.7), ("read", 0.7), ("delete", 0.7)):
+        # Issue 7 set write >= 0.9x on both; issue 20 set write >= 0.8x on tmpfs, with the sandbox.
+        write_bound = 0.8 if local == "tmpfs" else 0.9
+        for phase, bound in (("write", write_bound), ("list", 0.7), ("read", 0.7), ("delete", 0.7)):
             for key in find(local, "small", phase):
                 ours = _cell(table, key, "ours")
                 ratio = ours.ratio if ours else None
@@ -478,7 +480,7 @@ def markdown(results: dict[str, Any], table: dict[Key, dict[str, Cell]], chart: 
         lines.append(f"- Target `{target}`: {text}.")
     lines.append("")
 
-    lines += ["## Targets (issue 7)", "", "| area | target | figure | state |", "|---|---|---|---|"]
+    lines += ["## Targets (issues 7 and 20)", "", "| area | target | figure | state |", "|---|---|---|---|"]
     for verdict in verdicts(results, table):
         state = f"**{verdict.state}**" if verdict.state == "MISSED" else verdict.state
         lines.append(f"| {verdict.area} | {verdict.target} | {verdict.figure} | {state} |")

@@ -76,7 +76,9 @@ def test_a_refused_call_falls_back_to_the_proc_link_and_stops_trying(
 
 
 @pytest.mark.spec("LOCAL-030")
-def test_enoent_for_a_removed_folder_is_not_a_refusal(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_enoent_for_a_removed_folder_is_not_a_refusal(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     calls: list[tuple[int, bytes, int, bytes, int]] = []
     fake = _failing(errno.ENOENT, calls)
     monkeypatch.setattr(_flink, "_state", {"call": fake})

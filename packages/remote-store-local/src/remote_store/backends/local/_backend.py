@@ -212,11 +212,6 @@ class LocalBackend(Backend):
         self, operation: Operation, path: str, content: WriteContent, *, overwrite: bool, durable: bool
     ) -> None:
         context = self._begin(operation, path, creating=True)
-
-        def fill(stream: io.BufferedWriter) -> None:
-            for chunk in iter_chunks(content, context=context):
-                stream.write(chunk)
-
         # Before anything else: invalid content wins over an existing file (BACKEND-016).
         check_content(content, context=context)
         if not overwrite and not durable and isinstance(content, (bytes, bytearray, memoryview)):
@@ -226,6 +221,11 @@ class LocalBackend(Backend):
                 with place:
                     if create_small(context, place, content):
                         return
+
+        def fill(stream: io.BufferedWriter) -> None:
+            for chunk in iter_chunks(content, context=context):
+                stream.write(chunk)
+
         self._create(context, fill, overwrite=overwrite, durable=durable)
 
     def _create(

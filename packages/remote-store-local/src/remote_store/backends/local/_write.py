@@ -113,9 +113,14 @@ def create_small(context: OperationContext, place: Place, data: bytes | bytearra
             return False
         raise context.os_error(error) from error
     try:
-        view = memoryview(data)
-        while view:
-            view = view[os.write(fd, view) :]
+        if type(data) is not bytes:
+            view = memoryview(data)  # counted in bytes, whatever its format (as iter_chunks does)
+            data = (view if view.c_contiguous else memoryview(view.tobytes())).cast("B")
+        written = os.write(fd, data)
+        if written < len(data):  # a short write (rare on a regular file): write the rest
+            rest = memoryview(data)[written:]
+            while rest:
+                rest = rest[os.write(fd, rest) :]
         link_unnamed(fd, place.folder, place.entry())
     except OSError as error:
         if error.errno in _GENERAL_PATH:
