@@ -80,6 +80,7 @@ class Cell:
     rss: float | None = None
     seconds: float | None = None
     cpu: float | None = None
+    cpu_ratio: float | None = None
     requests: float | None = None
     first_seconds: float | None = None
     requests_first: float | None = None
@@ -143,6 +144,14 @@ def collect(results: dict[str, Any]) -> dict[Key, dict[str, Cell]]:
                         throughput(phase) / throughput(base[rep]) for rep, phase in ok.items() if rep in base
                     ]
                     cell.ratio = statistics.median(ratios) if ratios else None
+                    # The baseline's CPU time over the library's for the same work, per repetition:
+                    # what the library itself costs, less swayed than wall time by other load.
+                    cpu_ratios = [
+                        base[rep]["cpu_seconds"] / phase["cpu_seconds"]
+                        for rep, phase in ok.items()
+                        if rep in base and phase["cpu_seconds"] > 0 and phase["units"] == base[rep]["units"]
+                    ]
+                    cell.cpu_ratio = statistics.median(cpu_ratios) if cpu_ratios else None
                 cells[lib] = cell
             table[key] = cells
     return table
@@ -252,7 +261,10 @@ def verdicts(results: dict[str, Any], table: dict[Key, dict[str, Cell]]) -> list
                 ours = _cell(table, key, "ours")
                 ratio = ours.ratio if ours else None
                 target_text = f"small files {phase} >= {bound}x plain"
-                out.append(Verdict(area, target_text, fmt_ratio(ratio, 3), _at_least(ratio, bound)))
+                figure = fmt_ratio(ratio, 3)
+                if ours is not None and ours.cpu_ratio is not None:
+                    figure += f" (CPU time: {ours.cpu_ratio:.2f}x)"
+                out.append(Verdict(area, target_text, figure, _at_least(ratio, bound)))
 
     for target in ("ceph", "moto"):
         for case in ("upload", "download"):
@@ -397,7 +409,10 @@ def _phase_table(key: Key, cells: dict[str, Cell]) -> list[str]:
     target, case, _, phase = key
     speed_unit = unit(case)
     show_requests = target not in ("local", "tmpfs")
+    show_cpu_ratio = case == "small" and not show_requests
     header = ["library", f"{phase} {speed_unit}", "ratio", "RSS growth MiB", "CPU s"]
+    if show_cpu_ratio:
+        header.append("CPU-time ratio")
     if case == "list":
         header += ["first entry s", "requests", "requests before 1st entry"]
     elif show_requests:
@@ -408,6 +423,8 @@ def _phase_table(key: Key, cells: dict[str, Cell]) -> list[str]:
         cell = cells[lib]
         if cell.na:
             row = [lib_cell(cell), "n/a", "", "", ""]
+            if show_cpu_ratio:
+                row.append("")
             if case == "list":
                 row += ["", "", ""]
             elif show_requests:
@@ -422,6 +439,8 @@ def _phase_table(key: Key, cells: dict[str, Cell]) -> list[str]:
             fmt(cell.rss, 1),
             fmt(cell.cpu, 2),
         ]
+        if show_cpu_ratio:
+            row.append(fmt_ratio(cell.cpu_ratio) if lib != "baseline" else "1.00x")
         if case == "list":
             row += [fmt(cell.first_seconds, 3), fmt(cell.requests), fmt(cell.requests_first)]
         elif show_requests:
@@ -503,6 +522,8 @@ def markdown(results: dict[str, Any], table: dict[Key, dict[str, Cell]], chart: 
         "Ratio: the library's throughput over the baseline's, per repetition (the two ran next to each",
         "other), median. RSS growth: peak resident memory during the operation minus the resident memory",
         "just before it (kernel high-water mark reset first), median. CPU s: the client process's CPU time.",
+        "CPU-time ratio (local small files): the baseline's CPU time over the library's, per",
+        "repetition, median.",
         "Requests counted with botocore's `before-send` event (obstore, OpenDAL: not countable, `n/c`).",
         "",
     ]

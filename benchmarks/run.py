@@ -530,6 +530,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--peer-targets", help="targets on which the peers run (default: every target)")
     parser.add_argument("--reps", type=int, help="repetitions per workload (default: 5, quick: 1)")
     parser.add_argument(
+        "--s3-small-count", type=int, help="objects of the S3 small-object workload (default: 2,000)"
+    )
+    parser.add_argument(
         "--s3-sizes",
         help="comma-separated sizes of the streamed S3 transfers, e.g. 256MiB (default: 256MiB,2GiB)",
     )
@@ -559,6 +562,10 @@ def main(argv: list[str] | None = None) -> int:
         except ValueError as error:
             parser.error(f"--s3-sizes: {error}")
         plan = Plan(**{**plan.__dict__, "s3_sizes": sizes})
+    if args.s3_small_count is not None:
+        if args.s3_small_count < 1:
+            parser.error("--s3-small-count: at least 1")
+        plan = Plan(**{**plan.__dict__, "s3_small_count": args.s3_small_count})
     targets = [target.strip() for target in args.targets.split(",") if target.strip()]
     unknown = set(targets) - {"local", "tmpfs", "moto", "ceph"}
     if unknown:
