@@ -405,6 +405,17 @@ def verdicts(results: dict[str, Any], table: dict[Key, dict[str, Cell]]) -> list
 # -- Markdown ------------------------------------------------------------------------------
 
 
+def _repetitions(results: dict[str, Any], planned: int) -> str:
+    """``5 repetitions``, or per target where runs merged with ``--append`` differ (``local 5, moto 3``)."""
+    counts: dict[str, int] = {}
+    for run in results["runs"]:
+        counts[run["target"]] = max(counts.get(run["target"], 0), run["rep"] + 1)
+    if len(set(counts.values())) <= 1:
+        count = next(iter(counts.values()), planned)
+        return f"{count} repetition{'' if count == 1 else 's'}"
+    return "repetitions: " + ", ".join(f"{target} {count}" for target, count in sorted(counts.items()))
+
+
 def _phase_table(key: Key, cells: dict[str, Cell]) -> list[str]:
     target, case, _, phase = key
     speed_unit = unit(case)
@@ -468,8 +479,8 @@ def markdown(results: dict[str, Any], table: dict[Key, dict[str, Cell]], chart: 
         "same machine in the same run. Regenerate with `nox -s bench` (add `-- --peers` for the peers);",
         "the raw figures are in `benchmarks/results/latest.json`, the method in `benchmarks/README.md`.",
         "",
-        f"- Date: {meta['date']}; mode: {meta['mode']}; {plan['reps']} repetitions per workload, medians;"
-        f" total wall time {meta['wall_seconds'] / 60:.1f} min.",
+        f"- Date: {meta['date']}; mode: {meta['mode']}; {_repetitions(results, plan['reps'])} per"
+        f" workload, medians; total wall time {meta['wall_seconds'] / 60:.1f} min.",
         f"- Machine: {machine['cores']} cores ({machine['cpu']}),"
         f" {(machine['memory_bytes'] or 0) / 1024**3:.0f} GiB memory, Linux {machine['kernel']},"
         f" Python {machine['python']}. The S3 servers run on the same machine and share its cores"
