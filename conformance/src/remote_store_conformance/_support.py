@@ -9,8 +9,9 @@ import io
 import os
 import random
 import threading
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from typing import BinaryIO, TypeVar
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from datetime import timedelta
+from typing import Any, BinaryIO, TypeVar
 
 from remote_store import (
     Backend,
@@ -61,6 +62,7 @@ GATED: dict[Capability, tuple[str, ...]] = {
     Capability.MOVE: ("move",),
     Capability.COPY: ("copy",),
     Capability.METADATA: ("get_file_info", "get_folder_info"),
+    Capability.PRESIGNED_URL: ("url",),
 }
 """The ``Store``/``Backend`` operations each gated capability guards (STORE-027)."""
 
@@ -330,6 +332,11 @@ def run_threads(count: int, target: Callable[[int], T], *, timeout: float = 120.
     return results  # type: ignore[return-value]
 
 
+def _given(**options: Any) -> dict[str, Any]:
+    """The write options that were given (not ``None``): the only ones a backend is passed."""
+    return {name: value for name, value in options.items() if value is not None}
+
+
 class RecordingBackend(Backend):
     """Delegates to ``inner`` and records every operation called on it, without ``capabilities``.
 
@@ -372,13 +379,33 @@ class RecordingBackend(Backend):
         self._record("exists")
         return self.inner.exists(path)
 
-    def write(self, path: str, content: WriteContent, *, overwrite: bool = False) -> None:
+    def write(
+        self,
+        path: str,
+        content: WriteContent,
+        *,
+        overwrite: bool = False,
+        content_type: str | None = None,
+        metadata: Mapping[str, str] | None = None,
+        if_match: str | None = None,
+    ) -> None:
         self._record("write")
-        self.inner.write(path, content, overwrite=overwrite)
+        options = _given(content_type=content_type, metadata=metadata, if_match=if_match)
+        self.inner.write(path, content, overwrite=overwrite, **options)
 
-    def write_atomic(self, path: str, content: WriteContent, *, overwrite: bool = False) -> None:
+    def write_atomic(
+        self,
+        path: str,
+        content: WriteContent,
+        *,
+        overwrite: bool = False,
+        content_type: str | None = None,
+        metadata: Mapping[str, str] | None = None,
+        if_match: str | None = None,
+    ) -> None:
         self._record("write_atomic")
-        self.inner.write_atomic(path, content, overwrite=overwrite)
+        options = _given(content_type=content_type, metadata=metadata, if_match=if_match)
+        self.inner.write_atomic(path, content, overwrite=overwrite, **options)
 
     def read(self, path: str) -> BinaryIO:
         self._record("read")
@@ -428,6 +455,10 @@ class RecordingBackend(Backend):
     def get_folder_info(self, path: str) -> FolderInfo:
         self._record("get_folder_info")
         return self.inner.get_folder_info(path)
+
+    def url(self, path: str, *, expires_in: timedelta, method: str = "GET") -> str:
+        self._record("url")
+        return self.inner.url(path, expires_in=expires_in, method=method)
 
     def close(self) -> None:
         """Record the call; the inner backend stays open."""

@@ -390,7 +390,7 @@ def test_canonical_path_is_the_text_of_a_remote_path(text: str) -> None:
         canonical_path(b"bytes")
 
 
-@pytest.mark.spec("BACKEND-022")
+@pytest.mark.spec("BACKEND-024")
 @given(segment_lists, st.one_of(segments, st.text(max_size=6)))
 def test_entry_path_matches_remote_path_or_refuses(folder: list[str], name: str) -> None:
     from remote_store.backend_tools import entry_path
@@ -409,7 +409,7 @@ def test_entry_path_matches_remote_path_or_refuses(folder: list[str], name: str)
         assert str(made) == full and made.name == name
 
 
-@pytest.mark.spec("BACKEND-022")
+@pytest.mark.spec("BACKEND-024")
 @pytest.mark.parametrize("name", ["", ".", "..", "a/b", "a\\b", "a\x00b", "tab\there", "\udcff", "del\x7f"])
 def test_entry_path_refuses_names_no_segment_can_hold(name: str) -> None:
     from remote_store.backend_tools import entry_path

@@ -177,7 +177,7 @@ def canonical_path(path: object) -> str:
 def entry_path(folder: str, name: str) -> RemotePath | None:
     """The ``RemotePath`` of the entry ``name`` listed in the folder ``folder``, or ``None``.
 
-    For backends building many paths from a listing (BACKEND-022): ``folder`` is canonical text
+    For backends building many paths from a listing (BACKEND-024): ``folder`` is canonical text
     the backend already holds (``""`` for the root) and is not checked again; ``name`` is checked
     as one segment in one regular expression match. ``None`` means ``name`` cannot be a segment
     of a ``RemotePath`` (empty, ``.``, ``..``, or holding ``/``, a backslash, a control

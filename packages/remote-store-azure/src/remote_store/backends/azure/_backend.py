@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
+from datetime import timedelta
 from typing import BinaryIO, ClassVar, cast
 
 from remote_store import (
@@ -20,11 +21,13 @@ from remote_store import (
     RemoteStoreError,
     WriteContent,
 )
-from remote_store.backend_tools import Operation, OperationContext
+from remote_store.backend_tools import Operation, OperationContext, check_content, check_write_options
 
+from ._attributes import attributes
 from ._options import AzureOptions, build_options, option_signature, secret_options
 from ._reader import BlobReader
 from ._requests import Blob, BlobRequests
+from ._sas import blob_sas_url, shared_key
 from ._upload import upload
 
 __all__ = ["AzureBackend"]
@@ -41,6 +44,9 @@ _CAPABILITIES = CapabilitySet(
         Capability.MOVE,
         Capability.COPY,
         Capability.METADATA,
+        Capability.CONTENT_TYPE,
+        Capability.USER_METADATA,
+        Capability.CONDITIONAL_WRITE,  # If-Match on Put Blob and Put Block List: atomic (AZURE-030)
     }
 )
 
@@ -98,13 +104,20 @@ class AzureBackend(Backend):
             raise ConfigError(f"{sorted(settings)[0]}: give AzureOptions or keyword options, not both")
         self._options = options
         self._requests = BlobRequests(options)
+        # Only the account key signs a SAS locally (URL-009): the capability follows the options.
+        self._capabilities = (
+            _CAPABILITIES | {Capability.PRESIGNED_URL} if shared_key(options) is not None else _CAPABILITIES
+        )
 
     # -- what it is -------------------------------------------------------------------------
 
     @property
     def capabilities(self) -> CapabilitySet:
-        """READ, WRITE, ATOMIC_WRITE, DELETE, LIST, MOVE, COPY and METADATA; not ATOMIC_MOVE."""
-        return _CAPABILITIES
+        """Every capability but ``ATOMIC_MOVE`` (a move is a copy and a delete) and ``SEEKABLE_READ``.
+
+        ``PRESIGNED_URL`` only when the options authenticate with the account key (URL-009).
+        """
+        return self._capabilities
 
     @property
     def behaviour(self) -> Behaviour:
@@ -126,20 +139,69 @@ class AzureBackend(Backend):
 
     # -- writes -----------------------------------------------------------------------------
 
-    def write(self, path: str, content: WriteContent, *, overwrite: bool = False) -> None:
+    def write(
+        self,
+        path: str,
+        content: WriteContent,
+        *,
+        overwrite: bool = False,
+        content_type: str | None = None,
+        metadata: Mapping[str, str] | None = None,
+        if_match: str | None = None,
+    ) -> None:
+        ctx = self.context(Operation.WRITE, path)
+        self._write(ctx, path, content, overwrite, content_type, metadata, if_match)
+
+    def write_atomic(
+        self,
+        path: str,
+        content: WriteContent,
+        *,
+        overwrite: bool = False,
+        content_type: str | None = None,
+        metadata: Mapping[str, str] | None = None,
+        if_match: str | None = None,
+    ) -> None:
+        # A blob appears whole at its Put Blob or Put Block List: every write is atomic (AZURE-009).
+        ctx = self.context(Operation.WRITE_ATOMIC, path)
+        self._write(ctx, path, content, overwrite, content_type, metadata, if_match)
+
+    def _write(
+        self,
+        ctx: OperationContext,
+        path: str,
+        content: WriteContent,
+        overwrite: bool,
+        content_type: str | None,
+        metadata: Mapping[str, str] | None,
+        if_match: str | None,
+    ) -> None:
+        check_content(content, context=ctx)
+        options = check_write_options(
+            ctx,
+            _CAPABILITIES,
+            overwrite=overwrite,
+            content_type=content_type,
+            metadata=metadata,
+            if_match=if_match,
+        )
+        stored = attributes(ctx, options)  # Azure's limits, before any request (AZURE-029)
         upload(
             self._requests,
-            self.context(Operation.WRITE, path),
+            ctx,
             path,
             content,
             create=not overwrite,
             options=self._options,
+            attributes=stored,
         )
 
-    def write_atomic(self, path: str, content: WriteContent, *, overwrite: bool = False) -> None:
-        # A blob appears whole at its Put Blob or Put Block List: every write is atomic (AZURE-009).
-        ctx = self.context(Operation.WRITE_ATOMIC, path)
-        upload(self._requests, ctx, path, content, create=not overwrite, options=self._options)
+    # -- shareable URLs ---------------------------------------------------------------------
+
+    def url(self, path: str, *, expires_in: timedelta, method: str = "GET") -> str:
+        # A SAS signed with the account key: no request, and the blob need not exist (URL-009).
+        ctx = self.context(Operation.URL, path)
+        return blob_sas_url(self._requests, self._options, ctx, expires_in, method)
 
     # -- reads ------------------------------------------------------------------------------
 
@@ -330,4 +392,5 @@ def _file_info(blob: Blob) -> FileInfo | None:
         modified_at=blob.modified_at,
         etag=blob.etag,
         content_type=blob.content_type,
+        metadata=blob.metadata,
     )
