@@ -25,7 +25,11 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 ANALYSIS = HERE / "analysis.md"
 SFTP_RESULTS = HERE / "results" / "sftp.json"
-AIO_RESULTS = [HERE / "results" / "aio-ceph.json", HERE / "results" / "aio-ceph-1gib.json"]
+AIO_RESULTS = [
+    HERE / "results" / "aio-ceph.json",
+    HERE / "results" / "aio-ceph-1gib.json",
+    HERE / "results" / "aio-ceph-download.json",
+]
 PARQUET_RESULTS = HERE / "results" / "parquet-ceph.json"
 MIB = 1024 * 1024
 
