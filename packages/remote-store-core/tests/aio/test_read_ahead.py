@@ -197,3 +197,39 @@ def test_read_rest_lines_buffers_tell_and_seek_see_the_bytes_read_ahead() -> Non
 def test_read_ahead_must_be_an_int_of_zero_or_more(bad: object) -> None:
     with pytest.raises(ValueError, match="read_ahead"):
         AsyncStore(MemoryBackend(), read_ahead=bad)  # type: ignore[arg-type]
+
+
+@pytest.mark.spec("AIO-006", "AIO-016")
+@pytest.mark.parametrize("depth", [1, 2, 3])
+def test_read_n_gives_n_bytes_whatever_was_read_ahead(depth: int) -> None:
+    # Reads past the first wait at the gate: read(n) spanning chunks must wait for them, not
+    # return what happened to be read ahead (so its result does not depend on timing).
+    gate = threading.Event()
+
+    async def scenario() -> None:
+        backend = Backend(gate=gate, free_reads=1)
+        async with AsyncStore(backend, chunk_size=CHUNK, read_ahead=depth) as store:
+            await store.write("f", DATA)
+            async with await store.read("f") as reader:
+                pending = asyncio.ensure_future(reader.read(CHUNK + 5))
+                await _until(backend.streams[0].entered.is_set, "the second chunk is asked for")
+                assert not pending.done()
+                gate.set()
+                assert await pending == DATA[: CHUNK + 5]
+                assert await reader.read(3 * CHUNK) == DATA[CHUNK + 5 : 4 * CHUNK + 5]
+
+    asyncio.run(scenario())
+
+
+@pytest.mark.spec("AIO-016")
+def test_read_n_returns_the_bytes_before_an_error_and_the_next_read_raises_it() -> None:
+    async def scenario() -> None:
+        backend = Backend(fail_at=3)
+        async with AsyncStore(backend, chunk_size=CHUNK, read_ahead=1) as store:
+            await store.write("f", DATA)
+            async with await store.read("f") as reader:
+                assert await reader.read(5 * CHUNK) == DATA[: 2 * CHUNK]
+                with pytest.raises(NotFound):
+                    await reader.read(CHUNK)
+
+    asyncio.run(scenario())

@@ -95,6 +95,31 @@ class ReadAhead:
         self._start()
         return data
 
+    async def fill(self, size: int) -> bytes:
+        """``size`` bytes, fewer only at the end or where the stream failed; ``b""`` at the end.
+
+        So ``read(n)`` gives the same bytes whatever the worker had read ahead when it was called.
+
+        Raises:
+            Exception: what the stream's ``read`` raised, when no bytes come before it; after some
+                bytes the error is kept for the next call, which raises it.
+        """
+        parts: list[bytes] = []
+        wanted = size
+        while wanted > 0:
+            try:
+                data = await self.take(wanted)
+            except Exception as error:
+                if not parts:
+                    raise
+                self._error = error
+                break
+            if not data:
+                break
+            parts.append(data)
+            wanted -= len(data)
+        return b"".join(parts)
+
     def take_buffered(self, limit: int, *, line: bool = False) -> bytes:
         """Up to ``limit`` bytes of those read ahead (call after ``settle``); with ``line``, up to a newline.
 

@@ -193,7 +193,7 @@ class AsyncReader:
         async with self._lock:
             self._check_open()
             try:
-                return await ahead.take(size)
+                return await ahead.fill(size)
             except asyncio.CancelledError:
                 await self._close_stream()
                 raise
