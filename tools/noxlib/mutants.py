@@ -36,5 +36,8 @@ def mutants(session: nox.Session) -> None:
     session.chdir(ROOT)
     editable = [arg for folder in _EDITABLE for arg in ("-e", folder)]
     session.install(*editable, *pins.TEST_DEPS, *NEEDS["remote-store-s3"].test)  # moto for the S3 base
-    arguments = session.posargs or ["--workers", "2", *(arg for base in _BASES for arg in ("--base", base))]
+    # A whole-suite control against Azurite or sshd takes more than the runner's default 900 s on
+    # a loaded 2-core machine.
+    bases = [arg for base in _BASES for arg in ("--base", base)]
+    arguments = session.posargs or ["--workers", "2", "--run-timeout", "2400", *bases]
     session.run("python", "conformance/tests/mutants/run_mutants.py", *arguments)
