@@ -57,9 +57,9 @@ def _run_folder() -> Path:
 
 
 def _pytest(
-    folder: Path, base: str, name: str, target: str, *, test_timeout: int, run_timeout: int
+    folder: Path, base: str, name: str, targets: list[str], *, test_timeout: int, run_timeout: int
 ) -> tuple[int | None, str]:
-    """Run the suite (``target``: the test file, or one test's node id in it) for one mutant."""
+    """Run the suite (``targets``: the test file, or node ids of tests in it) for one mutant."""
     env = dict(os.environ)
     env["RS_MUTANT"] = f"{base}:{name}"
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(HERE), env.get("PYTHONPATH", "")]))
@@ -67,7 +67,7 @@ def _pytest(
         sys.executable,
         "-m",
         "pytest",
-        target,
+        *targets,
         "-x",
         "-q",
         "-rfE",
@@ -92,10 +92,18 @@ def _pytest(
 
 
 def _run_one(
-    folder: Path, base: str, name: str, *, test_timeout: int, run_timeout: int, first: str | None = None
+    folder: Path,
+    base: str,
+    name: str,
+    *,
+    test_timeout: int,
+    run_timeout: int,
+    first: str | None = None,
+    only: list[str] | None = None,
 ) -> dict[str, object]:
     """Run the suite against one mutant (``name == "base"``: the unmutated base, the control).
 
+    ``only``: node ids of the suite tests to run instead of the whole suite (a hinted control).
     ``first`` is the node id of the suite test that caught this mutant in an earlier run (the
     hints file): it runs alone first, and a failure there is a catch like any other; when it
     passes (the suite or the mutant changed), the whole suite runs as without a hint.
@@ -105,11 +113,14 @@ def _run_one(
     hinted = False
     if first:
         code, output = _pytest(
-            folder, base, name, f"{suite}::{first}", test_timeout=test_timeout, run_timeout=run_timeout
+            folder, base, name, [f"{suite}::{first}"], test_timeout=test_timeout, run_timeout=run_timeout
         )
         hinted = code == 1 and "Failed: Timeout" not in output
     if not hinted:
-        code, output = _pytest(folder, base, name, suite, test_timeout=test_timeout, run_timeout=run_timeout)
+        targets = [f"{suite}::{test}" for test in only] if only else [suite]
+        code, output = _pytest(
+            folder, base, name, targets, test_timeout=test_timeout, run_timeout=run_timeout
+        )
     seconds = round(time.monotonic() - started, 1)
     failure = _FAILED.search(output)
     summary = output.strip().splitlines()[-1] if output.strip() else ""
@@ -219,6 +230,13 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--run-timeout", type=int, default=900, help="seconds per mutant run")
     parser.add_argument("--skip-control", action="store_true", help="do not run the unmutated bases first")
+    parser.add_argument(
+        "--hinted-control",
+        action="store_true",
+        help="controls run only the tests the hints name for their base (the tests that must pass"
+        " unmutated for a hinted catch to mean something); the whole suite runs against every"
+        " unmutated base in the tests and servers sessions anyway",
+    )
     parser.add_argument("--list", action="store_true", help="list the mutants and exit")
     parser.add_argument("--verbose", action="store_true", help="print each run's last lines")
     parser.add_argument("--report", type=Path, default=REPO / "build" / "mutants-report.json")
@@ -255,8 +273,16 @@ def main(argv: list[str] | None = None) -> int:
     broken: set[str] = set()
     if not args.skip_control:
         for base in bases:
+            only = None
+            if args.hinted_control:
+                only = sorted({test for key, test in hints.items() if key.split(":", 1)[0] == base}) or None
             result = _run_one(
-                folder, base, "base", test_timeout=args.test_timeout, run_timeout=args.run_timeout
+                folder,
+                base,
+                "base",
+                test_timeout=args.test_timeout,
+                run_timeout=args.run_timeout,
+                only=only,
             )
             results.append(result)
             print(
