@@ -4,6 +4,7 @@ LOCAL-004)."""
 from __future__ import annotations
 
 import importlib.metadata
+import inspect
 import os
 from pathlib import Path
 from typing import Any
@@ -61,6 +62,16 @@ def test_invalid_root(root: Any) -> None:
     with pytest.raises(ConfigError) as caught:
         LocalBackend(root=root)
     assert "root" in caught.value.message
+
+
+@pytest.mark.spec("LOCAL-001")
+def test_root_is_the_only_option(tmp_path: Path) -> None:
+    assert list(inspect.signature(LocalBackend).parameters) == ["root"]
+    with pytest.raises(TypeError, match="bucket"):
+        LocalBackend(root=tmp_path, bucket="b")  # type: ignore[call-arg]
+    with pytest.raises(TypeError):
+        LocalBackend(tmp_path, tmp_path)  # type: ignore[call-arg]
+    assert os.listdir(tmp_path) == []
 
 
 @pytest.mark.spec("LOCAL-002")
