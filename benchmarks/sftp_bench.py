@@ -112,7 +112,7 @@ def run_small(reps: int, baseline: str | None, count: int = 500) -> dict[str, An
     clients = ["paramiko", "ours"] + (["ours-baseline"] if baseline else [])
     try:
         for rep, client in _alternate(clients, reps):
-            spec = {"case": "small", "client": "paramiko" if client == "paramiko" else "ours"}
+            spec: dict[str, Any] = {"case": "small", "client": "paramiko" if client == "paramiko" else "ours"}
             spec.update(server=info, count=count, size=1024, folder=f"small-{client}-{rep}")
             result = _worker(spec, baseline if client == "ours-baseline" else None)
             runs.append({"case": "small", "variant": f"{count}x1KiB", "client": client, "rep": rep, **result})
@@ -145,11 +145,11 @@ def _small_line(result: dict[str, Any]) -> str:
 
 def small_summary(results: dict[str, Any]) -> str:
     """Medians per call and, per repetition, remote-store's rate and CPU time against paramiko's."""
-    by: dict[tuple[str, int], dict[str, Any]] = {}
+    by: dict[tuple[str, int, str], dict[str, Any]] = {}
     for entry in results["runs"]:
         if entry.get("ok"):
             for phase in entry["phases"]:
-                by[entry["client"], entry["rep"], phase["name"]] = phase  # type: ignore[index]
+                by[entry["client"], entry["rep"], phase["name"]] = phase
     lines = [f"load average {results['meta']['load_average']}, {results['meta']['reps']} repetitions"]
     clients = sorted({client for client, _, _ in by}, key=["paramiko", "ours", "ours-baseline"].index)
     for phase_name in ("create", "read"):
@@ -161,7 +161,7 @@ def small_summary(results: dict[str, Any]) -> str:
             if client != "paramiko":
                 rate, cpu_ratio = [], []
                 for (who, rep, name), phase in by.items():
-                    base = by.get(("paramiko", rep, name))  # type: ignore[call-overload]
+                    base = by.get(("paramiko", rep, name))
                     if who == client and name == phase_name and base:
                         rate.append(base["seconds"] / phase["seconds"])
                         cpu_ratio.append(phase["cpu_seconds"] / base["cpu_seconds"])
