@@ -10,6 +10,8 @@ The parser runs inside botocore's request, from a ``before-parse`` handler regis
 client (``install``): credentials, signing, endpoint resolution, retries and the parsing of error
 answers stay botocore's. A successful answer's body is parsed here and replaced with nothing, so
 botocore's own parser has nothing left to do; the page travels in the response under ``PAGE``.
+A body that is no XML, or an S3 ``<Error>`` document sent with status 200, is left to botocore,
+whose check makes it a 500 that its retries then handle, as for any other S3 answer.
 """
 
 from __future__ import annotations
@@ -20,16 +22,29 @@ from datetime import datetime, timezone
 from typing import Any, NamedTuple
 from urllib.parse import unquote_plus
 
-__all__ = ["PAGE", "ListedObject", "ListingPage", "MalformedListing", "install", "parse_listing"]
+__all__ = [
+    "PAGE",
+    "ListedObject",
+    "ListingPage",
+    "MalformedListing",
+    "NotAListing",
+    "install",
+    "parse_listing",
+]
 
 PAGE = "RemoteStoreListingPage"
 """The key of the parsed response under which the handler leaves the ``ListingPage``."""
 
-_EVENT = "before-parse.s3.ListObjectsV2"
+_EVENT = "before-parse.s3.*"
+_OPERATION = "ListObjectsV2"
 
 
 class MalformedListing(ValueError):
     """A successful ListObjectsV2 answer whose body is not a listing (malformed or truncated XML, ...)."""
+
+
+class NotAListing(MalformedListing):
+    """The body is not well-formed XML (a truncated body, ...) or it is an S3 ``<Error>`` document."""
 
 
 class ListedObject(NamedTuple):
@@ -65,17 +80,20 @@ def parse_listing(body: bytes) -> ListingPage:
     (where it says so does not matter). An empty body is an empty, final page.
 
     Raises:
-        MalformedListing: ``body`` is not well-formed XML, its root is not ``ListBucketResult``,
-            or an entry has no key or a size that is not a number.
+        NotAListing: ``body`` is not well-formed XML, or it is an S3 ``<Error>`` document.
+        MalformedListing: the root is not ``ListBucketResult``, or an entry has no key, a size
+            that is not a number or a time that is not one.
     """
     if not body.strip():
         return ListingPage([], [], truncated=False, next_token=None)
     try:
         root = ElementTree.fromstring(body)
     except ElementTree.ParseError as error:
-        raise MalformedListing(f"not well-formed XML: {error}") from error
+        raise NotAListing(f"not well-formed XML: {error}") from error
     tag = root.tag
     namespace = tag[: tag.index("}") + 1] if tag.startswith("{") else ""
+    if tag == "Error":
+        raise NotAListing("an S3 error document")
     if tag[len(namespace) :] != "ListBucketResult":
         raise MalformedListing(f"the root element is <{tag[len(namespace) :]}>, not <ListBucketResult>")
     key_tag, size_tag, time_tag, etag_tag = (
@@ -139,17 +157,33 @@ def _decoded(text: str) -> str:
     return unquote_plus(text) if "%" in text or "+" in text else text
 
 
-def _parse_answer(response_dict: dict[str, Any], customized_response_dict: dict[str, Any], **_: Any) -> None:
-    """``before-parse`` handler: parse a successful answer's body here, leave error answers to botocore."""
-    if response_dict.get("status_code", 0) >= 300:
-        return  # an error (botocore's own 200-with-<Error> check has made it a 500 by now)
-    customized_response_dict[PAGE] = parse_listing(response_dict.get("body") or b"")
-    response_dict["body"] = b""
+def _parse_answer(
+    operation_model: Any, response_dict: dict[str, Any], customized_response_dict: dict[str, Any], **_: Any
+) -> None:
+    """``before-parse`` handler: parse a successful listing's body here, leave other answers to botocore."""
+    if operation_model.name != _OPERATION or response_dict.get("status_code", 0) >= 300:
+        return
+    try:
+        page = parse_listing(response_dict.get("body") or b"")
+    except NotAListing:
+        return  # botocore's 200-error check, next, makes it a 500 that its retries handle
+    customized_response_dict[PAGE] = page
+    response_dict["body"] = b""  # nothing left for botocore's parser or its 200-error check
 
 
 def install(events: Any) -> None:
     """Make the client whose event system is ``events`` parse its ListObjectsV2 answers here.
 
-    Registered last, so that botocore's check for errors sent with status 200 runs before it.
+    The handler must run before botocore's check for errors sent with status 200, which parses
+    every S3 answer's body once more (as much CPU again as this parser): handlers of
+    ``before-parse.s3.*`` run before those of a single operation, so the handler is registered
+    there, first, and botocore's check is moved behind it (on this client only). Where this
+    botocore has no such check under the known name, the handler just runs first.
     """
-    events.register_last(_EVENT, _parse_answer, unique_id="remote-store-s3-listing")
+    from botocore import handlers
+
+    events.register_first(_EVENT, _parse_answer, unique_id="remote-store-s3-listing")
+    for event, handler, *_ in handlers.BUILTIN_HANDLERS:
+        if event == _EVENT and getattr(handler, "__name__", "") == "_handle_200_error":
+            events.unregister(_EVENT, handler)
+            events.register_first(_EVENT, handler)
