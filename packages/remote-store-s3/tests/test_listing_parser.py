@@ -4,8 +4,12 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 from typing import Any
+from urllib.parse import unquote_plus
+from xml.sax.saxutils import escape
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from _s3_helpers import RequestLog, client_of, inject
 from botocore.awsrequest import AWSResponse
 
@@ -255,3 +259,13 @@ def _response(status: int, body: bytes) -> AWSResponse:
 
     headers = {"Content-Type": "application/xml", "Content-Length": str(len(body))}
     return AWSResponse("http://fake", status, headers, Raw())  # type: ignore[arg-type]
+
+
+@pytest.mark.spec("S3-035")
+@given(
+    st.lists(st.sampled_from(["%2F", "%2f", "+", "%", "%25", "%C3%A9", "a", "/", "%%2F41", "%2", "%G1", " "]))
+)
+def test_keys_decode_as_botocore_decodes_them(parts: list[str]) -> None:
+    text = "".join(parts)
+    body = answer(entry(escape(text)), encoded=True)
+    assert parse_listing(body).objects[0].key == unquote_plus(text)

@@ -20,7 +20,7 @@ import dataclasses
 import xml.etree.ElementTree as ElementTree
 from datetime import datetime, timezone
 from typing import Any, NamedTuple
-from urllib.parse import unquote_plus
+from urllib.parse import unquote
 
 __all__ = [
     "PAGE",
@@ -153,8 +153,17 @@ def listed_time(text: str) -> datetime:
 
 
 def _decoded(text: str) -> str:
-    # As botocore decodes them (unquote_plus): S3 encodes a space as "+".
-    return unquote_plus(text) if "%" in text or "+" in text else text
+    """``text`` URL-decoded as botocore decodes listings (``unquote_plus``: ``+`` is a space).
+
+    Most keys hold no escape but ``%2F`` (S3 encodes every ``/``): those skip ``unquote``. A
+    ``/`` cannot start an escape, so replacing ``%2F`` first never changes what ``unquote`` gives.
+    """
+    if "+" in text:
+        text = text.replace("+", " ")
+    if "%" not in text:
+        return text
+    text = text.replace("%2F", "/")
+    return unquote(text) if "%" in text else text
 
 
 def _parse_answer(
