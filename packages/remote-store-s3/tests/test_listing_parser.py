@@ -8,10 +8,10 @@ from urllib.parse import unquote_plus
 from xml.sax.saxutils import escape
 
 import pytest
-from hypothesis import given
-from hypothesis import strategies as st
 from _s3_helpers import RequestLog, client_of, inject
 from botocore.awsrequest import AWSResponse
+from hypothesis import given
+from hypothesis import strategies as st
 
 from remote_store import BackendUnavailable, RemoteStoreError
 from remote_store.backends.s3 import S3Backend, _backend
