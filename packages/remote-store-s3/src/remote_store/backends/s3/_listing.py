@@ -22,6 +22,8 @@ from datetime import datetime, timezone
 from typing import Any, NamedTuple
 from urllib.parse import unquote
 
+from ._timestamps import parse_timestamp
+
 __all__ = [
     "PAGE",
     "ListedObject",
@@ -131,23 +133,14 @@ def parse_listing(body: bytes) -> ListingPage:
 
 
 def listed_time(text: str) -> datetime:
-    """The UTC time of a listing's ``LastModified``: ISO 8601 as S3 sends it (``...T12:00:00.000Z``).
-
-    Other forms go to botocore's timestamp parser, which read every listing before.
+    """The UTC time of a listing's ``LastModified`` (``parse_timestamp``).
 
     Raises:
         MalformedListing: ``text`` is no time that botocore can read either.
     """
-    if text.endswith("Z"):
-        try:
-            return datetime.fromisoformat(text[:-1]).replace(tzinfo=timezone.utc)
-        except ValueError:
-            pass  # not a form Python 3.10's fromisoformat reads (7 fraction digits, ...)
-    from botocore.utils import parse_timestamp
-
     try:
         moment = parse_timestamp(text)
-    except (ValueError, RuntimeError) as error:
+    except ValueError as error:
         raise MalformedListing(f"LastModified {text!r} is not a time") from error
     return moment.astimezone(timezone.utc) if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
 
