@@ -8,6 +8,8 @@
 - ``STORE_CALLS_AFTER_CLOSE``/``race_close``: calls after and during ``Store.close()``.
 - ``OPERATIONS``/``run_operation``: one ``Store`` (or ``Backend``) operation by name on given
   paths, for property-based tests feeding hostile paths.
+- ``OperationMix``/``FailingSource``: one operation at a time drawn from every ``Store`` call,
+  successes and failures mixed, for resource-hygiene tests counting descriptors and threads.
 
 Everything works through the public ``Store`` API (``run_operation`` also on a ``Backend``), so
 any backend can run it. Import this module by its path (``remote_store_conformance.workload``);
@@ -20,6 +22,7 @@ import contextlib
 import dataclasses
 import hashlib
 import io
+import os
 import random
 import threading
 import time
@@ -38,6 +41,8 @@ __all__ = [
     "SHARED_KEYS",
     "STORE_CALLS_AFTER_CLOSE",
     "CloseRace",
+    "FailingSource",
+    "OperationMix",
     "Worker",
     "WorkloadReport",
     "create",
@@ -338,6 +343,107 @@ def run_workload(store: Store, threads: int, total_ops: int, *, size: int = 2048
         if parse_content(data) is None:
             report.problems.append(f"final: {path} holds torn content")
     return report
+
+
+# -- mixed single operations, for resource counts ------------------------------------------------
+
+
+class FailingSource:
+    """A readable binary source giving ``size`` bytes, in reads of at most ``chunk``, then raising.
+
+    ``read`` raises ``RuntimeError("source broke")`` once the bytes are given; a write reading it
+    fails after the backend has started its transfer (past a multi-request threshold when
+    ``size`` is beyond it).
+    """
+
+    def __init__(self, size: int, chunk: int = 64 * 1024) -> None:
+        self.left = size
+        self.chunk = chunk
+
+    def read(self, size: int = -1) -> bytes:
+        """Give up to ``size`` bytes (``-1``: one chunk) until ``size`` are given, then raise."""
+        if self.left <= 0:
+            raise RuntimeError("source broke")
+        count = min(self.left, size if size > 0 else self.left, self.chunk)
+        self.left -= count
+        return b"s" * count
+
+
+Extra = Callable[[Store, str, random.Random], object]
+
+
+@dataclasses.dataclass(frozen=True)
+class OperationMix:
+    """Every ``Store`` call, one at a time, successes and failures mixed, over a small path space.
+
+    A resource-hygiene test runs ``mix.run(store, rng, number)`` thousands of times, catching
+    ``RemoteStoreError`` and ``RuntimeError`` (a ``FailingSource``), and counts descriptors,
+    sockets and threads meanwhile. Paths are ``d<folder>/f<file>``. What the draw covers: small
+    writes, a streamed ``large`` write (choose it past the backend's multi-request threshold),
+    a create that may find the file there, a write whose source fails after ``failing`` bytes
+    (``None``: none), whole, partial and abandoned reads, abandoned and whole listings, move,
+    copy, delete, file and folder info, folder deletes, existence checks, then ``extra``: further
+    calls ``extra(store, path, rng)`` a backend's test adds (a read through an escaping link...).
+
+    ``large_every``: the large and failing writes run only on every ``large_every``-th operation
+    number (they are slow against some servers); otherwise that draw reads the file instead.
+    """
+
+    folders: int = 4
+    files: int = 10
+    large: int = 200 * 1024
+    failing: int | None = 150 * 1024
+    large_every: int = 1
+    extra: tuple[Extra, ...] = ()
+
+    def run(self, store: Store, rng: random.Random, number: int) -> None:
+        """Run one operation drawn with ``rng``; ``number`` counts the operations run so far.
+
+        Raises:
+            RemoteStoreError: whatever the drawn call raises (``NotFound``, ``AlreadyExists``...).
+            RuntimeError: a ``FailingSource`` broke, if the backend lets it through.
+        """
+        path = f"d{rng.randrange(self.folders)}/f{rng.randrange(self.files)}"
+        other = f"d{rng.randrange(self.folders)}/{{}}{number % 7}"
+        slow_allowed = number % self.large_every == self.large_every // 2
+        choice = rng.randrange(15 + len(self.extra))
+        if choice == 0:
+            store.write(path, os.urandom(rng.randrange(1, 5000)), overwrite=True)
+        elif choice == 1 and slow_allowed:
+            store.write(path, io.BytesIO(b"m" * self.large), overwrite=True)
+        elif choice == 2:
+            store.write(path, b"again")  # AlreadyExists when it is there
+        elif choice == 3 and slow_allowed and self.failing is not None:
+            store.write(path, FailingSource(self.failing), overwrite=True)  # nothing may be left
+        elif choice in (1, 3, 4):
+            store.read_bytes(path)
+        elif choice == 5:
+            with store.read(path) as stream:
+                stream.read(10)  # closed before the end: the connection must not leak
+        elif choice == 6:
+            iterator = store.list_files("", recursive=True)
+            next(iterator, None)
+            del iterator  # abandoned after one entry
+        elif choice == 7:
+            list(store.list_folders(""))
+        elif choice == 8:
+            store.move(path, other.format("m"), overwrite=rng.random() < 0.5)
+        elif choice == 9:
+            store.copy(path, other.format("c"), overwrite=rng.random() < 0.5)
+        elif choice == 10:
+            store.delete(path, missing_ok=rng.random() < 0.5)
+        elif choice == 11:
+            store.get_file_info(path)
+        elif choice == 12:
+            store.get_folder_info(path.split("/")[0])
+        elif choice == 13:
+            store.delete_folder(path.split("/")[0], recursive=rng.random() < 0.2)
+        elif choice == 14:
+            store.exists(path)
+            store.is_file(path)
+            store.is_folder(path)
+        else:
+            self.extra[choice - 15](store, path, rng)
 
 
 # -- racing creators ------------------------------------------------------------------------------

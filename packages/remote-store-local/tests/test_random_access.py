@@ -10,42 +10,15 @@ from __future__ import annotations
 import io
 import os
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from remote_store import Store
 from remote_store.backends.local import LocalBackend
+from remote_store_conformance.parquet import COLUMNS, parquet_file, require_pyarrow
 
 MIB = 1024 * 1024
-COLUMNS = 8
-ROWS = 1_100_000  # 8 columns of 8-byte integers: about 67 MiB of Parquet, incompressible
-
-
-def _pyarrow() -> Any:
-    try:
-        import pyarrow  # noqa: F401 - presence check
-        import pyarrow.parquet as parquet
-    except ImportError:
-        if os.environ.get("CI"):
-            raise  # CI installs the test extra: a missing pyarrow is a broken environment there
-        pytest.skip("pyarrow is not installed: pip install -e 'packages/remote-store-local[test]'")
-    return parquet
-
-
-def parquet_file(columns: int = COLUMNS, rows: int = ROWS) -> bytes:
-    """A Parquet file of ``columns`` random int64 columns ``c0``, ``c1``, ... of ``rows`` rows."""
-    import pyarrow as pa
-
-    parquet = _pyarrow()
-    arrays = [
-        pa.Array.from_buffers(pa.int64(), rows, [None, pa.py_buffer(os.urandom(rows * 8))])
-        for _ in range(columns)
-    ]
-    table = pa.Table.from_arrays(arrays, names=[f"c{index}" for index in range(columns)])
-    sink = io.BytesIO()
-    parquet.write_table(table, sink, compression="none")
-    return sink.getvalue()
+INSTALL = "pip install -e 'packages/remote-store-local[test]'"
 
 
 def _read_chars() -> int:
@@ -59,8 +32,8 @@ def _read_chars() -> int:
 @pytest.mark.spec("LOCAL-025", "STREAM-012")
 @pytest.mark.skipif(not Path("/proc/self/io").exists(), reason="counts reads with Linux's /proc/self/io")
 def test_one_parquet_column_reads_a_fraction_of_the_file(tmp_path: Path) -> None:
-    parquet = _pyarrow()
-    data = parquet_file()
+    parquet = require_pyarrow(INSTALL)
+    data = parquet_file(install_hint=INSTALL)
     assert len(data) >= 64 * MIB
     with Store(LocalBackend(root=tmp_path)) as store:
         store.write("table.parquet", data)

@@ -20,42 +20,17 @@ from remote_store.backend_tools import Operation, OperationContext
 from remote_store.backends.s3 import S3Backend
 from remote_store.backends.s3._ranged_reader import SeekableObjectReader
 from remote_store.backends.s3._reader import CHANGED
+from remote_store_conformance.parquet import COLUMNS, parquet_file, require_pyarrow
 
-COLUMNS = 8
-ROWS = 1_100_000  # 8 columns of 8-byte integers: about 67 MiB of Parquet, incompressible
-
-
-def _parquet() -> Any:
-    try:
-        import pyarrow.parquet as parquet
-    except ImportError:
-        if os.environ.get("CI"):
-            raise  # CI installs the test extra: a missing pyarrow is a broken environment there
-        pytest.skip("pyarrow is not installed: pip install -e 'packages/remote-store-s3[test]'")
-    return parquet
-
-
-def parquet_file(columns: int = COLUMNS, rows: int = ROWS) -> bytes:
-    """A Parquet file of ``columns`` random int64 columns ``c0``, ``c1``, ... of ``rows`` rows."""
-    parquet = _parquet()
-    import pyarrow as pa
-
-    arrays = [
-        pa.Array.from_buffers(pa.int64(), rows, [None, pa.py_buffer(os.urandom(rows * 8))])
-        for _ in range(columns)
-    ]
-    table = pa.Table.from_arrays(arrays, names=[f"c{index}" for index in range(columns)])
-    sink = io.BytesIO()
-    parquet.write_table(table, sink, compression="none")
-    return sink.getvalue()
+INSTALL = "pip install -e 'packages/remote-store-s3[test]'"
 
 
 @pytest.mark.spec("S3-033", "STREAM-012")
 def test_one_parquet_column_transfers_a_fraction_of_the_file(
     make_backend: Any, admin: Any, bucket: str, s3_server: Any
 ) -> None:
-    parquet = _parquet()
-    data = parquet_file()
+    parquet = require_pyarrow(INSTALL)
+    data = parquet_file(install_hint=INSTALL)
     assert len(data) >= 64 * MIB
     admin.put_object(Bucket=bucket, Key="table.parquet", Body=data)
     whole = parquet.read_table(io.BytesIO(data)).select(["c3"])

@@ -13,22 +13,20 @@ from __future__ import annotations
 
 import hashlib
 import io
-import random
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 import pytest
 
 from remote_store import BackendUnavailable, RemoteStoreError, Store
 from remote_store.backends.azure import AzureBackend
+from remote_store_conformance.fault_cases import SMALL, fault_actions, fault_cases, large_content
 
 from ._support import KIB
 from .conftest import faultproxy
 
 Rule = faultproxy.Rule
 
-SMALL = b"small blob " * 40
 OLD = b"the old blob"
 BLOCKS = dict(max_single_put_size=64 * KIB, max_block_size=64 * KIB, max_concurrency=2)
 """Writes above 64 KiB are staged as 64 KiB blocks, two in flight."""
@@ -37,113 +35,27 @@ CHUNKS = dict(max_chunk_get_size=64 * KIB, max_concurrency=2)
 
 
 def _big(seed: int = 1, size: int = 200 * KIB + 100) -> bytes:
-    return random.Random(seed).randbytes(size)
+    return large_content(size, seed)
 
 
-FAULTS: dict[str, dict[str, Any]] = {
-    "500": {"action": "status", "status": 500, "code": "InternalError"},
-    "503": {"action": "status", "status": 503, "code": "ServerBusy"},
-    "reset": {"action": "reset"},
-    "reset-after-applied": {"action": "reset", "after_forward": True},
-}
+FAULTS = fault_actions("503", "ServerBusy")
 
-
-@dataclass(frozen=True)
-class Case:
-    """One call under fault: which Blob request gets the faults, how to run and check it."""
-
-    operation: str
-    setup: Callable[[Store], None]
-    run: Callable[[Store], Any]
-    check: Callable[[Store, Any], None]
-    options: dict[str, Any]
-    skip: int = 0
-    """Matching requests let through before the faults (1: a read's first GET)."""
-
-
-def _eq(actual: Any, expected: Any) -> None:
-    assert actual == expected
-
-
-def _nothing(store: Store) -> None:
-    return None
-
-
-def _with_small(store: Store) -> None:
-    store.write("k", SMALL, overwrite=True)
-
-
-def _with_big(store: Store) -> None:
-    store.write("big", _big(), overwrite=True)
-
-
-def _read_all(store: Store, path: str) -> bytes:
-    with store.read(path) as stream:
-        return b"".join(iter(lambda: stream.read(10_000), b""))
-
-
-CASES: dict[str, Case] = {
-    "put": Case(
-        "PutBlob",
-        _nothing,
-        lambda s: s.write("k", SMALL, overwrite=True),
-        lambda s, r: _eq(s.read_bytes("k"), SMALL),
-        {},
-    ),
-    "put-stream": Case(
-        "PutBlob",
-        _nothing,
-        lambda s: s.write("k", io.BytesIO(SMALL), overwrite=True),
-        lambda s, r: _eq(s.read_bytes("k"), SMALL),
-        {},
-    ),
-    "block-stage": Case(
-        "PutBlock",
-        _nothing,
-        lambda s: s.write("big", io.BytesIO(_big()), overwrite=True),
-        lambda s, r: _eq(s.read_bytes("big"), _big()),
-        BLOCKS,
-    ),
-    "block-commit": Case(
-        "PutBlockList",
-        _nothing,
-        lambda s: s.write("big", _big(), overwrite=True),
-        lambda s, r: _eq(s.read_bytes("big"), _big()),
-        BLOCKS,
-    ),
-    "get": Case("GetBlob", _with_small, lambda s: s.read_bytes("k"), lambda s, r: _eq(r, SMALL), {}),
-    "get-ranged": Case(
-        "GetBlob", _with_big, lambda s: _read_all(s, "big"), lambda s, r: _eq(r, _big()), CHUNKS, skip=1
-    ),
-    "head": Case(
-        "GetBlobProperties",
-        _with_small,
-        lambda s: s.get_file_info("k").size,
-        lambda s, r: _eq(r, len(SMALL)),
-        {},
-    ),
-    "list": Case(
-        "ListBlobs",
-        _with_small,
-        lambda s: [str(i.path) for i in s.list_files("", recursive=True)],
-        lambda s, r: _eq(r, ["k"]),
-        {},
-    ),
-    "delete": Case(
-        "DeleteBlob",
-        _with_small,
-        lambda s: s.delete("k", missing_ok=True),
-        lambda s, r: _eq(s.exists("k"), False),
-        {},
-    ),
-    "copy": Case(
-        "CopyBlob",
-        _with_small,
-        lambda s: s.copy("k", "k2", overwrite=True),
-        lambda s, r: _eq(s.read_bytes("k2"), SMALL),
-        {},
-    ),
-}
+CASES = fault_cases(
+    {
+        "put": "PutBlob",
+        "put-stream": "PutBlob",
+        "get": "GetBlob",
+        "head": "GetBlobProperties",
+        "list": "ListBlobs",
+        "delete": "DeleteBlob",
+        "copy": "CopyBlob",
+    },
+    large_size=200 * KIB + 100,
+    large_options=BLOCKS,
+    large_writes={"block-stage": "PutBlock", "block-commit": "PutBlockList"},
+    ranged_read=("GetBlob", CHUNKS),
+    delete_missing_ok=True,
+)
 
 
 def _tries(proxy: Any, operation: str) -> int:

@@ -8,7 +8,6 @@ abandoned, listings abandoned, failures, injected 500s and resets); ``REMOTE_STO
 from __future__ import annotations
 
 import gc
-import io
 import os
 import random
 from collections.abc import Callable
@@ -19,6 +18,7 @@ import pytest
 from remote_store import RemoteStoreError, Store
 from remote_store.backends.azure import AzureBackend
 from remote_store_conformance.reliability import budget, new_descriptors, open_fds, sockets_to, thread_names
+from remote_store_conformance.workload import OperationMix
 
 from ._support import KIB
 from .conftest import faultproxy
@@ -27,55 +27,8 @@ Rule = faultproxy.Rule
 LIBUUID_CLOCK = "/var/lib/libuuid/clock.txt"
 
 
-class FailingStream:
-    """Gives ``size`` bytes, then raises (mid block upload when ``size`` passes the threshold)."""
-
-    def __init__(self, size: int) -> None:
-        self.left = size
-
-    def read(self, size: int = -1) -> bytes:
-        if self.left <= 0:
-            raise RuntimeError("source broke")
-        count = min(self.left, size if size > 0 else self.left, 64 * KIB)
-        self.left -= count
-        return b"s" * count
-
-
-def _operation(store: Store, rng: random.Random, number: int) -> None:
-    path = f"d{rng.randrange(4)}/f{rng.randrange(10)}"
-    choice = rng.randrange(14)
-    if choice == 0:
-        store.write(path, os.urandom(rng.randrange(1, 5000)), overwrite=True)
-    elif choice == 1:
-        store.write(path, io.BytesIO(b"m" * (200 * KIB)), overwrite=True)  # four blocks
-    elif choice == 2:
-        store.write(path, b"again")  # AlreadyExists when it is there
-    elif choice == 3:
-        store.write(path, FailingStream(150 * KIB), overwrite=True)  # blocks staged, nothing committed
-    elif choice == 4:
-        store.read_bytes(path)
-    elif choice == 5:
-        with store.read(path) as stream:
-            stream.read(10)  # closed before the end: the connection must not leak
-    elif choice == 6:
-        iterator = store.list_files("", recursive=True)
-        next(iterator, None)
-        del iterator
-    elif choice == 7:
-        list(store.list_folders(""))
-    elif choice == 8:
-        store.move(path, f"d{rng.randrange(4)}/m{number % 7}", overwrite=True)
-    elif choice == 9:
-        store.copy(path, f"d{rng.randrange(4)}/c{number % 7}", overwrite=rng.random() < 0.5)
-    elif choice == 10:
-        store.delete(path, missing_ok=rng.random() < 0.5)
-    elif choice == 11:
-        store.get_file_info(path)
-    elif choice == 12:
-        store.delete_folder(f"d{rng.randrange(4)}", recursive=rng.random() < 0.2)
-    else:
-        store.exists(path)
-        store.is_folder(path)
+# Above the 64 KiB single-put threshold set below: four blocks; the failing one stages some.
+MIX = OperationMix(large=200 * KIB, failing=150 * KIB)
 
 
 @pytest.mark.spec("GUAR-013", "AZURE-026")
@@ -108,7 +61,7 @@ def test_no_socket_descriptor_or_thread_leaks(
     failures = 0
     for number in range(total):
         try:
-            _operation(store, rng, number)
+            MIX.run(store, rng, number)
         except (RemoteStoreError, RuntimeError):
             failures += 1
         if number % 10 == 0:

@@ -19,62 +19,20 @@ import pytest
 from remote_store import RemoteStoreError, Store
 from remote_store.backends.local import LocalBackend
 from remote_store_conformance.reliability import budget, new_descriptors, open_fds, thread_names
+from remote_store_conformance.workload import OperationMix
 
 
-class FailingStream:
-    """Gives a little content, then raises."""
-
-    def __init__(self) -> None:
-        self.calls = 0
-
-    def read(self, size: int = -1) -> bytes:
-        self.calls += 1
-        if self.calls > 2:
-            raise RuntimeError("source broke")
-        return b"chunk" * 100
+def _write_atomic(store: Store, path: str, rng: random.Random) -> None:
+    store.write_atomic(path, io.BytesIO(b"s" * rng.randrange(100_000)), overwrite=True)
 
 
-def _operation(store: Store, rng: random.Random, number: int) -> None:
-    path = f"d{rng.randrange(10)}/f{rng.randrange(20)}"
-    choice = rng.randrange(16)
-    if choice == 0:
-        store.write(path, os.urandom(rng.randrange(1, 5000)), overwrite=True)
-    elif choice == 1:
-        store.write_atomic(path, io.BytesIO(b"s" * rng.randrange(100_000)), overwrite=True)
-    elif choice == 2:
-        store.write(path, b"again")  # AlreadyExists when it is there
-    elif choice == 3:
-        store.write(path, FailingStream(), overwrite=True)
-    elif choice == 4:
-        store.read_bytes(path)
-    elif choice == 5:
-        with store.read(path) as stream:
-            stream.read(10)
-    elif choice == 6:
-        # A listing abandoned after its first entry: the generator's scandir must be closed.
-        iterator = store.list_files("", recursive=True)
-        next(iterator, None)
-        del iterator
-    elif choice == 7:
-        list(store.list_folders(""))
-    elif choice == 8:
-        store.move(path, f"d{rng.randrange(10)}/m{number % 7}", overwrite=rng.random() < 0.5)
-    elif choice == 9:
-        store.copy(path, f"d{rng.randrange(10)}/c{number % 7}", overwrite=rng.random() < 0.5)
-    elif choice == 10:
-        store.delete(path, missing_ok=rng.random() < 0.5)
-    elif choice == 11:
-        store.delete_folder(f"d{rng.randrange(10)}", recursive=rng.random() < 0.3)
-    elif choice == 12:
-        store.get_file_info(path)
-    elif choice == 13:
-        store.get_folder_info(f"d{rng.randrange(10)}")
-    elif choice == 14:
-        store.read_bytes("escape/anything")  # through a link leading outside: PermissionDenied
-    else:
-        store.exists(path)
-        store.is_file(path)
-        store.is_folder(path)
+def _read_through_escape(store: Store, path: str, rng: random.Random) -> None:
+    store.read_bytes("escape/anything")  # through a link leading outside: PermissionDenied
+
+
+MIX = OperationMix(
+    folders=10, files=20, large=100_000, failing=1_000, extra=(_write_atomic, _read_through_escape)
+)
 
 
 @pytest.mark.spec("GUAR-013")
@@ -94,7 +52,7 @@ def test_no_descriptor_or_thread_leaks(fast_tmp: Path, figures: dict[str, Any]) 
     failures = 0
     for number in range(total):
         try:
-            _operation(store, rng, number)
+            MIX.run(store, rng, number)
         except (RemoteStoreError, RuntimeError):
             failures += 1
         if number % 50 == 0:

@@ -16,11 +16,9 @@ import contextlib
 import hashlib
 import io
 import logging
-import random
 import re
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 import pytest
@@ -28,111 +26,41 @@ import pytest
 from remote_store import AlreadyExists, BackendUnavailable, NotFound, RemoteStoreError, Store
 from remote_store.backends.s3 import S3Backend
 from remote_store.backends.s3._reader import CHANGED
+from remote_store_conformance.fault_cases import SMALL, fault_actions, fault_cases, large_content
 
 from ._support import MIB
 from .conftest import faultproxy
 
 Rule = faultproxy.Rule
 
-SMALL = b"small object " * 40
 MULTIPART = dict(multipart_threshold=5 * MIB, multipart_chunksize=5 * MIB, max_concurrency=2)
 
 
 def _big(seed: int = 1, size: int = 5 * MIB + 1000) -> bytes:
-    return random.Random(seed).randbytes(size)
+    return large_content(size, seed)
 
 
-FAULTS: dict[str, dict[str, Any]] = {
-    "500": {"action": "status", "status": 500, "code": "InternalError"},
-    "503-slowdown": {"action": "status", "status": 503, "code": "SlowDown"},
-    "reset": {"action": "reset"},
-    "reset-after-applied": {"action": "reset", "after_forward": True},
-}
+FAULTS = fault_actions("503-slowdown", "SlowDown")
 
-
-@dataclass(frozen=True)
-class Case:
-    """One operation under fault: which S3 request gets the faults, how to run and check it."""
-
-    operation: str
-    setup: Callable[[Store], None]
-    run: Callable[[Store], Any]
-    check: Callable[[Store, Any], None]
-    options: dict[str, Any]
-
-
-def _put_check(store: Store, _: Any) -> None:
-    assert store.read_bytes("k") == SMALL
-
-
-def _big_check(store: Store, _: Any) -> None:
-    assert store.read_bytes("big") == _big()
-
-
-def _nothing(store: Store) -> None:
-    return None
-
-
-def _with_small(store: Store) -> None:
-    store.write("k", SMALL, overwrite=True)
-
-
-CASES: dict[str, Case] = {
-    "put": Case("PutObject", _nothing, lambda s: s.write("k", SMALL, overwrite=True), _put_check, {}),
-    "put-stream": Case(
-        "PutObject", _nothing, lambda s: s.write("k", io.BytesIO(SMALL), overwrite=True), _put_check, {}
-    ),
-    "get": Case("GetObject", _with_small, lambda s: s.read_bytes("k"), lambda s, r: _eq(r, SMALL), {}),
-    "read-stream": Case(
-        "GetObject", _with_small, lambda s: _read_all(s, "k"), lambda s, r: _eq(r, SMALL), {}
-    ),
-    "head": Case(
-        "HeadObject", _with_small, lambda s: s.get_file_info("k").size, lambda s, r: _eq(r, len(SMALL)), {}
-    ),
-    "list": Case(
-        "ListObjectsV2",
-        _with_small,
-        lambda s: [str(i.path) for i in s.list_files("")],
-        lambda s, r: _eq(r, ["k"]),
-        {},
-    ),
-    "delete": Case(
-        "DeleteObject", _with_small, lambda s: s.delete("k"), lambda s, r: _eq(s.exists("k"), False), {}
-    ),
-    "copy": Case(
-        "CopyObject",
-        _with_small,
-        lambda s: s.copy("k", "k2", overwrite=True),
-        lambda s, r: _eq(s.read_bytes("k2"), SMALL),
-        {},
-    ),
-    "multipart-create": Case(
-        "CreateMultipartUpload",
-        _nothing,
-        lambda s: s.write("big", _big(), overwrite=True),
-        _big_check,
-        MULTIPART,
-    ),
-    "multipart-part": Case(
-        "UploadPart", _nothing, lambda s: s.write("big", _big(), overwrite=True), _big_check, MULTIPART
-    ),
-    "multipart-complete": Case(
-        "CompleteMultipartUpload",
-        _nothing,
-        lambda s: s.write("big", _big(), overwrite=True),
-        _big_check,
-        MULTIPART,
-    ),
-}
-
-
-def _eq(actual: Any, expected: Any) -> None:
-    assert actual == expected
-
-
-def _read_all(store: Store, path: str) -> bytes:
-    with store.read(path) as stream:
-        return b"".join(iter(lambda: stream.read(1000), b""))
+CASES = fault_cases(
+    {
+        "put": "PutObject",
+        "put-stream": "PutObject",
+        "get": "GetObject",
+        "read-stream": "GetObject",
+        "head": "HeadObject",
+        "list": "ListObjectsV2",
+        "delete": "DeleteObject",
+        "copy": "CopyObject",
+    },
+    large_size=5 * MIB + 1000,
+    large_options=MULTIPART,
+    large_writes={
+        "multipart-create": "CreateMultipartUpload",
+        "multipart-part": "UploadPart",
+        "multipart-complete": "CompleteMultipartUpload",
+    },
+)
 
 
 def _pending_uploads(admin: Any, bucket: str) -> list[Any]:

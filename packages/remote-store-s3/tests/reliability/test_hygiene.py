@@ -8,7 +8,6 @@ listings abandoned, failures); ``REMOTE_STORE_SOAK=1``: 10,000.
 from __future__ import annotations
 
 import gc
-import io
 import os
 import random
 from collections.abc import Callable
@@ -19,59 +18,12 @@ import pytest
 from remote_store import RemoteStoreError, Store
 from remote_store.backends.s3 import S3Backend
 from remote_store_conformance.reliability import budget, new_descriptors, open_fds, sockets_to, thread_names
+from remote_store_conformance.workload import OperationMix
 
 from ._support import MIB
 
-
-class FailingStream:
-    """Gives ``size`` bytes, then raises (mid multipart upload when ``size`` passes the threshold)."""
-
-    def __init__(self, size: int) -> None:
-        self.left = size
-
-    def read(self, size: int = -1) -> bytes:
-        if self.left <= 0:
-            raise RuntimeError("source broke")
-        count = min(self.left, size if size > 0 else self.left, 1 * MIB)
-        self.left -= count
-        return b"s" * count
-
-
-def _operation(store: Store, rng: random.Random, number: int) -> None:
-    path = f"d{rng.randrange(4)}/f{rng.randrange(10)}"
-    choice = rng.randrange(14)
-    if choice == 0:
-        store.write(path, os.urandom(rng.randrange(1, 5000)), overwrite=True)
-    elif choice == 1 and number % 10 == 1:
-        store.write(path, io.BytesIO(b"m" * (5 * MIB + 10)), overwrite=True)  # two parts
-    elif choice == 2:
-        store.write(path, b"again")  # AlreadyExists when it is there
-    elif choice == 3 and number % 10 == 3:
-        store.write(path, FailingStream(6 * MIB), overwrite=True)  # multipart, aborted
-    elif choice == 4:
-        store.read_bytes(path)
-    elif choice == 5:
-        with store.read(path) as stream:
-            stream.read(10)  # closed before the end: the connection must not leak
-    elif choice == 6:
-        iterator = store.list_files("", recursive=True)
-        next(iterator, None)
-        del iterator
-    elif choice == 7:
-        list(store.list_folders(""))
-    elif choice == 8:
-        store.move(path, f"d{rng.randrange(4)}/m{number % 7}", overwrite=True)
-    elif choice == 9:
-        store.copy(path, f"d{rng.randrange(4)}/c{number % 7}", overwrite=rng.random() < 0.5)
-    elif choice == 10:
-        store.delete(path, missing_ok=rng.random() < 0.5)
-    elif choice == 11:
-        store.get_file_info(path)
-    elif choice == 12:
-        store.delete_folder(f"d{rng.randrange(4)}", recursive=rng.random() < 0.2)
-    else:
-        store.exists(path)
-        store.is_folder(path)
+# The multipart writes (5 MiB parts) are slow on moto: one draw in ten may make one.
+MIX = OperationMix(large=5 * MIB + 10, failing=6 * MIB, large_every=10)
 
 
 @pytest.mark.spec("GUAR-013")
@@ -96,7 +48,7 @@ def test_no_socket_descriptor_or_thread_leaks(
     failures = 0
     for number in range(total):
         try:
-            _operation(store, rng, number)
+            MIX.run(store, rng, number)
         except (RemoteStoreError, RuntimeError):
             failures += 1
         if number % 10 == 0:

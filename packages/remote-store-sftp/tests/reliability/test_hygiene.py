@@ -8,7 +8,6 @@ abandoned after one entry, failures of every kind); ``REMOTE_STORE_SOAK=1``: 5,0
 from __future__ import annotations
 
 import gc
-import io
 import os
 import random
 from collections.abc import Callable
@@ -19,43 +18,12 @@ import pytest
 from remote_store import RemoteStoreError, Store
 from remote_store.backends.sftp import SFTPBackend
 from remote_store_conformance.reliability import budget, new_descriptors, open_fds, sockets_to, thread_names
+from remote_store_conformance.workload import OperationMix
 
 MAX_CONNECTIONS = 2
 
 
-def _operation(store: Store, rng: random.Random, number: int) -> None:
-    path = f"d{rng.randrange(3)}/f{rng.randrange(8)}"
-    choice = rng.randrange(13)
-    if choice == 0:
-        store.write(path, os.urandom(rng.randrange(1, 5000)), overwrite=True)
-    elif choice == 1:
-        store.write(path, io.BytesIO(b"m" * (2 * 1024 * 1024 + 10)), overwrite=True)
-    elif choice == 2:
-        store.write(path, b"again")  # AlreadyExists when it is there
-    elif choice == 3:
-        store.read_bytes(path)
-    elif choice == 4:
-        with store.read(path) as stream:
-            stream.read(10)  # closed before the end
-    elif choice == 5:
-        iterator = store.list_files("", recursive=True)
-        next(iterator, None)
-        del iterator  # abandoned after one entry
-    elif choice == 6:
-        list(store.list_folders(""))
-    elif choice == 7:
-        store.move(path, f"d{rng.randrange(3)}/m{number % 5}", overwrite=True)
-    elif choice == 8:
-        store.copy(path, f"d{rng.randrange(3)}/c{number % 5}", overwrite=rng.random() < 0.5)
-    elif choice == 9:
-        store.delete(path, missing_ok=rng.random() < 0.5)
-    elif choice == 10:
-        store.get_file_info(path)
-    elif choice == 11:
-        store.delete_folder(f"d{rng.randrange(3)}", recursive=rng.random() < 0.2)
-    else:
-        store.exists(path)
-        store.is_folder(path)
+MIX = OperationMix(folders=3, files=8, large=2 * 1024 * 1024 + 10, failing=None)
 
 
 def _channels(backend: SFTPBackend) -> int:
@@ -79,7 +47,7 @@ def test_no_descriptor_socket_thread_or_channel_leaks(
     failures = 0
     for number in range(total):
         try:
-            _operation(store, rng, number)
+            MIX.run(store, rng, number)
         except RemoteStoreError:
             failures += 1
         if number % 10 == 0:
