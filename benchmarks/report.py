@@ -25,6 +25,7 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 ANALYSIS = HERE / "analysis.md"
 SFTP_RESULTS = HERE / "results" / "sftp.json"
+S3_CALLS_RESULTS = HERE / "results" / "s3-calls.json"
 MIB = 1024 * 1024
 
 NAMES = {
@@ -493,6 +494,12 @@ def markdown(results: dict[str, Any], table: dict[Key, dict[str, Cell]], chart: 
         import sftp_bench
 
         lines += [sftp_bench.section(json.loads(SFTP_RESULTS.read_text(encoding="utf-8"))), ""]
+
+    # Issue 20's listing and small-call figures come from their own run (s3_calls_bench.py).
+    if S3_CALLS_RESULTS.exists() and meta["mode"] != "quick":
+        import s3_calls_bench
+
+        lines += [s3_calls_bench.section(json.loads(S3_CALLS_RESULTS.read_text(encoding="utf-8"))), ""]
 
     lines += [
         "## All figures",

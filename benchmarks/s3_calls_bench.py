@@ -12,14 +12,18 @@ Libraries: ``boto3`` (the baseline: the ``list_objects_v2`` paginator, ``put_obj
 ``get_object`` + ``read``, ``head_object``, ``delete_object``), ``ours`` (a ``Store`` over the
 ``s3`` backend: ``list_files(recursive=True)``, ``write`` (overwrite=False, its default),
 ``read_bytes``, ``get_file_info``, ``delete(missing_ok=True)``) and ``obstore`` when it is
-importable (``obstore.list``, ``put``, ``get().bytes()``, ``head``, ``delete``).
+importable (``obstore.list``, ``put``, ``get().bytes()``, ``head``, ``delete``). ``fetch-only``
+(listing only) sends the same signed ListObjectsV2 requests through boto3 and reads the bodies
+without parsing them (a ``before-parse`` hook takes the continuation token): the floor that
+request, transfer and botocore's per-request work set.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
-import os
+import re
 import statistics
 import subprocess
 import sys
@@ -120,15 +124,38 @@ def worker(lib: str, workload: str, server: dict[str, Any], count: int, tag: str
                 "head": lambda: [store.get_file_info(key) for key in keys],
                 "delete": lambda: [store.delete(key, missing_ok=True) for key in keys],
             }
+    elif lib == "fetch-only" and workload == "list":
+        # The ten signed ListObjectsV2 requests with their bodies read and not parsed: the floor.
+        client = _boto3(server)
+        client.head_bucket(Bucket=BUCKET)
+        token_pattern = re.compile(rb"<NextContinuationToken>([^<]*)</NextContinuationToken>")
+        counted: dict[str, Any] = {}
+
+        def unparsed(response_dict: dict[str, Any], **_: Any) -> None:
+            body = response_dict["body"]
+            found = token_pattern.search(body)
+            counted["token"] = found.group(1).decode() if found else None
+            counted["keys"] = counted.get("keys", 0) + body.count(b"<Key>")
+            response_dict["body"] = b""
+
+        client.meta.events.register_first("before-parse.s3.*", unparsed)
+
+        def fetch() -> int:
+            params: dict[str, Any] = {"Bucket": BUCKET, "Prefix": LIST_PREFIX, "EncodingType": "url"}
+            while True:
+                client.list_objects_v2(**params)
+                if not counted["token"]:
+                    return int(counted["keys"])
+                params["ContinuationToken"] = counted["token"]
+
+        steps = {"list": fetch}
     elif lib == "obstore":
         import obstore
 
         ostore = _obstore(server)
         obstore.head(ostore, "list/k00000") if workload == "list" else None
         if workload == "list":
-            steps = {
-                "list": lambda: sum(len(batch) for batch in obstore.list(ostore, prefix=LIST_PREFIX))
-            }
+            steps = {"list": lambda: sum(len(batch) for batch in obstore.list(ostore, prefix=LIST_PREFIX))}
         else:
             steps = {
                 "put": lambda: [obstore.put(ostore, key, data) for key in keys],
@@ -146,24 +173,115 @@ def worker(lib: str, workload: str, server: dict[str, Any], count: int, tag: str
     return figures
 
 
+# -- the report --------------------------------------------------------------------------------
+
+LIST_TARGET_SECONDS = 0.25
+SMALL_TARGET_SPEED = 1.25
+ANALYSIS = HERE / "s3_calls_analysis.md"
+
+
+def section(results: dict[str, Any]) -> str:
+    """The issue 20 section of docs/benchmarks.md (listing and small calls on Ceph), as Markdown."""
+    libs: list[str] = []
+    for workload in ("list", "small"):
+        for row in results.get(workload, {}).get("summary", {}).values():
+            libs += [lib for lib in row if lib != "boto3" and lib not in libs]
+    before, after = (" / ".join(results[key].split()[:3]) for key in ("load_before", "load_after"))
+    lines = [
+        "## S3 listing and small calls (issue 20)",
+        "",
+        f"`python benchmarks/s3_calls_bench.py` on Ceph radosgw: {results['rounds']} alternating rounds, "
+        f"each measurement in a fresh process, {results['count']} objects of 1 KiB per small-call run, "
+        "10,000 keys listed. Medians, [min-max] over the rounds; *speed* is raw boto3's time over the "
+        "library's, per round, then the median. Load average (1, 5, 15 min) before "
+        f"{before}, after {after}: "
+        "the machine (2 cores) was shared with other work, so the absolute figures are slow and the "
+        "ratios are what to read.",
+        "",
+        "| workload | raw boto3 | " + " | ".join(libs) + " |",
+        "|---|---|" + "---|" * len(libs),
+    ]
+    verdicts: list[str] = []
+    for workload, steps in (("list", ["list"]), ("small", list(OPERATIONS))):
+        summary = results.get(workload, {}).get("summary", {})
+        for step in steps:
+            row = summary.get(step)
+            if not row:
+                continue
+            unit = "list 10,000 keys" if step == "list" else f"1 KiB {step}"
+            cells = [_cell(row["boto3"], step, None)]
+            cells += [
+                _cell(row[lib], step, row[lib].get("speed_vs_boto3_median")) if lib in row else "-"
+                for lib in libs
+            ]
+            lines.append(f"| {unit} | " + " | ".join(cells) + " |")
+            ours = row.get("ours")
+            if ours is None:
+                continue
+            if step == "list":
+                state = "met" if ours["seconds_median"] <= LIST_TARGET_SECONDS else "**MISSED**"
+                verdicts.append(
+                    f"| listing 10,000 keys | at most {LIST_TARGET_SECONDS} s | "
+                    f"{ours['seconds_median']:.3f} s "
+                    f"(x{ours['speed_vs_boto3_median']:.2f} boto3's speed) | {state} |"
+                )
+            else:
+                met = ours["speed_vs_boto3_median"] >= SMALL_TARGET_SPEED
+                verdicts.append(
+                    f"| 1 KiB {step} | at least x{SMALL_TARGET_SPEED} raw boto3 | "
+                    f"x{ours['speed_vs_boto3_median']:.2f} [{ours['speed_vs_boto3_min']:.2f}-"
+                    f"{ours['speed_vs_boto3_max']:.2f}] | {'met' if met else '**MISSED**'} |"
+                )
+    lines += ["", "| target | wanted | measured (ours) | state |", "|---|---|---|---|", *verdicts, ""]
+    if ANALYSIS.exists():
+        lines += [ANALYSIS.read_text(encoding="utf-8").strip(), ""]
+    return "\n".join(lines)
+
+
+def _cell(entry: dict[str, Any], step: str, speed: float | None) -> str:
+    if step == "list":
+        text = f"{entry['seconds_median']:.3f} s [{entry['seconds_min']:.3f}-{entry['seconds_max']:.3f}]"
+    else:
+        text = f"{entry['rate_median']:.0f}/s [{entry['rate_min']:.0f}-{entry['rate_max']:.0f}]"
+    text += f", CPU {entry['cpu_seconds_median']:.3f} s"
+    if speed is not None:
+        text += f", **x{speed:.2f}**"
+    return text
+
+
 # -- the runner ---------------------------------------------------------------------------------
 
 
 def _setup(server: dict[str, Any], keys: int) -> None:
     client = _boto3(server)
-    try:
+    with contextlib.suppress(client.exceptions.BucketAlreadyOwnedByYou):
         client.create_bucket(Bucket=BUCKET)
-    except client.exceptions.BucketAlreadyOwnedByYou:
-        pass
     existing = client.list_objects_v2(Bucket=BUCKET, Prefix=LIST_PREFIX, MaxKeys=1).get("KeyCount", 0)
     if existing:
         return
     with ThreadPoolExecutor(16) as pool:
-        list(pool.map(lambda i: client.put_object(Bucket=BUCKET, Key=f"{LIST_PREFIX}k{i:05d}", Body=b"x"), range(keys)))
+        list(
+            pool.map(
+                lambda i: client.put_object(Bucket=BUCKET, Key=f"{LIST_PREFIX}k{i:05d}", Body=b"x"),
+                range(keys),
+            )
+        )
 
 
 def _run_worker(lib: str, workload: str, state: str, count: int, tag: str) -> dict[str, Any]:
-    command = [sys.executable, __file__, "--worker", lib, workload, "--state", state, "--count", str(count), "--tag", tag]
+    command = [
+        sys.executable,
+        __file__,
+        "--worker",
+        lib,
+        workload,
+        "--state",
+        state,
+        "--count",
+        str(count),
+        "--tag",
+        tag,
+    ]
     done = subprocess.run(command, capture_output=True, text=True, timeout=900, check=False)
     if done.returncode:
         raise RuntimeError(f"{lib} {workload} failed:\n{done.stderr[-3000:]}")
@@ -174,7 +292,9 @@ def _uptime() -> str:
     return Path("/proc/loadavg").read_text().strip()
 
 
-def _summary(runs: dict[str, list[dict[str, Any]]], libs: list[str], steps: list[str], count: int) -> dict[str, Any]:
+def _summary(
+    runs: dict[str, list[dict[str, Any]]], libs: list[str], steps: list[str], count: int
+) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for step in steps:
         row: dict[str, Any] = {}
@@ -194,7 +314,10 @@ def _summary(runs: dict[str, list[dict[str, Any]]], libs: list[str], steps: list
             }
             if lib != "boto3":
                 # Per round, against the boto3 run of the same round: speed (time of boto3 / time of lib).
-                ratios = [b[step]["seconds"] / o[step]["seconds"] for b, o in zip(runs["boto3"], runs[lib], strict=True)]
+                ratios = [
+                    b[step]["seconds"] / o[step]["seconds"]
+                    for b, o in zip(runs["boto3"], runs[lib], strict=True)
+                ]
                 entry["speed_vs_boto3_median"] = statistics.median(ratios)
                 entry["speed_vs_boto3_min"] = min(ratios)
                 entry["speed_vs_boto3_max"] = max(ratios)
@@ -204,15 +327,24 @@ def _summary(runs: dict[str, list[dict[str, Any]]], libs: list[str], steps: list
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--worker", nargs=2, metavar=("LIB", "WORKLOAD"), help=argparse.SUPPRESS)
     parser.add_argument("--tag", default="t", help=argparse.SUPPRESS)
-    parser.add_argument("--state", help="state JSON of a running Ceph (tools/s3servers/ceph.py start --state)")
+    parser.add_argument(
+        "--state", help="state JSON of a running Ceph (tools/s3servers/ceph.py start --state)"
+    )
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--count", type=int, default=300, help="1 KiB objects per operation and run")
-    parser.add_argument("--libs", default="boto3,ours,obstore", help="obstore is left out when not importable")
+    parser.add_argument(
+        "--libs", default="boto3,ours,obstore", help="obstore is left out when not importable"
+    )
     parser.add_argument("--workloads", default="list,small")
     parser.add_argument("--json", help="write the figures here")
+    parser.add_argument(
+        "--update", action="store_true", help="keep the other workloads already in --json (and their loads)"
+    )
     args = parser.parse_args(argv)
 
     if args.worker:
@@ -239,7 +371,12 @@ def main(argv: list[str] | None = None) -> int:
             except ImportError:
                 libs.remove("obstore")
         _setup(server, 10_000)
-        results: dict[str, Any] = {"load_before": _uptime(), "libs": libs, "rounds": args.rounds, "count": args.count}
+        results: dict[str, Any] = {
+            "load_before": _uptime(),
+            "libs": libs,
+            "rounds": args.rounds,
+            "count": args.count,
+        }
         for workload in [w.strip() for w in args.workloads.split(",")]:
             runs: dict[str, list[dict[str, Any]]] = {lib: [] for lib in libs}
             for round_ in range(args.rounds):
@@ -253,6 +390,13 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         if started is not None:
             ceph.stop(started)
+    if args.update and args.json and Path(args.json).exists():
+        kept = json.loads(Path(args.json).read_text())
+        for workload in ("list", "small"):
+            if workload in results:
+                kept[workload] = results[workload]
+                kept[f"{workload}_load"] = [results["load_before"], results["load_after"]]
+        results = kept
     text = json.dumps(results, indent=2)
     if args.json:
         Path(args.json).write_text(text + "\n")
@@ -260,11 +404,13 @@ def main(argv: list[str] | None = None) -> int:
         for step, row in results.get(workload, {}).get("summary", {}).items():
             for lib, entry in row.items():
                 ratio = entry.get("speed_vs_boto3_median")
-                print(
-                    f"{step:7} {lib:8} median {entry['seconds_median']:.3f} s "
-                    f"[{entry['seconds_min']:.3f}-{entry['seconds_max']:.3f}] cpu {entry['cpu_seconds_median']:.3f} s"
-                    + (f"  speed x{ratio:.2f} [{entry['speed_vs_boto3_min']:.2f}-{entry['speed_vs_boto3_max']:.2f}]" if ratio else "")
-                )
+                spread = f"[{entry['seconds_min']:.3f}-{entry['seconds_max']:.3f}]"
+                line = f"{step:7} {lib:10} median {entry['seconds_median']:.3f} s {spread}"
+                line += f" cpu {entry['cpu_seconds_median']:.3f} s"
+                if ratio:
+                    low, high = entry["speed_vs_boto3_min"], entry["speed_vs_boto3_max"]
+                    line += f"  speed x{ratio:.2f} [{low:.2f}-{high:.2f}]"
+                print(line)
     print(f"load before {results['load_before']} after {results['load_after']}")
     return 0
 
