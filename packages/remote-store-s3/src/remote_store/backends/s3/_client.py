@@ -24,6 +24,7 @@ from ._listing import PAGE, ListingPage
 from ._listing import install as install_listing_parser
 from ._options import S3Options, safe_url
 from ._reader import CHANGED
+from ._small_bodies import install as install_small_bodies
 from ._timestamps import parse_timestamp
 from ._upload import PartBody, PartJobs, run_parts
 from ._version import __version__
@@ -133,6 +134,7 @@ class BucketClient:
                 "s3", endpoint_url=options.endpoint_url, verify=options.verify, config=Config(**settings)
             )
             install_listing_parser(client.meta.events)  # S3-035
+            install_small_bodies(client.meta.events)  # S3-039
             return client
         except Exception as error:
             raise self.failure(context, error) from error
