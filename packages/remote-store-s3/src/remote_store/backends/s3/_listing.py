@@ -142,6 +142,8 @@ def listed_time(text: str) -> datetime:
         moment = parse_timestamp(text)
     except ValueError as error:
         raise MalformedListing(f"LastModified {text!r} is not a time") from error
+    if moment.tzinfo is timezone.utc:  # S3's own form: nothing to convert
+        return moment
     return moment.astimezone(timezone.utc) if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
 
 
