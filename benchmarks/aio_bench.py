@@ -4,6 +4,7 @@ Usage::
 
     python benchmarks/aio_bench.py --target moto            # or ceph (the issue's targets)
     python benchmarks/aio_bench.py --target moto --quick    # smoke test: small sizes
+    python benchmarks/aio_bench.py --target ceph --cases upload --size 1024   # 1 GiB streamed write
 
 Each measurement runs in a fresh process (``--one``), the libraries alternating, as ``run.py``
 does; figures are reported as ratios against a baseline of the same run. Workloads:
@@ -234,6 +235,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--size", type=int, default=256, help="MiB streamed by upload/download")
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--quick", action="store_true", help="200 objects, 16 MiB, 1 repetition")
+    parser.add_argument(
+        "--cases", default="gets,upload,download", help="comma-separated: gets, upload, download"
+    )
     parser.add_argument("--json", type=Path)
     parser.add_argument("--one", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -244,24 +248,37 @@ def main(argv: list[str] | None = None) -> int:
         args.objects, args.size, args.repeat = 200, 16, 1
     from run import s3_server
 
+    cases = [case.strip() for case in args.cases.split(",") if case.strip()]
+    unknown = sorted(set(cases) - {"gets", "upload", "download"})
+    if unknown or not cases:
+        parser.error(f"--cases: unknown {unknown}" if unknown else "--cases: none given")
     size = args.size * MIB
-    figures: dict[str, Any] = {"target": args.target, "objects": args.objects, "size": size, "results": {}}
+    figures: dict[str, Any] = {
+        "target": args.target,
+        "objects": args.objects,
+        "size": size,
+        "when": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "load_average_before": os.getloadavg()[0],
+        "versions": _versions(),
+        "results": {},
+    }
     with s3_server(args.target) as server:
         server = {key: server[key] for key in ("endpoint_url", "access_key", "secret_key", "region")}
         client = _boto3(server)
         bucket = f"aio-bench-{uuid.uuid4().hex[:8]}"
         client.create_bucket(Bucket=bucket)
-        keys = [f"small/{index:05d}" for index in range(args.objects)]
+        keys = [f"small/{index:05d}" for index in range(args.objects)] if "gets" in cases else []
         small = os.urandom(SMALL)
         for key in keys:
             client.put_object(Bucket=bucket, Key=key, Body=small)
-        client.put_object(Bucket=bucket, Key="large/source", Body=Source(size, pattern()).read())
+        if "download" in cases:
+            client.upload_fileobj(Source(size, pattern()), bucket, "large/source")
         runs: dict[str, list[dict[str, Any]]] = {}
         for _ in range(args.repeat):
-            for lib in GET_LIBS:
+            for lib in GET_LIBS if "gets" in cases else []:
                 spec = {"case": "gets", "lib": lib, "server": server, "bucket": bucket, "keys": keys}
                 runs.setdefault(f"gets/{lib}", []).append(_spawn(spec))
-            for op in ("upload", "download"):
+            for op in [case for case in ("upload", "download") if case in cases]:
                 for lib in TRANSFER_LIBS:
                     key = "large/source" if op == "download" else f"large/{lib}"
                     spec = {
@@ -275,13 +292,56 @@ def main(argv: list[str] | None = None) -> int:
                     runs.setdefault(f"{op}/{lib}", []).append(_spawn(spec))
     best = {name: _best(results) for name, results in runs.items()}
     figures["results"] = best
-    print(_table(best, args.objects, size))
+    figures["cases"], figures["repeat"], figures["runs"] = cases, args.repeat, runs
+    figures["load_average_after"] = os.getloadavg()[0]
+    print(_table(best, args.objects, size, cases))
     if args.json:
         args.json.write_text(json.dumps(figures, indent=2) + "\n", encoding="utf-8")
     return 0
 
 
-def _table(best: dict[str, dict[str, Any] | None], objects: int, size: int) -> str:
+def _versions() -> dict[str, str]:
+    from importlib import metadata
+
+    found = {}
+    for name in ("remote-store-core", "remote-store-s3", "boto3", "botocore", "aioboto3", "aiobotocore"):
+        try:
+            found[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            continue
+    return found
+
+
+def section(runs: list[dict[str, Any]]) -> str:
+    """The async section of docs/benchmarks.md from the JSON of one or more runs, as Markdown."""
+    lines = [
+        "## Async: `AsyncStore` against the sync `Store` (issue 17)",
+        "",
+        "`python benchmarks/aio_bench.py` (each measurement a fresh process, the best of the",
+        "repetitions; ratios against the sync `Store` or the sequential baseline of the same run).",
+        "",
+    ]
+    for figures in runs:
+        named = sorted(figures.get("versions", {}).items())
+        versions = ", ".join(f"{name} {version}" for name, version in named)
+        load = [figures.get(f"load_average_{when}") for when in ("before", "after")]
+        context = [f"Run of {figures.get('when', 'n/a')}, best of {figures['repeat']}"]
+        if None not in load:
+            context.append(f"load average {load[0]:.1f} before, {load[1]:.1f} after")
+        context.append("2 cores shared with the server and other work")
+        lines += [
+            f"### {figures['target']}, {' + '.join(figures['cases'])}, {figures['size'] // MIB} MiB"
+            + (f", {figures['objects']} objects" if "gets" in figures["cases"] else ""),
+            "",
+            "; ".join(context) + (f". Versions: {versions}." if versions else "."),
+            "",
+            _table(figures["results"], figures["objects"], figures["size"], figures["cases"]),
+            "",
+        ]
+    return "\n".join(lines)
+
+
+def _table(best: dict[str, dict[str, Any] | None], objects: int, size: int, cases: list[str]) -> str:
     def seconds(name: str) -> float | None:
         found = best.get(name)
         return found["seconds"] if found else None
@@ -292,7 +352,7 @@ def _table(best: dict[str, dict[str, Any] | None], objects: int, size: int) -> s
     ]
     baseline = seconds("gets/store-seq")
     peer = seconds("gets/aioboto3-16")
-    for lib in GET_LIBS:
+    for lib in GET_LIBS if "gets" in cases else []:
         taken = seconds(f"gets/{lib}")
         if taken is None:
             lines.append(f"| {objects} x 1 KiB gets | {lib} | not run | | | |")
@@ -307,7 +367,7 @@ def _table(best: dict[str, dict[str, Any] | None], objects: int, size: int) -> s
         lines.append(
             f"| {objects} x 1 KiB gets | {lib} | {taken:.2f} | {objects / taken:.0f}/s | {ratio} | {target} |"
         )
-    for op in ("upload", "download"):
+    for op in [case for case in ("upload", "download") if case in cases]:
         sync, other = best.get(f"{op}/store"), best.get(f"{op}/asyncstore")
         for lib, found in (("store", sync), ("asyncstore", other)):
             if not found:

@@ -25,6 +25,8 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 ANALYSIS = HERE / "analysis.md"
 SFTP_RESULTS = HERE / "results" / "sftp.json"
+AIO_RESULTS = [HERE / "results" / "aio-ceph.json", HERE / "results" / "aio-ceph-1gib.json"]
+PARQUET_RESULTS = HERE / "results" / "parquet-ceph.json"
 S3_CALLS_RESULTS = HERE / "results" / "s3-calls.json"
 MIB = 1024 * 1024
 
@@ -494,6 +496,17 @@ def markdown(results: dict[str, Any], table: dict[Key, dict[str, Cell]], chart: 
         import sftp_bench
 
         lines += [sftp_bench.section(json.loads(SFTP_RESULTS.read_text(encoding="utf-8"))), ""]
+
+    # The async and Parquet figures come from their own runners (aio_bench.py, parquet_bench.py).
+    aio_runs = [json.loads(path.read_text(encoding="utf-8")) for path in AIO_RESULTS if path.exists()]
+    if aio_runs and meta["mode"] != "quick":
+        import aio_bench
+
+        lines += [aio_bench.section(aio_runs), ""]
+    if PARQUET_RESULTS.exists() and meta["mode"] != "quick":
+        import parquet_bench
+
+        lines += [parquet_bench.section(json.loads(PARQUET_RESULTS.read_text(encoding="utf-8"))), ""]
 
     # Issue 20's listing and small-call figures come from their own run (s3_calls_bench.py).
     if S3_CALLS_RESULTS.exists() and meta["mode"] != "quick":

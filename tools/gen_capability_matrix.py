@@ -40,6 +40,12 @@ PLACEHOLDER = "placeholder"
 EXTRA_PLACEHOLDERS: dict[str, dict[str, str]] = {"azure": {"account_name": PLACEHOLDER}}
 """Optional options a backend needs beside its required ones to be built (Azure: an endpoint)."""
 
+OPTION_VARIANTS: dict[str, tuple[str, dict[str, str]]] = {
+    "azure": ("with `account_key`", {"account_key": PLACEHOLDER}),
+}
+"""Backends whose capabilities follow their options (URL-009): how the matrix names the variant
+and the options that build it; a capability only the variant declares is shown with that name."""
+
 _SECTION = re.compile(r"^\[(?P<name>[^\]]+)\]\s*$")
 _KEY_VALUE = re.compile(r"""^(?P<key>[A-Za-z0-9_.-]+)\s*=\s*["'](?P<value>[^"']*)["']\s*$""")
 
@@ -76,6 +82,8 @@ class BackendDoc:
     options: tuple[Option, ...]
     behaviour: dict[str, bool] = dataclasses.field(default_factory=dict)
     """The declared behaviour facts (``Behaviour.as_dict()``)."""
+    conditional: dict[str, str] = dataclasses.field(default_factory=dict)
+    """Capability values declared only with some options, each with the variant's name."""
 
 
 def declared_backends(root: Path = ROOT) -> list[Declared]:
@@ -159,11 +167,12 @@ def _default_cell(default: str) -> str:
 
 
 def declared_facts(
-    backend_class: type[Any], options: Sequence[Option]
+    backend_class: type[Any], options: Sequence[Option], extra: dict[str, str] | None = None
 ) -> tuple[frozenset[str], dict[str, bool]]:
     """Build the backend with placeholders for its required options; its capabilities and behaviour."""
     arguments = {option.name: PLACEHOLDER for option in options if option.default is None}
     arguments.update(EXTRA_PLACEHOLDERS.get(getattr(backend_class, "type_name", ""), {}))
+    arguments.update(extra or {})
     backend = backend_class(**arguments)
     try:
         capabilities = frozenset(capability.value for capability in backend.capabilities)
@@ -237,6 +246,11 @@ def collect(root: Path = ROOT) -> list[BackendDoc]:
         backend_class = load_backend(declared)
         options = backend_options(backend_class)
         capabilities, behaviour = declared_facts(backend_class, options)
+        conditional: dict[str, str] = {}
+        if declared.type_name in OPTION_VARIANTS:
+            variant, extra = OPTION_VARIANTS[declared.type_name]
+            with_options, _ = declared_facts(backend_class, options, extra)
+            conditional = dict.fromkeys(sorted(with_options - capabilities), variant)
         docs.append(
             BackendDoc(
                 declared=declared,
@@ -244,6 +258,7 @@ def collect(root: Path = ROOT) -> list[BackendDoc]:
                 capabilities=capabilities,
                 options=options,
                 behaviour=behaviour,
+                conditional=conditional,
             )
         )
     return docs
@@ -259,6 +274,12 @@ def _code_cell(text: str) -> str:
         return f"`{text}`"
     escaped = text.replace("&", "&amp;").replace("<", "&lt;").replace("|", "&#124;")
     return f"<code>{escaped}</code>"
+
+
+def _capability_cell(backend: BackendDoc, value: str) -> str:
+    if value in backend.capabilities:
+        return "yes"
+    return backend.conditional.get(value, "**no**")
 
 
 def render(backends: Sequence[BackendDoc]) -> str:
@@ -278,7 +299,7 @@ def render(backends: Sequence[BackendDoc]) -> str:
         "| --- | " + " | ".join(":---:" for _ in names) + " | --- |",
     ]
     for name, value, description in capability_descriptions():
-        marks = " | ".join("yes" if value in backend.capabilities else "**no**" for backend in backends)
+        marks = " | ".join(_capability_cell(backend, value) for backend in backends)
         lines.append(f"| `{name}` | {marks} | {_cell(description)} |")
     lines += [
         "",

@@ -121,7 +121,7 @@ NEEDS: dict[str, Needs] = {
             on_ci={"REMOTE_STORE_AZURE_REQUIRED": "1"},
         ),
     ),
-    # Its tests bring the data tools (pandas, pyarrow, polars, duckdb) and run fsspec's abstract
+    # Its tests bring the data tools (pandas, pyarrow, polars, dask, duckdb) and run fsspec's abstract
     # suite over memory, local and S3 on moto: minutes per run, so once, not on every Python. Its
     # conftest starts moto itself.
     "remote-store-fsspec": Needs(

@@ -33,3 +33,16 @@ def test_the_matrix_shows_each_backends_declared_behaviour() -> None:
 
 def test_the_committed_page_is_up_to_date() -> None:
     assert matrix.OUTPUT.read_text(encoding="utf-8") == matrix.render(matrix.collect())
+
+
+@pytest.mark.spec("URL-009", "URL-003")
+def test_a_capability_that_follows_the_options_names_them() -> None:
+    backends = {backend.declared.type_name: backend for backend in matrix.collect()}
+    row = re.search(r"^\| `PRESIGNED_URL` \|.*$", matrix.render(list(backends.values())), flags=re.MULTILINE)
+    assert row
+    cells = dict(
+        zip(backends, [cell.strip() for cell in row[0].split(" | ")[1 : 1 + len(backends)]], strict=True)
+    )
+    assert cells["azure"] == "with `account_key`"
+    assert cells["s3"] == "yes"
+    assert cells["local"] == cells["memory"] == cells["sftp"] == "**no**"

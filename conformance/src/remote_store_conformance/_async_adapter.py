@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import threading
 from collections.abc import Coroutine, Iterator
+from datetime import timedelta
 from types import TracebackType
 from typing import Any, TypeVar
 
@@ -257,6 +258,10 @@ class AsyncBackedStore:
     def get_folder_info(self, path: PathLike = "") -> FolderInfo:
         """``AsyncStore.get_folder_info``."""
         return _run(self.async_store.get_folder_info(path))
+
+    def url(self, path: PathLike, *, expires_in: timedelta, method: str = "GET") -> str:
+        """``AsyncStore.url``."""
+        return _run(self.async_store.url(path, expires_in=expires_in, method=method))
 
     def close(self) -> None:
         """``AsyncStore.close``."""

@@ -166,6 +166,11 @@ class Requirements:
         """``get_file_info`` and ``get_folder_info`` work (``Capability.METADATA``)."""
         return self.declares(Capability.METADATA)
 
+    @property
+    def can_presigned_url(self) -> bool:
+        """``url`` mints GET and PUT URLs for plain HTTP clients (``Capability.PRESIGNED_URL``)."""
+        return self.declares(Capability.PRESIGNED_URL)
+
     # -- behaviours: what the backend declares in Backend.behaviour (CONF-012) ---------------
 
     @property
@@ -254,6 +259,15 @@ class Requirements:
         Raise it for a server whose clock is known to drift or whose times are coarse.
         """
         return 60.0
+
+    @property
+    def url_put_headers(self) -> dict[str, str]:
+        """Headers an HTTP PUT to a URL of ``url(..., method="PUT")`` must carry (URL-001).
+
+        None for S3; a backend whose storage needs some (Azure: ``x-ms-blob-type: BlockBlob``)
+        names them, as its spec does.
+        """
+        return {}
 
     def __repr__(self) -> str:
         bound = "unbound" if self._capabilities is None else repr(self._capabilities)

@@ -10,6 +10,7 @@ import os
 import random
 import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from datetime import timedelta
 from typing import BinaryIO, TypeVar
 
 from remote_store import (
@@ -61,6 +62,7 @@ GATED: dict[Capability, tuple[str, ...]] = {
     Capability.MOVE: ("move",),
     Capability.COPY: ("copy",),
     Capability.METADATA: ("get_file_info", "get_folder_info"),
+    Capability.PRESIGNED_URL: ("url",),
 }
 """The ``Store``/``Backend`` operations each gated capability guards (STORE-027)."""
 
@@ -428,6 +430,10 @@ class RecordingBackend(Backend):
     def get_folder_info(self, path: str) -> FolderInfo:
         self._record("get_folder_info")
         return self.inner.get_folder_info(path)
+
+    def url(self, path: str, *, expires_in: timedelta, method: str = "GET") -> str:
+        self._record("url")
+        return self.inner.url(path, expires_in=expires_in, method=method)
 
     def close(self) -> None:
         """Record the call; the inner backend stays open."""

@@ -25,7 +25,7 @@ import pytest
 from azure.storage.blob import ContainerClient
 
 from remote_store.backends.azure import AzureBackend
-from remote_store_conformance import FaultInjector
+from remote_store_conformance import FaultInjector, Requirements
 
 TOOL = Path(__file__).resolve().parents[3] / "tools" / "azurite_server.py"
 REQUIRED_ENV = "REMOTE_STORE_AZURE_REQUIRED"
@@ -137,6 +137,20 @@ def backend(make_backend: Callable[..., AzureBackend]) -> AzureBackend:
 @pytest.fixture
 def conformance_backend(backend: AzureBackend) -> AzureBackend:
     return backend
+
+
+class AzureRequirements(Requirements):
+    """What the suite needs to know of Azure beyond the declared capabilities and behaviour."""
+
+    @property
+    def url_put_headers(self) -> dict[str, str]:
+        """Azure's Put Blob needs the blob type (URL-009)."""
+        return {"x-ms-blob-type": "BlockBlob"}
+
+
+@pytest.fixture
+def conformance_requirements() -> Requirements:
+    return AzureRequirements()
 
 
 class InjectedFault(Exception):

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from remote_store import AlreadyExists, Capability, InvalidPath, NotFound, Store
+from remote_store import AlreadyExists, Capability, CapabilityNotSupported, InvalidPath, NotFound, Store
 from remote_store.backends.memory import MemoryBackend
 from remote_store.fsspec import SPOOL_MEMORY, RemoteStoreFileSystem, StoreFile
 
@@ -314,3 +314,29 @@ def test_errors_are_ours_and_built_in(fs: RemoteStoreFileSystem) -> None:
     with pytest.raises(ValueError) as invalid:
         fs.cat_file("../outside")
     assert isinstance(invalid.value, InvalidPath)
+
+
+@pytest.mark.spec("FSSPEC-031")
+def test_sign_is_store_url_where_the_backend_signs(make_store: Callable[[str], Store]) -> None:
+    import urllib.request
+    from datetime import timedelta
+
+    s3 = make_store("s3")
+    s3.write("shared/a.bin", b"signed content")
+    fs = RemoteStoreFileSystem(s3)
+    url = fs.sign("shared/a.bin", expiration=60)
+    assert "X-Amz-Expires=60" in url
+    assert url.split("?")[0] == s3.url("shared/a.bin", expires_in=timedelta(seconds=60)).split("?")[0]
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+    with opener.open(url, timeout=30) as answer:
+        assert answer.read() == b"signed content"
+    assert "X-Amz-Expires=100" in fs.sign("shared/a.bin")
+    assert fs.sign("shared/b.bin", expiration=60, method="PUT") != url
+    with pytest.raises(ValueError, match="expires_in"):
+        fs.sign("shared/a.bin", expiration=0)
+    with pytest.raises(ValueError, match="method"):
+        fs.sign("shared/a.bin", method="DELETE")
+    for name in ("memory", "local"):
+        with pytest.raises(CapabilityNotSupported) as caught:
+            RemoteStoreFileSystem(make_store(name)).sign("a.txt")
+        assert caught.value.capability == "presigned_url"

@@ -1,4 +1,4 @@
-"""pandas, pyarrow, polars and duckdb read back exactly what they wrote, through ``rstore://``."""
+"""pandas, pyarrow, polars, dask and duckdb read back exactly what they wrote, through ``rstore://``."""
 
 from __future__ import annotations
 
@@ -7,6 +7,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import dask
+import dask.dataframe as dd
 import duckdb
 import pandas as pd
 import polars as pl
@@ -82,6 +84,33 @@ def test_polars_parquet_round_trip(fs: RegistryFileSystem) -> None:
         data.write_parquet(handle)
     with fs.open("data/polars/frame.parquet", "rb") as handle:
         assert pl.read_parquet(handle).equals(data)
+
+
+def _as_written(read: Any, data: Any) -> Any:
+    """``read`` in ``data``'s row order and dtypes: dask reads strings as pyarrow-backed strings."""
+    return read.sort_values("id").reset_index(drop=True).astype(data.dtypes.to_dict())
+
+
+@pytest.mark.spec("FSSPEC-030")
+def test_dask_parquet_and_csv_round_trip(config: dict[str, Any], fs: RegistryFileSystem) -> None:
+    options = {"config": config}
+    data = frame()
+    # Threads, dask's default for dataframes: partitions are written and read concurrently.
+    with dask.config.set(scheduler="threads"):
+        dd.from_pandas(data, npartitions=4).to_parquet(
+            "rstore://data/dask/parquet", storage_options=options, write_index=False
+        )
+        written = sorted(info["name"] for info in fs.find("data/dask/parquet", detail=True).values())
+        assert len([name for name in written if name.endswith(".parquet")]) == 4, written
+        read = dd.read_parquet("rstore://data/dask/parquet", storage_options=options).compute()
+        pd.testing.assert_frame_equal(_as_written(read, data), data)
+
+        dd.from_pandas(data, npartitions=3).to_csv(
+            "rstore://data/dask/csv/part-*.csv", storage_options=options, index=False
+        )
+        assert len(fs.glob("data/dask/csv/part-*.csv")) == 3
+        csv = dd.read_csv("rstore://data/dask/csv/part-*.csv", storage_options=options).compute()
+        pd.testing.assert_frame_equal(_as_written(csv, data), data)
 
 
 @pytest.mark.spec("FSSPEC-030")

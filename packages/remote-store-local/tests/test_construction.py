@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from remote_store import CapabilitySet, ConfigError, Registry, RegistryConfig
+from remote_store import Capability, CapabilitySet, ConfigError, Registry, RegistryConfig
 from remote_store.backends.local import LocalBackend
 
 # -- LOCAL-001, LOCAL-002, LOCAL-003: construction, registration, the root ---------------------
@@ -70,7 +70,7 @@ def test_entry_point_and_capabilities(tmp_path: Path) -> None:
     ]
     assert entry_point.load() is LocalBackend
     assert LocalBackend.type_name == "local"
-    assert LocalBackend(root=tmp_path).capabilities == CapabilitySet.all()
+    assert LocalBackend(root=tmp_path).capabilities == CapabilitySet.all() - {Capability.PRESIGNED_URL}
     config = RegistryConfig.from_dict(
         {
             "backends": {"files": {"type": "local", "options": {"root": str(tmp_path / "r")}}},

@@ -42,6 +42,7 @@ from .test_read import TestRead
 from .test_resources import TestResources
 from .test_root_path import TestRootPath
 from .test_streaming import TestStreaming, TestStreamingLarge
+from .test_urls import TestUrls, TestUrlsArguments
 from .test_write import TestWrite, TestWriteInvalid
 
 __all__ = [
@@ -79,6 +80,8 @@ __all__ = [
     "TestRootPath",
     "TestStreaming",
     "TestStreamingLarge",
+    "TestUrls",
+    "TestUrlsArguments",
     "TestWrite",
     "TestWriteInvalid",
     "conformance_selection",

@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import pickle
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -39,6 +40,7 @@ CALLS: dict[str, Callable[[Any], Any]] = {
     "copy": lambda target: target.copy(PROBE, NEW, overwrite=True),
     "get_file_info": lambda target: target.get_file_info(PROBE),
     "get_folder_info": lambda target: target.get_folder_info("probe"),
+    "url": lambda target: target.url(PROBE, expires_in=timedelta(minutes=5)),
 }
 
 ALL_GATED = [pytest.param(capability, id=capability.value) for capability in GATED]

@@ -19,6 +19,7 @@ from remote_store import (
     Backend,
     BackendUnavailable,
     Behaviour,
+    Capability,
     CapabilitySet,
     DirectoryNotEmpty,
     FileInfo,
@@ -51,8 +52,8 @@ class SqliteBackend(Backend):
 
     @property
     def capabilities(self) -> CapabilitySet:
-        """Every capability: each operation is a single transaction."""
-        return CapabilitySet.all()
+        """Every capability but ``PRESIGNED_URL`` (no HTTP endpoint): each operation is one transaction."""
+        return CapabilitySet.all() - {Capability.PRESIGNED_URL}
 
     @property
     def behaviour(self) -> Behaviour:

@@ -15,7 +15,7 @@ from ._operation import Operation, OperationContext
 from ._path import RemotePath
 
 if TYPE_CHECKING:  # annotations only: datetime is not imported with the package (CONFIG-018)
-    from datetime import datetime
+    from datetime import datetime, timedelta
 
 __all__ = ["Backend"]
 
@@ -266,6 +266,22 @@ class Backend(abc.ABC):
             context.claim(error)  # a default built on other operations names its own
             raise
         return FolderInfo(path=RemotePath(path), file_count=count, total_size=total, modified_at=newest)
+
+    # -- shareable URLs ---------------------------------------------------------------------
+
+    def url(self, path: str, *, expires_in: timedelta, method: str = "GET") -> str:
+        """A URL that lets a plain HTTP client GET (or PUT) the file at ``path`` for ``expires_in``.
+
+        ``Store`` has checked the arguments: ``method`` is ``"GET"`` or ``"PUT"`` and ``expires_in``
+        whole seconds, at least one (specs/urls.md). A backend checks its own longest
+        ``expires_in`` first (``backend_tools.check_url_limit``), then signs; it does not check
+        that the file exists.
+
+        Raises:
+            ValueError: ``expires_in`` is longer than the storage allows, naming ``expires_in``.
+            CapabilityNotSupported: the backend does not declare ``PRESIGNED_URL``.
+        """
+        raise self.context(Operation.URL, path).unsupported(Capability.PRESIGNED_URL)
 
     # -- lifecycle --------------------------------------------------------------------------
 

@@ -36,6 +36,8 @@ class Capability(str, enum.Enum):
     """``copy``."""
     METADATA = "metadata"
     """``get_file_info``, ``get_folder_info``."""
+    PRESIGNED_URL = "presigned_url"
+    """``url``: time-limited GET and PUT URLs for plain HTTP clients (S3 presigning, Azure SAS)."""
 
     def __str__(self) -> str:
         return self.value

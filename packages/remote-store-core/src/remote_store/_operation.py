@@ -47,6 +47,7 @@ class Operation(str, enum.Enum):
     GET_FILE_INFO = "get_file_info"
     GET_FOLDER_INFO = "get_folder_info"
     CHILD = "child"
+    URL = "url"
     CLOSE = "close"
     REMOVE_TEMP_FILES = "remove_temp_files"
     """The local backend's sweep of what killed writers left (``LocalBackend.remove_temp_files``)."""

@@ -7,7 +7,7 @@ import copy
 import dataclasses
 from collections.abc import Callable, Iterator
 from types import TracebackType
-from typing import BinaryIO, TypeVar, cast
+from typing import TYPE_CHECKING, BinaryIO, TypeVar, cast
 
 from ._backend import Backend
 from ._behaviour import Behaviour
@@ -19,6 +19,10 @@ from ._models import FileInfo, FolderInfo
 from ._operation import Operation, OperationContext
 from ._path import PathLike, RemotePath, canonical_path
 from ._reader import StoreReader
+from ._url import check_url_expiry, check_url_method
+
+if TYPE_CHECKING:  # annotations only: datetime is not imported with the package (CONFIG-018)
+    from datetime import timedelta
 
 __all__ = ["Store"]
 
@@ -407,6 +411,30 @@ class Store:
             # The store root always exists; before any write it is simply empty.
             return FolderInfo(path=RemotePath(""), file_count=0, total_size=0, modified_at=None)
         return dataclasses.replace(info, path=RemotePath(self._relative(str(info.path))))
+
+    # -- shareable URLs ---------------------------------------------------------------------
+
+    def url(self, path: PathLike, *, expires_in: timedelta, method: str = "GET") -> str:
+        """A time-limited URL with which a plain HTTP client GETs (or PUTs) the file at ``path``.
+
+        The URL needs no credentials: anyone holding it can download the file (``method="GET"``)
+        or upload one there (``"PUT"``, replacing what is there) until ``expires_in`` has passed,
+        counted in whole seconds. No existence check is made: a GET URL of a missing file answers
+        404 when fetched. Where the backend signs locally (S3, Azure with an account key) no
+        request is sent. What each backend's URLs need and allow: specs/urls.md.
+
+        Raises:
+            InvalidPath: ``path`` is invalid or empty.
+            ValueError: ``method`` is not ``"GET"`` or ``"PUT"``, or ``expires_in`` is shorter
+                than one second or longer than the storage allows; the message names it.
+            TypeError: ``expires_in`` is not a ``datetime.timedelta``.
+            CapabilityNotSupported: the backend does not declare ``PRESIGNED_URL`` (before any I/O).
+        """
+        target = self._file_path(path, Operation.URL)
+        verb = check_url_method(method)
+        lifetime = check_url_expiry(expires_in)
+        self._require(Capability.PRESIGNED_URL, Operation.URL, target)
+        return self._call(Operation.URL, lambda: self._backend.url(target, expires_in=lifetime, method=verb))
 
     # -- derived stores ---------------------------------------------------------------------
 

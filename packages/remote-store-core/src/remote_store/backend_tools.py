@@ -10,16 +10,19 @@ from ._oserror import map_os_error
 from ._path import canonical_path
 from ._registry import ENTRY_POINT_GROUP
 from ._secrets import MASK, is_secret_option, masked_options
+from ._url import URL_METHODS, check_url_limit
 
 __all__ = [
     "DEFAULT_CHUNK_SIZE",
     "ENTRY_POINT_GROUP",
     "MASK",
+    "URL_METHODS",
     "Operation",
     "OperationContext",
     "Readable",
     "canonical_path",
     "check_content",
+    "check_url_limit",
     "is_secret_option",
     "iter_chunks",
     "map_os_error",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable, Iterator
 from types import TracebackType
-from typing import BinaryIO, TypeVar
+from typing import TYPE_CHECKING, BinaryIO, TypeVar
 
 from .._backend import Backend
 from .._behaviour import Behaviour
@@ -27,6 +27,9 @@ from ._source import (
     is_async_source,
     plain_stream,
 )
+
+if TYPE_CHECKING:  # annotations only: datetime is not imported with the package (CONFIG-018)
+    from datetime import timedelta
 
 __all__ = ["AsyncStore"]
 
@@ -363,6 +366,24 @@ class AsyncStore:
             StoreClosed: the store is closed.
         """
         return await self._run(lambda store: store.get_folder_info(path))
+
+    # -- shareable URLs ---------------------------------------------------------------------
+
+    async def url(self, path: PathLike, *, expires_in: timedelta, method: str = "GET") -> str:
+        """A time-limited URL with which a plain HTTP client GETs (or PUTs) the file at ``path``.
+
+        Like ``Store.url`` (specs/urls.md); minting may resolve credentials or send a request, so
+        it runs on the store's workers.
+
+        Raises:
+            InvalidPath: ``path`` is invalid or empty.
+            ValueError: ``method`` is not ``"GET"`` or ``"PUT"``, or ``expires_in`` is out of the
+                storage's limits; the message names it.
+            TypeError: ``expires_in`` is not a ``datetime.timedelta``.
+            CapabilityNotSupported: the backend does not declare ``PRESIGNED_URL`` (before any I/O).
+            StoreClosed: the store is closed.
+        """
+        return await self._run(lambda store: store.url(path, expires_in=expires_in, method=method))
 
     # -- derived stores ---------------------------------------------------------------------
 

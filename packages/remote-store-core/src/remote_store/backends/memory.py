@@ -17,6 +17,7 @@ from typing import BinaryIO, ClassVar
 from remote_store import (
     AlreadyExists,
     Backend,
+    Capability,
     CapabilitySet,
     DirectoryNotEmpty,
     FileInfo,
@@ -58,8 +59,11 @@ class MemoryBackend(Backend):
 
     @property
     def capabilities(self) -> CapabilitySet:
-        """Every capability, ``ATOMIC_WRITE``, ``ATOMIC_MOVE`` and ``SEEKABLE_READ`` included."""
-        return CapabilitySet.all()
+        """Every capability but ``PRESIGNED_URL`` (no HTTP endpoint to sign for).
+
+        ``ATOMIC_WRITE``, ``ATOMIC_MOVE`` and ``SEEKABLE_READ`` included.
+        """
+        return CapabilitySet.all() - {Capability.PRESIGNED_URL}
 
     def _begin(self, operation: Operation, path: str) -> OperationContext:
         """The context of one call; raises ``StoreClosed`` once the backend is closed."""

@@ -316,6 +316,24 @@ class RemoteStoreFileSystem(AbstractFileSystem):  # type: ignore[misc]  # fsspec
         if self.isfile(path) or (not exist_ok and self.exists(path)):
             raise FileExistsError(errno.EEXIST, "already exists", path)
 
+    def sign(self, path: str, expiration: int = 100, *, method: str = "GET", **kwargs: Any) -> str:
+        """A URL with which a plain HTTP client GETs (or PUTs) ``path`` for ``expiration`` seconds.
+
+        ``Store.url`` (specs/urls.md) under fsspec's name, ``expiration`` in seconds as fsspec and
+        s3fs take it (default 100).
+
+        Raises:
+            CapabilityNotSupported: the store's backend does not declare ``PRESIGNED_URL``.
+            ValueError: ``method`` is not ``"GET"`` or ``"PUT"``, or ``expiration`` is under one
+                second or over the storage's limit.
+            IsADirectoryError: ``path`` is above every store.
+        """
+        from datetime import timedelta
+
+        target = self._locate(path)
+        store = target.require_store(path)
+        return store.url(target.relative, expires_in=timedelta(seconds=expiration), method=method)
+
     def cp_file(self, path1: str, path2: str, **kwargs: Any) -> None:
         """Copy file ``path1`` to ``path2`` (replacing it); a folder ``path1`` copies nothing.
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator
+from datetime import timedelta
 from typing import BinaryIO, ClassVar, cast
 
 from remote_store import (
@@ -25,6 +26,7 @@ from remote_store.backend_tools import Operation, OperationContext
 from ._options import AzureOptions, build_options, option_signature, secret_options
 from ._reader import BlobReader
 from ._requests import Blob, BlobRequests
+from ._sas import blob_sas_url, shared_key
 from ._upload import upload
 
 __all__ = ["AzureBackend"]
@@ -98,13 +100,20 @@ class AzureBackend(Backend):
             raise ConfigError(f"{sorted(settings)[0]}: give AzureOptions or keyword options, not both")
         self._options = options
         self._requests = BlobRequests(options)
+        # Only the account key signs a SAS locally (URL-009): the capability follows the options.
+        self._capabilities = (
+            _CAPABILITIES | {Capability.PRESIGNED_URL} if shared_key(options) is not None else _CAPABILITIES
+        )
 
     # -- what it is -------------------------------------------------------------------------
 
     @property
     def capabilities(self) -> CapabilitySet:
-        """READ, WRITE, ATOMIC_WRITE, DELETE, LIST, MOVE, COPY and METADATA; not ATOMIC_MOVE."""
-        return _CAPABILITIES
+        """READ, WRITE, ATOMIC_WRITE, DELETE, LIST, MOVE, COPY, METADATA; not ATOMIC_MOVE.
+
+        PRESIGNED_URL too when the options authenticate with the account key (URL-009).
+        """
+        return self._capabilities
 
     @property
     def behaviour(self) -> Behaviour:
@@ -140,6 +149,13 @@ class AzureBackend(Backend):
         # A blob appears whole at its Put Blob or Put Block List: every write is atomic (AZURE-009).
         ctx = self.context(Operation.WRITE_ATOMIC, path)
         upload(self._requests, ctx, path, content, create=not overwrite, options=self._options)
+
+    # -- shareable URLs ---------------------------------------------------------------------
+
+    def url(self, path: str, *, expires_in: timedelta, method: str = "GET") -> str:
+        # A SAS signed with the account key: no request, and the blob need not exist (URL-009).
+        ctx = self.context(Operation.URL, path)
+        return blob_sas_url(self._requests, self._options, ctx, expires_in, method)
 
     # -- reads ------------------------------------------------------------------------------
 

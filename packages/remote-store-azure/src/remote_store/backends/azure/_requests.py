@@ -184,6 +184,14 @@ class BlobRequests:
     def _blob(self, ctx: OperationContext, name: str) -> BlobClient:
         return self._container(ctx).get_blob_client(name)
 
+    def blob_client(self, ctx: OperationContext, name: str) -> BlobClient:
+        """The SDK's client of blob ``name``, for what the SDK computes locally (its URL); no request.
+
+        Raises:
+            StoreClosed: the backend is closed.
+        """
+        return self._blob(ctx, name)
+
     def close(self) -> None:
         """Close the client's connections; idempotent. Later requests raise ``StoreClosed``."""
         with self._lock:

@@ -14,6 +14,7 @@ from typing import BinaryIO, ClassVar
 from remote_store import (
     AlreadyExists,
     Backend,
+    Capability,
     CapabilitySet,
     ConfigError,
     DirectoryNotEmpty,
@@ -139,8 +140,11 @@ class LocalBackend(Backend):
 
     @property
     def capabilities(self) -> CapabilitySet:
-        """Every capability, ``ATOMIC_WRITE``, ``ATOMIC_MOVE`` and ``SEEKABLE_READ`` included."""
-        return CapabilitySet.all()
+        """Every capability but ``PRESIGNED_URL`` (no HTTP endpoint to sign for).
+
+        ``ATOMIC_WRITE``, ``ATOMIC_MOVE`` and ``SEEKABLE_READ`` included.
+        """
+        return CapabilitySet.all() - {Capability.PRESIGNED_URL}
 
     # -- resolving paths --------------------------------------------------------------------
 

@@ -32,10 +32,13 @@ from . import _upload
 from ._client import BucketClient
 from ._objects import carried_headers, file_info, listed_files, listed_folders
 from ._options import S3Options, options_signature, secret_options
+from ._presign import presigned_url
 from ._ranged_reader import SeekableObjectReader, read_range
 from ._upload import as_view, iter_parts, read_first
 
 if TYPE_CHECKING:
+    from datetime import timedelta
+
     from mypy_boto3_s3.type_defs import GetObjectOutputTypeDef, HeadObjectOutputTypeDef
 
 __all__ = ["COPY_PART_SIZE", "DELETE_BATCH", "MAX_COPY_OBJECT_SIZE", "PAGE_SIZE", "S3Backend"]
@@ -63,6 +66,7 @@ _CAPABILITIES = CapabilitySet(
         Capability.MOVE,
         Capability.COPY,
         Capability.METADATA,
+        Capability.PRESIGNED_URL,
     }
 )
 
@@ -109,7 +113,10 @@ class S3Backend(Backend):
 
     @property
     def capabilities(self) -> CapabilitySet:
-        """Every capability but ATOMIC_MOVE (a move is a copy and a delete); SEEKABLE_READ included."""
+        """Every capability but ATOMIC_MOVE (a move is a copy and a delete).
+
+        SEEKABLE_READ and PRESIGNED_URL included.
+        """
         return _CAPABILITIES
 
     @property
@@ -199,6 +206,12 @@ class S3Backend(Backend):
     def _ensure_absent(self, context: OperationContext) -> None:
         if self._requests.head(context) is not None:
             raise context.error(AlreadyExists, "file already exists")
+
+    # -- shareable URLs ---------------------------------------------------------------------
+
+    def url(self, path: str, *, expires_in: timedelta, method: str = "GET") -> str:
+        # Presigning is local: no request, and the key need not exist (URL-005, URL-008).
+        return presigned_url(self._requests, self.context(Operation.URL, path), expires_in, method)
 
     # -- reads ------------------------------------------------------------------------------
 

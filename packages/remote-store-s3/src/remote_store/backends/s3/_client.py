@@ -115,6 +115,8 @@ class BucketClient:
                 "read_timeout": options.read_timeout,
                 "max_pool_connections": options.max_concurrency + _POOL_HEADROOM,
                 "user_agent_extra": f"remote-store-s3/{__version__}",
+                # Requests are SigV4 either way; presigned URLs would be SigV2 in us-east-1 without it.
+                "signature_version": "s3v4",
             }
             style = options.addressing_style or ("path" if options.endpoint_url else None)
             if style is not None:

@@ -132,8 +132,11 @@ class SFTPBackend(Backend):
 
     @property
     def capabilities(self) -> CapabilitySet:
-        """Every capability, ``ATOMIC_WRITE`` and ``ATOMIC_MOVE`` included."""
-        return CapabilitySet.all()
+        """Every capability but ``PRESIGNED_URL`` (no HTTP endpoint to sign for).
+
+        ``ATOMIC_WRITE`` and ``ATOMIC_MOVE`` included.
+        """
+        return CapabilitySet.all() - {Capability.PRESIGNED_URL}
 
     @property
     def behaviour(self) -> Behaviour:
