@@ -1,4 +1,4 @@
-"""S3's timestamps and the integrity protection of bodies (specs/s3.md S3-037, S3-038)."""
+"""S3's timestamps and the integrity protection of bodies (specs/s3.md S3-039, S3-040)."""
 
 from __future__ import annotations
 
@@ -15,10 +15,10 @@ from hypothesis import strategies as st
 from remote_store.backends.s3 import S3Backend
 from remote_store.backends.s3._timestamps import parse_timestamp
 
-# -- S3-037 ------------------------------------------------------------------------------------------
+# -- S3-039 ------------------------------------------------------------------------------------------
 
 
-@pytest.mark.spec("S3-037")
+@pytest.mark.spec("S3-039")
 @pytest.mark.parametrize(
     "text",
     [
@@ -39,7 +39,7 @@ def test_timestamps_read_as_botocore_reads_them(text: Any) -> None:
     assert ours.utcoffset() == theirs.utcoffset()
 
 
-@pytest.mark.spec("S3-037")
+@pytest.mark.spec("S3-039")
 @given(st.datetimes(min_value=datetime(1970, 1, 2), max_value=datetime(9999, 1, 1)))
 def test_s3_forms_are_exact(moment: datetime) -> None:
     moment = moment.replace(microsecond=moment.microsecond // 1000 * 1000, tzinfo=timezone.utc)
@@ -50,14 +50,14 @@ def test_s3_forms_are_exact(moment: datetime) -> None:
     assert parse_timestamp(iso).tzinfo is timezone.utc
 
 
-@pytest.mark.spec("S3-037")
+@pytest.mark.spec("S3-039")
 @pytest.mark.parametrize("text", ["yesterday", "Mon, 99 Dec 2026 06:55:02 GMT", ""])
 def test_what_botocore_cannot_read_is_a_value_error(text: str) -> None:
     with pytest.raises(ValueError):
         parse_timestamp(text)
 
 
-@pytest.mark.spec("S3-037")
+@pytest.mark.spec("S3-039")
 def test_head_and_listing_times_are_utc_and_agree(backend: S3Backend) -> None:
     before = datetime.now(timezone.utc)
     backend.write("t/a.txt", b"a")
@@ -69,10 +69,10 @@ def test_head_and_listing_times_are_utc_and_agree(backend: S3Backend) -> None:
     assert abs(info.modified_at - listed.modified_at) < timedelta(seconds=1)
 
 
-# -- S3-038 ------------------------------------------------------------------------------------------
+# -- S3-040 ------------------------------------------------------------------------------------------
 
 
-@pytest.mark.spec("S3-038")
+@pytest.mark.spec("S3-040")
 def test_a_put_over_http_is_signed_with_its_body_hash(backend: S3Backend) -> None:
     log = RequestLog(backend)
     body = b"integrity" * 100

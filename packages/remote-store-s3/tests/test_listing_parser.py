@@ -36,10 +36,10 @@ def entry(
     )
 
 
-# -- S3-035 ------------------------------------------------------------------------------------------
+# -- S3-037 ------------------------------------------------------------------------------------------
 
 
-@pytest.mark.spec("S3-035")
+@pytest.mark.spec("S3-037")
 def test_entries_prefixes_and_token_are_read() -> None:
     page = parse_listing(
         answer(
@@ -60,7 +60,7 @@ def test_entries_prefixes_and_token_are_read() -> None:
     assert page.next_token == "1%2Fa+b=="  # never decoded: it goes back as it came
 
 
-@pytest.mark.spec("S3-035")
+@pytest.mark.spec("S3-037")
 def test_xml_escapes_and_non_ascii_keys_read_as_xml_defines_them() -> None:
     keys = ["a&amp;b", "&lt;x&gt;", "caf\u00e9/\u65e5\u672c", "q&#x22;&#39;", "emoji\U0001f600"]
     page = parse_listing(answer("".join(entry(key) for key in keys)))
@@ -73,7 +73,7 @@ def test_xml_escapes_and_non_ascii_keys_read_as_xml_defines_them() -> None:
     ]
 
 
-@pytest.mark.spec("S3-035")
+@pytest.mark.spec("S3-037")
 def test_url_encoded_keys_and_prefixes_are_decoded_wherever_the_answer_says_so() -> None:
     body = answer(
         entry("d%2Fa+b%26c")
@@ -91,14 +91,14 @@ def test_url_encoded_keys_and_prefixes_are_decoded_wherever_the_answer_says_so()
     assert parse_listing(moved) == page
 
 
-@pytest.mark.spec("S3-035")
+@pytest.mark.spec("S3-037")
 def test_keys_are_taken_as_they_are_when_the_answer_is_not_url_encoded() -> None:
     page = parse_listing(answer(entry("a%2Fb+c") + "<CommonPrefixes><Prefix>p%20/</Prefix></CommonPrefixes>"))
     assert [item.key for item in page.objects] == ["a%2Fb+c"]
     assert page.prefixes == ["p%20/"]
 
 
-@pytest.mark.spec("S3-035")
+@pytest.mark.spec("S3-037")
 def test_answers_without_namespace_or_optional_fields() -> None:
     page = parse_listing(answer(entry("k", etag="") + "<IsTruncated>false</IsTruncated>", namespace=False))
     assert [item.key for item in page.objects] == ["k"]
@@ -108,7 +108,7 @@ def test_answers_without_namespace_or_optional_fields() -> None:
     assert empty.objects == [] and empty.prefixes == [] and not empty.truncated
 
 
-@pytest.mark.spec("S3-035")
+@pytest.mark.spec("S3-037")
 def test_times_in_other_forms_are_read_as_botocore_reads_them() -> None:
     forms = {
         "2026-12-07T06:55:02Z": datetime(2026, 12, 7, 6, 55, 2, tzinfo=timezone.utc),
@@ -122,7 +122,7 @@ def test_times_in_other_forms_are_read_as_botocore_reads_them() -> None:
         assert moment.utcoffset() == timezone.utc.utcoffset(None), text
 
 
-@pytest.mark.spec("S3-035")
+@pytest.mark.spec("S3-037")
 def test_listing_goes_through_botocore_and_asks_url_encoding(
     backend: S3Backend, admin: Any, bucket: str
 ) -> None:
@@ -146,7 +146,7 @@ def test_listing_goes_through_botocore_and_asks_url_encoding(
     assert all(headers["authorization"].startswith("AWS4-HMAC-SHA256 ") for headers in log.headers)
 
 
-@pytest.mark.spec("S3-035")
+@pytest.mark.spec("S3-037")
 def test_continuation_tokens_go_back_as_received(
     backend: S3Backend, admin: Any, bucket: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -159,7 +159,7 @@ def test_continuation_tokens_go_back_as_received(
     assert log.operations == ["ListObjectsV2"] * 3
 
 
-@pytest.mark.spec("S3-035")
+@pytest.mark.spec("S3-037")
 def test_a_200_error_document_is_retried_as_botocore_retries_it(
     backend: S3Backend, admin: Any, bucket: str
 ) -> None:
@@ -170,10 +170,10 @@ def test_a_200_error_document_is_retried_as_botocore_retries_it(
     assert seen == [2]
 
 
-# -- S3-036 ------------------------------------------------------------------------------------------
+# -- S3-038 ------------------------------------------------------------------------------------------
 
 
-@pytest.mark.spec("S3-036")
+@pytest.mark.spec("S3-038")
 @pytest.mark.parametrize(
     "body",
     [
@@ -188,7 +188,7 @@ def test_bodies_that_are_no_xml_or_an_error_document_are_not_a_listing(body: byt
         parse_listing(body)
 
 
-@pytest.mark.spec("S3-036")
+@pytest.mark.spec("S3-038")
 @pytest.mark.parametrize(
     ("body", "reason"),
     [
@@ -205,13 +205,13 @@ def test_well_formed_answers_that_are_no_listing_raise_malformed_listing(body: b
     assert not isinstance(caught.value, NotAListing)
 
 
-@pytest.mark.spec("S3-036")
+@pytest.mark.spec("S3-038")
 def test_an_empty_body_is_an_empty_last_page() -> None:
     page = parse_listing(b"")
     assert page.objects == [] and page.prefixes == [] and not page.truncated and page.next_token is None
 
 
-@pytest.mark.spec("S3-036")
+@pytest.mark.spec("S3-038")
 def test_a_truncated_page_is_retried_then_backend_unavailable(
     backend: S3Backend, admin: Any, bucket: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -229,7 +229,7 @@ def test_a_truncated_page_is_retried_then_backend_unavailable(
     assert bucket in str(caught.value)
 
 
-@pytest.mark.spec("S3-036")
+@pytest.mark.spec("S3-038")
 def test_an_unreadable_page_raises_remote_store_error_naming_bucket_and_endpoint(
     backend: S3Backend, admin: Any, bucket: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -261,7 +261,7 @@ def _response(status: int, body: bytes) -> AWSResponse:
     return AWSResponse("http://fake", status, headers, Raw())  # type: ignore[arg-type]
 
 
-@pytest.mark.spec("S3-035")
+@pytest.mark.spec("S3-037")
 @given(
     st.lists(st.sampled_from(["%2F", "%2f", "+", "%", "%25", "%C3%A9", "a", "/", "%%2F41", "%2", "%G1", " "]))
 )

@@ -1,4 +1,4 @@
-"""Small bodies sent at once, without ``Expect: 100-continue`` (specs/s3.md S3-039)."""
+"""Small bodies sent at once, without ``Expect: 100-continue`` (specs/s3.md S3-041)."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from remote_store.backends.s3 import S3Backend
 from remote_store.backends.s3._small_bodies import SMALL_BODY
 
 
-@pytest.mark.spec("S3-039")
+@pytest.mark.spec("S3-041")
 @pytest.mark.parametrize("size", [0, 1, 1024, SMALL_BODY])
 def test_a_small_put_does_not_wait_for_100_continue(backend: S3Backend, size: int) -> None:
     log = RequestLog(backend)
@@ -26,7 +26,7 @@ def test_a_small_put_does_not_wait_for_100_continue(backend: S3Backend, size: in
     assert backend.read_bytes("small/one.bin") == body
 
 
-@pytest.mark.spec("S3-039")
+@pytest.mark.spec("S3-041")
 def test_a_larger_put_still_waits_for_100_continue(make_backend: Callable[..., S3Backend]) -> None:
     backend = make_backend(multipart_threshold=2 * SMALL_BODY)
     log = RequestLog(backend)
@@ -37,7 +37,7 @@ def test_a_larger_put_still_waits_for_100_continue(make_backend: Callable[..., S
     assert backend.read_bytes("small/large.bin") == body
 
 
-@pytest.mark.spec("S3-039")
+@pytest.mark.spec("S3-041")
 def test_a_refused_small_put_is_still_refused(backend: S3Backend) -> None:
     backend.write("small/taken.bin", b"first")
     log = RequestLog(backend)
@@ -47,7 +47,7 @@ def test_a_refused_small_put_is_still_refused(backend: S3Backend) -> None:
     assert backend.read_bytes("small/taken.bin") == b"first"
 
 
-@pytest.mark.spec("S3-039")
+@pytest.mark.spec("S3-041")
 def test_other_clients_keep_botocores_behaviour(backend: S3Backend, s3_server: Any, bucket: str) -> None:
     backend.write("small/warm.bin", b"w")  # the backend's client is built, its handler installed
     other = boto3.client(

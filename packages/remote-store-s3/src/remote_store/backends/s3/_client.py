@@ -127,7 +127,7 @@ class BucketClient:
                 # (http) or TLS (https).
                 settings["request_checksum_calculation"] = "when_required"
                 settings["response_checksum_validation"] = "when_required"
-            # S3-037: S3's timestamps without dateutil (a tenth of a HeadObject's client CPU). The
+            # S3-039: S3's timestamps without dateutil (a tenth of a HeadObject's client CPU). The
             # factory is this private session's: no other client is affected.
             session._session.get_component("response_parser_factory").set_parser_defaults(
                 timestamp_parser=parse_timestamp
@@ -135,8 +135,8 @@ class BucketClient:
             client = session.client(
                 "s3", endpoint_url=options.endpoint_url, verify=options.verify, config=Config(**settings)
             )
-            install_listing_parser(client.meta.events)  # S3-035
-            install_small_bodies(client.meta.events)  # S3-039
+            install_listing_parser(client.meta.events)  # S3-037
+            install_small_bodies(client.meta.events)  # S3-041
             return client
         except Exception as error:
             raise self.failure(context, error) from error
@@ -275,7 +275,7 @@ class BucketClient:
         """ListObjectsV2 of ``prefix``, one page of ``page_size`` keys requested per step of the iteration.
 
         Keys are asked URL-encoded (``EncodingType=url``: XML cannot carry every character a key
-        may hold) and arrive decoded; the pages are parsed by ``_listing`` (S3-035, S3-036).
+        may hold) and arrive decoded; the pages are parsed by ``_listing`` (S3-037, S3-038).
         """
         client = self.client(context)
         params: dict[str, Any] = {

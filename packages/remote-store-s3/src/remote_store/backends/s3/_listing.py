@@ -1,4 +1,4 @@
-"""ListObjectsV2 answers read by a parser of ours instead of botocore's generic one (S3-035, S3-036).
+"""ListObjectsV2 answers read by a parser of ours instead of botocore's generic one (S3-037, S3-038).
 
 botocore turns each XML element of an answer into a dict entry through its shape model and parses
 every timestamp with dateutil: for a page of 1,000 keys that is most of a listing's client CPU.

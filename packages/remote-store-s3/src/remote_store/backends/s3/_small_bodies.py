@@ -1,4 +1,4 @@
-"""Small bodies sent without waiting for ``100 Continue`` (S3-039).
+"""Small bodies sent without waiting for ``100 Continue`` (S3-041).
 
 botocore sends every request whose body is a file (as every PutObject's body becomes) with
 ``Expect: 100-continue`` and holds the body back until the server answers ``100 Continue``: one

@@ -1,4 +1,4 @@
-"""S3's timestamps read without dateutil: the two forms S3 sends, botocore's parser for the rest (S3-037).
+"""S3's timestamps read without dateutil: the two forms S3 sends, botocore's parser for the rest (S3-039).
 
 botocore reads every timestamp with dateutil's general parser; on a HeadObject or GetObject that
 is about a tenth of the client's CPU (``Last-Modified``). S3 sends two forms only: RFC 7231 dates
