@@ -11,7 +11,7 @@ and how a backend declares its test servers are in ``tools/noxlib/`` (its docstr
   for S3, sshd for SFTP), ``reliability``, ``thirdparty``.
 - Once, on nox's Python: ``lint``, ``typecheck``, ``specs``, ``quickstart``, ``packaging`` (each
   wheel built once), ``docs``, ``examples``, ``bench_quick``.
-- On demand: ``fmt``, ``mutation``, ``mutants``, ``soak``, ``bench``.
+- On demand: ``fmt``, ``mutation``, ``mutation_s3``, ``mutants``, ``soak``, ``bench``.
 
 Environment: ``REMOTE_STORE_S3_SERVERS=moto,ceph`` (after ``python3 tools/s3servers/ceph.py
 install``, as ``.ci/run`` does) enables the Ceph run; without it ``servers`` leaves Ceph out, saying
@@ -119,6 +119,12 @@ def thirdparty(session: nox.Session) -> None:
 def mutation(session: nox.Session) -> None:
     """Mutation testing of Store and the local backend against the conformance suite (on demand)."""
     noxlib.mutation.mutation(session)
+
+
+@nox.session(python=ONE_PYTHON, default=False)
+def mutation_s3(session: nox.Session) -> None:
+    """Mutation testing of the S3 backend against the conformance suite on moto (on demand)."""
+    noxlib.mutation.mutation_s3(session)
 
 
 @nox.session(python=ONE_PYTHON, default=False)

@@ -14,6 +14,8 @@ Clients:
 - ``ours``: remote-store's ``SFTPBackend`` through a ``Store``.
 - ``asyncssh``: asyncssh with its defaults (chacha20-poly1305), ``put``/``get`` of a local file,
   ``readdir``.
+- ``asyncssh-tuned``: asyncssh with aes128-gcm, ``open`` and 1 MiB ``write``/``read`` calls, each
+  split by asyncssh into parallel requests of the server's limit (the issue's "tuned" row).
 - ``paramiko``: paramiko tuned: TCP_NODELAY, aes128-gcm, pipelined 255 KiB writes, reads with a
   bounded read-ahead (``readv`` of 16 x 255 KiB), plain ``open``/``write``/``read`` for small files.
 - ``sshfs``: fsspec's ``sshfs`` (asyncssh underneath), ``open`` and 1 MiB reads/writes.
@@ -119,11 +121,12 @@ def _ours(server: dict[str, Any]) -> Any:
     return store
 
 
-async def _asyncssh(server: dict[str, Any]) -> tuple[Any, Any]:
+async def _asyncssh(server: dict[str, Any], *, tuned: bool = False) -> tuple[Any, Any]:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         import asyncssh
 
+    tuning: dict[str, Any] = {"encryption_algs": ["aes128-gcm@openssh.com"]} if tuned else {}
     connection = await asyncssh.connect(
         server["host"],
         server["port"],
@@ -131,6 +134,7 @@ async def _asyncssh(server: dict[str, Any]) -> tuple[Any, Any]:
         client_keys=[server["key"]],
         known_hosts=server["known_hosts"],
         config=None,
+        **tuning,
     )
     return connection, await connection.start_sftp_client()
 
@@ -182,17 +186,30 @@ def stream(spec: dict[str, Any]) -> dict[str, Any]:
             phase, _ = measure(op, download, units=1, unit_bytes=size)
             _check(sink.count == size, f"read {sink.count} bytes")
         store.close()
-    elif client == "asyncssh":
+    elif client in ("asyncssh", "asyncssh-tuned"):
+        tuned = client == "asyncssh-tuned"
 
         async def run() -> Phase:
             # measure() times synchronous calls; this is the same, around one await.
-            connection, sftp = await _asyncssh(server)
+            connection, sftp = await _asyncssh(server, tuned=tuned)
             gc.collect()
             _measure.reset_peak()
             start_rss = _measure.rss_bytes()
             start = time.perf_counter()
             cpu = time.process_time()
-            if op == "upload":
+            if tuned and op == "upload":
+                async with sftp.open(remote, "wb") as handle:
+                    offset = 0
+                    for chunk in Source(size, data).chunks(CHUNK):
+                        await handle.write(chunk, offset)
+                        offset += len(chunk)
+            elif tuned:
+                sink = Sink()
+                async with sftp.open(remote, "rb") as handle:
+                    while chunk := await handle.read(CHUNK):
+                        sink.write(chunk)
+                _check(sink.count == size, f"read {sink.count} bytes")
+            elif op == "upload":
                 await sftp.put(local, remote)
             else:
                 await sftp.get(remote, spec["sink"])

@@ -12,10 +12,19 @@ them with the pytest marker ``@pytest.mark.spec("PREFIX-NNN", ...)`` (as a decor
 - a heading looks like a requirement but breaks the format, an ID is defined twice, a
   requirement has no text, or one prefix is spread over several spec files.
 
-It writes ``docs/traceability.md`` (requirement -> tests) either way, unless ``--check`` is given,
-which fails instead when that file is out of date.
+It also reads ``specs/violations.toml``, which says for each requirement which test fails for a
+backend (or ``Store``) that violates it, and how (``violation`` and ``fails``, with the adversarial
+mutants of ``conformance/tests/mutants/`` that show it in ``mutants``), or why no backend can
+show a violation (``unobservable``). It fails when a live requirement has no entry there, when an
+entry names a test that does not exist (or only a skipped one) or a mutant that does not exist or
+violates another requirement, or when an entry is malformed or names an unknown or withdrawn ID.
 
-Usage: ``python tools/check_specs.py [--root DIR] [--output FILE] [--check]``. Standard library only.
+It writes ``docs/traceability.md`` (requirement -> tests, and the tests that fail for a
+violation) either way, unless ``--check`` is given, which fails instead when that file is out of
+date.
+
+Usage: ``python tools/check_specs.py [--root DIR] [--output FILE] [--check]``. Standard library only
+(with ``tomli`` on Python 3.10).
 """
 
 from __future__ import annotations
@@ -29,16 +38,26 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # nox depends on tomli on Python 3.10
+    import tomli as tomllib
+
 __all__ = [
     "Citation",
     "Report",
     "Requirement",
+    "Violation",
     "check",
+    "check_violations",
     "find_citations",
+    "find_mutants",
     "find_spec_files",
     "find_test_files",
+    "find_tests",
     "main",
     "parse_requirements",
+    "parse_violations",
     "render_traceability",
 ]
 
@@ -46,6 +65,11 @@ REQUIREMENT = re.compile(r"^### (?P<id>[A-Z][A-Z0-9]*-\d{3}): (?P<title>\S.*?)\s
 # Anything that starts like a requirement heading; what REQUIREMENT rejects among these is malformed.
 LOOKS_LIKE_REQUIREMENT = re.compile(r"^#{1,6}\s*[A-Z][A-Z0-9]*-\d+\b")
 NORMATIVE = re.compile(r"\b(MUST|SHOULD|SHALL|MAY|REQUIRED)\b")
+
+VIOLATIONS = "specs/violations.toml"
+"""The sidecar, relative to the repository root: per requirement, which test fails for a violation."""
+MUTANT_GLOB = "conformance/tests/mutants/*_mutants.py"
+"""The adversarial mutants' registries; ``<base>_mutants.py`` holds the mutants ``<base>:<name>``."""
 
 # Where tests live, relative to the repository root. The whole conformance source is scanned
 # because its suite ships inside the plugin package.
@@ -87,6 +111,21 @@ class Citation:
     """The test carries an unconditional ``pytest.mark.skip``: it cannot fail, so it covers nothing."""
 
 
+@dataclasses.dataclass(frozen=True)
+class Violation:
+    """One entry of ``specs/violations.toml``: how a violation of a requirement shows, or why none can."""
+
+    id: str
+    violation: str = ""
+    """What a violating backend (or ``Store``) does, and how the failing tests notice it."""
+    fails: tuple[str, ...] = ()
+    """The tests that fail for it, each as ``file::Class::test`` or a unique ``/``- or ``::``-bounded tail."""
+    mutants: tuple[str, ...] = ()
+    """Adversarial mutants (``<base>:<name>``) that violate the requirement and that ``fails`` catch."""
+    unobservable: str = ""
+    """Instead of the above: why no backend-observable violation exists (a doc-only requirement, ...)."""
+
+
 @dataclasses.dataclass
 class Report:
     """What ``check`` found: the problems (fatal), the warnings, and the requirement -> tests map."""
@@ -94,6 +133,8 @@ class Report:
     errors: list[str] = dataclasses.field(default_factory=list)
     warnings: list[str] = dataclasses.field(default_factory=list)
     coverage: dict[str, list[Citation]] = dataclasses.field(default_factory=dict)
+    violations: dict[str, Violation] = dataclasses.field(default_factory=dict)
+    """Each requirement's valid ``specs/violations.toml`` entry, its ``fails`` resolved to test IDs."""
 
     @property
     def ok(self) -> bool:
@@ -251,6 +292,165 @@ class _CitationVisitor(ast.NodeVisitor):
         self.generic_visit(node)
 
 
+def find_tests(path: Path, root: Path) -> dict[str, bool]:
+    """The test functions of the Python file ``path`` (``file::Class::test``) -> whether skipped.
+
+    A test is a function whose name starts with ``test``; a file that does not parse has none.
+    """
+    name = _relative(path, root)
+    try:
+        tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    except SyntaxError:
+        return {}
+    tests: dict[str, bool] = {}
+
+    def visit(body: list[ast.stmt], scope: list[str], skipped: bool) -> None:
+        for node in body:
+            if isinstance(node, ast.ClassDef):
+                inner = skipped or _skips(node.decorator_list) or _skips(_pytestmark(node.body))
+                visit(node.body, [*scope, node.name], inner)
+            elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.name.startswith("test"):
+                tests["::".join([name, *scope, node.name])] = skipped or _skips(node.decorator_list)
+
+    visit(tree.body, [], _skips(_pytestmark(tree.body)))
+    return tests
+
+
+def find_mutants(root: Path) -> dict[str, str]:
+    """The adversarial mutants, ``<base>:<name>`` -> the requirement each violates.
+
+    Read from the ``Mutant("name", "REQ-NNN", ...)`` calls of ``MUTANT_GLOB`` without importing them.
+    """
+    mutants: dict[str, str] = {}
+    for path in sorted(root.glob(MUTANT_GLOB)):
+        base = path.name.removesuffix("_mutants.py")
+        try:
+            tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+        except SyntaxError:
+            continue
+        for node in ast.walk(tree):
+            if not (
+                isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "Mutant"
+            ):
+                continue
+            literals = [
+                arg.value
+                for arg in node.args[:2]
+                if isinstance(arg, ast.Constant) and isinstance(arg.value, str)
+            ]
+            if len(literals) == 2:
+                mutants[f"{base}:{literals[0]}"] = literals[1]
+    return mutants
+
+
+def _strings(value: object) -> tuple[str, ...] | None:
+    """``value`` as a tuple of non-empty strings, or None when it is not a list of them."""
+    if isinstance(value, list) and all(isinstance(item, str) and item.strip() for item in value):
+        return tuple(value)
+    return None
+
+
+def parse_violations(path: Path, root: Path) -> tuple[dict[str, Violation], list[str]]:
+    """Read ``specs/violations.toml``: its entries by requirement ID, and the format errors found.
+
+    Each table is ``[ID]`` with either ``violation`` (a string) and ``fails`` (a non-empty list of
+    test references) and optionally ``mutants`` (a list of ``<base>:<name>``), or ``unobservable``
+    (a string: why no backend-observable violation exists) alone.
+    """
+    name = _relative(path, root)
+    if not path.exists():
+        return {}, [f"{name} is missing: it says which test fails for a violation of each requirement"]
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as error:
+        return {}, [f"{name}: cannot parse: {error}"]
+    entries: dict[str, Violation] = {}
+    errors: list[str] = []
+    for requirement_id, table in data.items():
+        where = f"{name}: [{requirement_id}]"
+        if not isinstance(table, dict):
+            errors.append(f"{where} must be a table")
+            continue
+        keys = set(table)
+        if "unobservable" in keys:
+            reason = table["unobservable"]
+            if keys != {"unobservable"} or not isinstance(reason, str) or not reason.strip():
+                errors.append(f"{where}: 'unobservable' is a non-empty reason and stands alone")
+                continue
+            entries[requirement_id] = Violation(requirement_id, unobservable=reason.strip())
+            continue
+        unknown = keys - {"violation", "fails", "mutants"}
+        violation = table.get("violation")
+        fails = _strings(table.get("fails"))
+        mutants = _strings(table.get("mutants", []))
+        if unknown:
+            errors.append(f"{where}: unknown keys {', '.join(sorted(unknown))}")
+        elif not isinstance(violation, str) or not violation.strip():
+            errors.append(f"{where}: 'violation' must say what a violating backend does and how it shows")
+        elif not fails:
+            errors.append(f"{where}: 'fails' must list the tests that fail for the violation")
+        elif mutants is None:
+            errors.append(f"{where}: 'mutants' must be a list of '<base>:<name>'")
+        else:
+            entries[requirement_id] = Violation(requirement_id, violation.strip(), fails, mutants)
+    return entries, errors
+
+
+def _resolve(reference: str, tests: dict[str, bool]) -> list[str]:
+    """The test IDs that ``reference`` names: itself, or those it is a ``/``- or ``::``-bounded tail of."""
+    if reference in tests:
+        return [reference]
+    return [test for test in tests if test.endswith(("/" + reference, "::" + reference))]
+
+
+def check_violations(
+    requirements: Sequence[Requirement],
+    entries: dict[str, Violation],
+    tests: dict[str, bool],
+    mutants: dict[str, str],
+    report: Report,
+) -> None:
+    """Check the ``specs/violations.toml`` entries against the requirements, tests and mutants.
+
+    Adds the problems to ``report.errors`` and the valid entries, with ``fails`` resolved to
+    full test IDs, to ``report.violations``.
+    """
+    known = {requirement.id: requirement for requirement in requirements}
+    for requirement_id, entry in entries.items():
+        requirement = known.get(requirement_id)
+        where = f"{VIOLATIONS}: [{requirement_id}]"
+        if requirement is None:
+            report.errors.append(f"{where} names no requirement of specs/")
+            continue
+        if requirement.withdrawn:
+            report.errors.append(f"{where}: {requirement_id} is withdrawn; drop its entry")
+            continue
+        resolved: list[str] = []
+        for reference in entry.fails:
+            found = _resolve(reference, tests)
+            if len(found) != 1:
+                problem = "names no test" if not found else f"is ambiguous ({len(found)} tests end so)"
+                report.errors.append(f"{where}: {reference!r} {problem}")
+            elif tests[found[0]]:
+                report.errors.append(f"{where}: {reference!r} is skipped unconditionally: it cannot fail")
+            else:
+                resolved.append(found[0])
+        for mutant in entry.mutants:
+            if mutant not in mutants:
+                report.errors.append(f"{where}: mutant {mutant!r} does not exist ({MUTANT_GLOB})")
+            elif mutants[mutant] != requirement_id:
+                report.errors.append(
+                    f"{where}: mutant {mutant!r} violates {mutants[mutant]}, not {requirement_id}"
+                )
+        report.violations[requirement_id] = dataclasses.replace(entry, fails=tuple(resolved))
+    for requirement in requirements:
+        if not requirement.withdrawn and requirement.id not in entries:
+            report.errors.append(
+                f"{requirement.spec}:{requirement.line}: {requirement.id} ({requirement.title}) has no "
+                f"entry in {VIOLATIONS}: name the test that fails for a violation, or say why none can"
+            )
+
+
 # -- checking ---------------------------------------------------------------------------------
 
 
@@ -324,6 +524,8 @@ def render_traceability(requirements: Sequence[Requirement], report: Report) -> 
             by_spec[requirement.spec].append(requirement)
     covered = sum(1 for cited in report.coverage.values() if any(not c.skipped for c in cited))
     withdrawn = sum(1 for requirement in requirements if requirement.withdrawn)
+    observable = sum(1 for entry in report.violations.values() if not entry.unobservable)
+    unobservable = len(report.violations) - observable
     lines = [
         "# Requirement traceability",
         "",
@@ -333,9 +535,21 @@ def render_traceability(requirements: Sequence[Requirement], report: Report) -> 
         f"{len(seen)} requirements in {len(by_spec)} spec files; {covered} covered by at least one test"
         + (f"; {withdrawn} withdrawn." if withdrawn else "."),
         "Tests under `conformance/src/` belong to the conformance suite and run against every backend.",
+        "",
+        "*Fails for a violation* (from `specs/violations.toml`): what a backend or `Store` that breaks",
+        "the requirement does, the tests that then fail, and the adversarial mutants",
+        "(`conformance/tests/mutants/`) that show it; or why no backend can show a violation.",
+        f"{observable} requirements name the tests that fail for a violation; {unobservable} have no",
+        "backend-observable violation.",
     ]
     for spec in sorted(by_spec):
-        lines += ["", f"## [{spec}](../{spec})", "", "| Requirement | Title | Tests |", "| --- | --- | --- |"]
+        lines += [
+            "",
+            f"## [{spec}](../{spec})",
+            "",
+            "| Requirement | Title | Tests | Fails for a violation |",
+            "| --- | --- | --- | --- |",
+        ]
         for requirement in by_spec[spec]:
             cited = report.coverage.get(requirement.id, [])
             tests = sorted({c.test + (" (skipped)" if c.skipped else "") for c in cited})
@@ -344,8 +558,21 @@ def render_traceability(requirements: Sequence[Requirement], report: Report) -> 
             else:
                 cell = "withdrawn" if requirement.withdrawn else "**none**"
             title = requirement.title.replace("|", "\\|")
-            lines.append(f"| {requirement.id} | {title} | {cell} |")
+            lines.append(f"| {requirement.id} | {title} | {cell} | {_violation_cell(requirement, report)} |")
     return "\n".join(lines) + "\n"
+
+
+def _violation_cell(requirement: Requirement, report: Report) -> str:
+    """The *Fails for a violation* cell of ``requirement``'s row."""
+    entry = report.violations.get(requirement.id)
+    if entry is None:
+        return "withdrawn" if requirement.withdrawn else "**none**"
+    if entry.unobservable:
+        return "no backend-observable violation: " + entry.unobservable.replace("|", "\\|")
+    tests = "<br>".join(f"`{test}`" for test in entry.fails)
+    mutants = f" (mutants: {', '.join(f'`{m}`' for m in entry.mutants)})" if entry.mutants else ""
+    violation = entry.violation.replace("|", "\\|")
+    return f"{violation}{mutants}:<br>{tests}"
 
 
 # -- command line -----------------------------------------------------------------------------
@@ -380,13 +607,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     spec_files = find_spec_files(root)
     requirements, errors = parse_requirements(spec_files, root)
     citations: list[Citation] = []
+    tests: dict[str, bool] = {}
     files = find_test_files(root)
     for path in files:
         found, problems = find_citations(path, root)
         citations += found
         errors += problems
+        tests.update(find_tests(path, root))
+        # A module-wide pytestmark citation (tests generated at import time) names the module.
+        tests.update({c.test: c.skipped for c in found if "::" not in c.test})
     report = check(requirements, citations)
     report.errors[:0] = errors
+    entries, problems = parse_violations(root / VIOLATIONS, root)
+    report.errors += problems
+    check_violations(requirements, entries, tests, find_mutants(root), report)
 
     text = render_traceability(requirements, report)
     if args.check:

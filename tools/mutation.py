@@ -1,4 +1,4 @@
-"""Mutation testing of core's ``Store`` and of the local backend against the conformance suite.
+"""Mutation testing of core's ``Store``, the local and the S3 backend against the conformance suite.
 
 A small AST mutator, run by ``nox -s mutation`` (tools/noxlib/mutation.py). Each mutant
 changes one spot of one source file:
@@ -25,8 +25,11 @@ Usage::
     python tools/mutation.py run [--max-mutants 200] [--seed 2026] [--budget SECONDS]
     python tools/mutation.py rerun       # survivors and unrun mutants again, after adding tests
     python tools/mutation.py report      # rewrite the markdown from the JSON
+    python tools/mutation.py --group s3 run --max-mutants 40   # the S3 backend against moto
 
-Results: ``build/mutation/mutation.json`` and ``docs/development/mutation.md``. Survivors judged
+Results: ``build/mutation/mutation.json`` and ``docs/development/mutation.md`` (``--group s3``:
+``mutation-s3.json`` and ``mutation-s3.md``; the S3 run shares one moto server, started by
+``tools/s3servers/moto.py``, between every mutant's pytest). Survivors judged
 equivalent (no observable behaviour changes) are listed in ``tools/mutation_judgements.json``
 with the reason, and so are the real changes the suite does not reach, with why; the score is
 given over all mutants and over the non-equivalent ones.
@@ -36,6 +39,7 @@ from __future__ import annotations
 
 import argparse
 import ast
+import contextlib
 import json
 import os
 import random
@@ -50,8 +54,6 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-JSON_REPORT = ROOT / "build" / "mutation" / "mutation.json"
-MD_REPORT = ROOT / "docs" / "development" / "mutation.md"
 
 
 @dataclass(frozen=True)
@@ -69,13 +71,18 @@ class Target:
     """The folder whose pytest configuration the test runs use."""
     test_files: tuple[str, ...]
     """The tests run against each mutant, relative to ``test_dir``."""
+    server: str = ""
+    """A server the tests need, started once per run and shared by every mutant's pytest
+    (``moto``: ``tools/s3servers/moto.py``, handed over by ``REMOTE_STORE_MOTO_STATE``)."""
 
 
 CORE_SRC = ROOT / "packages" / "remote-store-core" / "src"
 LOCAL_SRC = ROOT / "packages" / "remote-store-local" / "src"
 LOCAL_PKG = "remote_store/backends/local"
+S3_SRC = ROOT / "packages" / "remote-store-s3" / "src"
+S3_PKG = "remote_store/backends/s3"
 
-TARGETS = (
+CORE_TARGETS = (
     Target(
         "store",
         CORE_SRC,
@@ -95,6 +102,68 @@ TARGETS = (
         ("tests/test_conformance.py", "tests/without_hard_links"),
     ),
 )
+S3_TARGETS = (
+    Target(
+        "s3",
+        S3_SRC,
+        tuple(
+            f"{S3_PKG}/{path.name}"
+            for path in sorted((S3_SRC / S3_PKG).glob("*.py"))
+            if path.name not in ("__init__.py", "_version.py")
+        ),
+        "remote_store.backends.s3._backend",
+        ROOT / "packages" / "remote-store-s3",
+        ("tests/test_conformance.py",),
+        server="moto",
+    ),
+)
+
+
+@dataclass(frozen=True)
+class Group:
+    """The targets mutated in one run, and where that run's JSON and markdown go."""
+
+    targets: tuple[Target, ...]
+    json: Path
+    markdown: Path
+    subject: str
+    """What is mutated, for the markdown's first paragraph."""
+    session: str = "mutation"
+    """The nox session that runs this group."""
+    notes: str = "notes"
+    """The key of ``tools/mutation_judgements.json`` holding the markdown's notes on this group's run."""
+
+
+GROUPS = {
+    "core": Group(
+        CORE_TARGETS,
+        ROOT / "build" / "mutation" / "mutation.json",
+        ROOT / "docs" / "development" / "mutation.md",
+        "core's `Store` (with\n`StoreReader`, the stream `Store.read` returns) and the local backend",
+    ),
+    # A run of its own: the suite against moto takes minutes per survivor, and the core/local
+    # figures stay comparable with earlier runs.
+    "s3": Group(
+        S3_TARGETS,
+        ROOT / "build" / "mutation" / "mutation-s3.json",
+        ROOT / "docs" / "development" / "mutation-s3.md",
+        "the S3 backend\n(`packages/remote-store-s3/src`, against moto's server)",
+        notes="notes_s3",
+        session="mutation_s3",
+    ),
+}
+GROUP = GROUPS["core"]
+TARGETS = GROUP.targets
+JSON_REPORT = GROUP.json
+MD_REPORT = GROUP.markdown
+
+
+def select(name: str) -> None:
+    """Make the group ``name`` (a key of ``GROUPS``) the one the commands work on."""
+    global GROUP, TARGETS, JSON_REPORT, MD_REPORT
+    GROUP = GROUPS[name]
+    TARGETS, JSON_REPORT, MD_REPORT = GROUP.targets, GROUP.json, GROUP.markdown
+
 
 # Written by hand after reading the survivors of a run; keyed by Mutant.key.
 JUDGEMENTS = Path(__file__).with_name("mutation_judgements.json")
@@ -102,7 +171,6 @@ _judged = json.loads(JUDGEMENTS.read_text(encoding="utf-8"))
 EQUIVALENT: dict[str, str] = _judged["equivalent"]
 """Survivors judged equivalent: ``Mutant.key`` -> why no behaviour can tell them apart."""
 NOT_REACHED: dict[str, str] = _judged["not_reached"]
-NOTES: list[str] = _judged.get("notes", [])
 """Non-equivalent survivors: ``Mutant.key`` -> why the conformance suite does not reach them."""
 
 
@@ -352,7 +420,7 @@ def _pytest(target: Target, test_files: tuple[str, ...] = ()) -> list[str]:
     ]
 
 
-OWN_TESTS = {"local": "tests/test_*.py"}
+OWN_TESTS = {"local": "tests/test_*.py", "s3": "tests/test_*.py"}
 """The package's own tests, run by ``own-tests`` against the suite's survivors (not scored): the
 files matching the pattern, but for the target's own ``test_files`` (the suite)."""
 
@@ -394,9 +462,38 @@ def _prepare(tmp: Path) -> tuple[dict[str, Path], dict[str, float]]:
     return copies, limits
 
 
-def _test_all(work: list[tuple[Mutant, str]], budget: float, started: float) -> None:
-    """Test each mutant of ``work`` in turn, setting its status; stop starting new ones after ``budget``."""
-    with tempfile.TemporaryDirectory(prefix="remote-store-mutation-") as tmp:
+@contextlib.contextmanager
+def _servers(tmp: Path) -> Iterator[None]:
+    """Start the servers the targets need once, for every pytest of the run; stop them after."""
+    if not any(target.server == "moto" for target in TARGETS):
+        yield
+        return
+    state = tmp / "moto.json"
+    script = [sys.executable, str(ROOT / "tools" / "s3servers" / "moto.py")]
+    subprocess.run([*script, "start", "--state", str(state)], check=True, cwd=tmp)
+    saved = {name: os.environ.get(name) for name in ("REMOTE_STORE_MOTO_STATE", "REMOTE_STORE_S3_SERVERS")}
+    os.environ["REMOTE_STORE_MOTO_STATE"] = str(state)
+    os.environ["REMOTE_STORE_S3_SERVERS"] = "moto"
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+        subprocess.run([*script, "stop", "--state", str(state)], check=False, cwd=tmp)
+
+
+def _test_all(
+    work: list[tuple[Mutant, str]], budget: float, started: float, progress: Callable[[], None]
+) -> None:
+    """Test each mutant of ``work`` in turn, setting its status; stop starting new ones after ``budget``.
+
+    ``progress`` is called after each mutant (to save the JSON: a run stopped half-way, as a
+    long S3 run may be, keeps what it has measured).
+    """
+    with tempfile.TemporaryDirectory(prefix="remote-store-mutation-") as tmp, _servers(Path(tmp)):
         copies, limits = _prepare(Path(tmp))
         for number, (mutant, mutated) in enumerate(work, 1):
             if time.monotonic() - started > budget:
@@ -413,6 +510,7 @@ def _test_all(work: list[tuple[Mutant, str]], budget: float, started: float) -> 
             mutant.status = {"failed": "killed", "passed": "survived", "timeout": "timeout"}[status]
             mutant.seconds = round(seconds, 2)
             print(f"[{number}/{len(work)}] {mutant.status:8} {mutant.key}", flush=True)
+            progress()
 
 
 def own_tests() -> dict[str, object]:
@@ -423,7 +521,7 @@ def own_tests() -> dict[str, object]:
     work = [
         m for m in mutants if m.status == "survived" and m.key not in EQUIVALENT and m.target in OWN_TESTS
     ]
-    with tempfile.TemporaryDirectory(prefix="remote-store-mutation-") as tmp:
+    with tempfile.TemporaryDirectory(prefix="remote-store-mutation-") as tmp, _servers(Path(tmp)):
         copies, limits = _prepare(Path(tmp))
         for number, mutant in enumerate(work, 1):
             target = next(t for t in TARGETS if t.name == mutant.target)
@@ -458,17 +556,22 @@ def run(max_mutants: int, seed: int, budget: float) -> dict[str, object]:
         sample = random.Random(seed).sample(everything, max_mutants)
         order = {id(item): index for index, item in enumerate(everything)}
         sample.sort(key=lambda item: order[id(item)])
-    _test_all(sample, budget, started)
-    data: dict[str, object] = {
-        "seed": seed,
-        "max_mutants": max_mutants,
-        "date": time.strftime("%Y-%m-%d", time.gmtime()),
-        "enumerated": totals,
-        "runtime_seconds": round(time.monotonic() - started, 1),
-        "python": sys.version.split()[0],
-        "mutants": [asdict(mutant) for mutant, _ in sample],
-    }
-    _save(data)
+    data: dict[str, object] = {}
+
+    def progress() -> None:
+        data.update(
+            seed=seed,
+            max_mutants=max_mutants,
+            date=time.strftime("%Y-%m-%d", time.gmtime()),
+            enumerated=totals,
+            runtime_seconds=round(time.monotonic() - started, 1),
+            python=sys.version.split()[0],
+            mutants=[asdict(mutant) for mutant, _ in sample],
+        )
+        _save(data)
+
+    _test_all(sample, budget, started, progress)
+    progress()
     return data
 
 
@@ -491,11 +594,15 @@ def rerun(budget: float, indices: frozenset[int] = frozenset(), *, only: bool = 
         for number, m in enumerate(mutants, 1)
         if (m.status in ("survived", "pending") and not only) or number in indices
     ]
-    _test_all(work, budget, started)
-    data["mutants"] = [asdict(mutant) for mutant in mutants]
     previous = float(str(data.get("rerun_seconds", 0)))
-    data["rerun_seconds"] = round(previous + time.monotonic() - started, 1)
-    _save(data)
+
+    def progress() -> None:
+        data["mutants"] = [asdict(mutant) for mutant in mutants]
+        data["rerun_seconds"] = round(previous + time.monotonic() - started, 1)
+        _save(data)
+
+    _test_all(work, budget, started, progress)
+    progress()
     return data
 
 
@@ -538,9 +645,8 @@ def write_markdown(data: dict[str, object]) -> None:
     lines = [
         "# Mutation testing",
         "",
-        "How strong is the conformance suite? `nox -s mutation` (on demand) breaks core's `Store` (with",
-        "`StoreReader`, the stream `Store.read` returns) and the local backend one spot at a time and",
-        "runs the suite against each broken copy",
+        f"How strong is the conformance suite? `nox -s {GROUP.session}` (on demand) breaks {GROUP.subject}",
+        "one spot at a time and runs the suite against each broken copy",
         "([tools/mutation.py](../../tools/mutation.py) describes the operators). A mutant is *killed*",
         "when a test fails, *timeout* when the run exceeds its limit (counted as detected), *survived*",
         "when the whole suite passes. Survivors that no test could ever kill, because the program",
@@ -566,7 +672,7 @@ def write_markdown(data: dict[str, object]) -> None:
         f"| run on | {data.get('date', 'unrecorded')} |",
         f"| runtime | {runtime / 60:.1f} min (Python {data['python']}, one pytest at a time)"
         + (
-            f", then {rerun_seconds / 60:.1f} min re-testing the survivors after tests were added"
+            f", then {rerun_seconds / 60:.1f} min of `rerun` (the survivors and the mutants not run yet)"
             if rerun_seconds
             else ""
         )
@@ -611,19 +717,21 @@ def write_markdown(data: dict[str, object]) -> None:
                     verdict += f"; `{OWN_TESTS[m.target]}`: {m.own_tests}"
             change = m.description.replace("|", "\\|")
             lines.append(f"| `{m.file.rsplit('/', 1)[-1]}:{m.line}` {m.operator} | {change} | {verdict} |")
-    if NOTES:
-        lines += ["", "## Notes", "", *NOTES]
+    notes: list[str] = _judged.get(GROUP.notes, [])
+    if notes:
+        lines += ["", "## Notes", "", *notes]
     lines += [
         "",
         "## Reproduce",
         "",
         "```bash",
-        "nox -s mutation                       # the sampled run, about 15 minutes on two cores",
+        "nox -s mutation                       # core and local: the sampled run, about 30 minutes",
         "nox -s mutation -- --max-mutants 1000 --budget 7200  # every mutant",
+        "nox -s mutation_s3 -- --max-mutants 40 --budget 3600  # the S3 backend against moto",
         "```",
         "",
         "Line numbers refer to the source as of the run; the JSON with every mutant is written to",
-        "`build/mutation/mutation.json`.",
+        f"`{JSON_REPORT.relative_to(ROOT).as_posix()}`.",
         "",
     ]
     MD_REPORT.parent.mkdir(parents=True, exist_ok=True)
@@ -633,6 +741,9 @@ def write_markdown(data: dict[str, object]) -> None:
 def main(argv: list[str] | None = None) -> int:
     """Command line: ``run`` or ``report`` (see the module docstring)."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument(
+        "--group", choices=sorted(GROUPS), default="core", help="what to mutate (default: core and local)"
+    )
     commands = parser.add_subparsers(dest="command", required=True)
     run_parser = commands.add_parser("run", help="run the mutants")
     run_parser.add_argument("--max-mutants", type=int, default=200)
@@ -652,6 +763,7 @@ def main(argv: list[str] | None = None) -> int:
     commands.add_parser("report", help="rewrite the markdown from the JSON")
     commands.add_parser("count", help="count the mutants per target")
     args = parser.parse_args(argv)
+    select(args.group)
     if args.command == "count":
         for target in TARGETS:
             print(target.name, sum(1 for m, _ in enumerate_mutants() if m.target == target.name))

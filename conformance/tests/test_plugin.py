@@ -20,6 +20,7 @@ from remote_store_conformance._requirements import FROM_BEHAVIOUR
 from remote_store_conformance._support import GATED
 from remote_store_conformance.suite.test_capabilities import UNDECLARED
 from remote_store_conformance.suite.test_faults import each_fault
+from remote_store_conformance.suite.test_write_options import OPTIONS
 
 SPECS = Path(__file__).resolve().parents[2] / "specs"
 SUMMARY = re.compile(r"(\d+) (passed|failed|skipped|errors?|deselected)")
@@ -178,6 +179,9 @@ def test_requirements_follow_the_declared_capabilities() -> None:
         "can_atomic_move": Capability.ATOMIC_MOVE,
         "can_copy": Capability.COPY,
         "can_metadata": Capability.METADATA,
+        "can_content_type": Capability.CONTENT_TYPE,
+        "can_user_metadata": Capability.USER_METADATA,
+        "can_conditional_write": Capability.CONDITIONAL_WRITE,
         "can_presigned_url": Capability.PRESIGNED_URL,
     }
     assert set(properties.values()) == set(Capability)
@@ -190,6 +194,7 @@ def test_requirements_follow_the_declared_capabilities() -> None:
         assert full.has(name) is True
         assert inspect.getdoc(getattr(Requirements, name))
     assert limited.race_free_create is False  # follows can_write
+    assert full.atomic_conditional_write is True and limited.atomic_conditional_write is False
     with pytest.raises(AttributeError):
         full.has("no_such_requirement")
     with pytest.raises(AttributeError):
@@ -329,7 +334,10 @@ def test_nothing_but_selection_skips(tmp_path: Path) -> None:
 
 @pytest.mark.spec("CONF-006")
 def test_every_gated_capability_has_an_undeclared_test() -> None:
-    assert set(GATED) == set(Capability) - {Capability.ATOMIC_MOVE}
+    # The option capabilities gate keywords of write, not operations: their own module tests them.
+    options = set(OPTIONS)
+    assert options == {Capability.CONTENT_TYPE, Capability.USER_METADATA, Capability.CONDITIONAL_WRITE}
+    assert set(GATED) == set(Capability) - {Capability.ATOMIC_MOVE} - options
     covered = {param.values[0] for param in UNDECLARED}
     assert covered == set(GATED)
 

@@ -2,7 +2,7 @@
 
 Every ``examples/*.py`` runs with the local backend, except ``quickstart.py`` (the ``quickstart``
 session runs it: once per CI run) and the ``s3_*.py`` ones (``s3_minio.py``,
-``s3_parquet_column.py``), which run against a moto server started with
+``s3_parquet_column.py``, ``s3_progress.py``), which run against a moto server started with
 ``tools/s3servers/moto.py`` and stopped by its state file afterwards. Every notebook of
 ``examples/notebooks/`` is executed with nbclient (``noxlib/notebooks.py``). Every script and
 notebook runs even when one fails; the session then fails naming them.

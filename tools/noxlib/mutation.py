@@ -1,9 +1,11 @@
-"""``mutation`` (on demand): mutation testing of core's ``Store`` and the local backend.
+"""``mutation`` and ``mutation_s3`` (on demand): mutation testing against the conformance suite.
 
-``tools/mutation.py run`` mutates them and runs the conformance suite against each mutant; writes
-``build/mutation/mutation.json`` and ``docs/development/mutation.md``, then scores the local
-backend's own tests against the survivors. Arguments after ``--`` go to ``tools/mutation.py run``
-(``--max-mutants``, ``--seed``, ``--budget``).
+``mutation``: ``tools/mutation.py run`` mutates core's ``Store`` and the local backend and runs the
+suite against each mutant; writes ``build/mutation/mutation.json`` and
+``docs/development/mutation.md``, then scores the local backend's own tests against the survivors.
+``mutation_s3``: the same for the S3 backend against one moto server (``--group s3``; writes
+``mutation-s3.json`` and ``docs/development/mutation-s3.md``). Arguments after ``--`` go to
+``tools/mutation.py run`` (``--max-mutants``, ``--seed``, ``--budget``).
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ import nox
 from . import pins
 from .paths import ROOT
 
-__all__ = ["mutation"]
+__all__ = ["mutation", "mutation_s3"]
 
 
 def mutation(session: nox.Session) -> None:
@@ -24,3 +26,14 @@ def mutation(session: nox.Session) -> None:
     session.run("python", "tools/mutation.py", "run", *session.posargs)
     # The local backend's own tests against the suite's survivors: the second score of the report.
     session.run("python", "tools/mutation.py", "own-tests")
+
+
+def mutation_s3(session: nox.Session) -> None:
+    """Mutation testing of the S3 backend against the conformance suite on moto's server."""
+    session.chdir(ROOT)
+    editable = ["packages/remote-store-core", "packages/remote-store-s3", "conformance"]
+    session.install(
+        *[arg for folder in editable for arg in ("-e", folder)], *pins.TEST_DEPS, "moto[s3,server]>=5"
+    )
+    session.run("python", "tools/mutation.py", "--group", "s3", "run", *session.posargs)
+    session.run("python", "tools/mutation.py", "--group", "s3", "own-tests")

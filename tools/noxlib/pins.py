@@ -33,6 +33,7 @@ EXAMPLES_DEPS = [
     "ipykernel==7.4.0",
     "moto[s3,server]>=5",
     "pyarrow>=14",  # examples/s3_parquet_column.py
+    "tqdm>=4.66",  # examples/s3_progress.py
 ]
 BENCH_DEPS = ["boto3>=1.35", "moto[server]>=5", "matplotlib>=3.8"]
 """What ``benchmarks/run.py`` needs beside the packages of this repository."""

@@ -344,6 +344,17 @@ def make_repo(root: Path, test_body: str) -> None:
         """,
     )
     write(root / "packages" / "remote-store-core" / "tests" / "test_store.py", test_body)
+    write(root / "specs" / "violations.toml", VIOLATIONS)
+
+
+VIOLATIONS = """
+[STORE-001]
+violation = "write creates nothing: is_file is false"
+fails = ["test_store.py::test_write"]
+
+[STORE-002]
+unobservable = "a made-up example"
+"""
 
 
 COVERING_TESTS = """
@@ -372,10 +383,14 @@ def test_main_passes_and_writes_the_traceability_table(
     assert "2 requirements in 1 spec files; 2 covered by at least one test." in table
     assert "## [specs/store.md](../specs/store.md)" in table
     assert (
-        f"| STORE-001 | Writes create files | `{test}::TestRead::test_read`<br>`{test}::test_write` |"
-        in table
+        f"| STORE-001 | Writes create files | `{test}::TestRead::test_read`<br>`{test}::test_write` "
+        f"| write creates nothing: is_file is false:<br>`{test}::test_write` |" in table
     )
-    assert f"| STORE-002 | Reads \\| streams | `{test}::TestRead::test_read` |" in table
+    assert (
+        f"| STORE-002 | Reads \\| streams | `{test}::TestRead::test_read` "
+        "| no backend-observable violation: a made-up example |" in table
+    )
+    assert "1 requirements name the tests that fail for a violation; 1 have no" in table
     out = capsys.readouterr().out
     assert "0 errors" in out
     assert "error:" not in out
@@ -442,3 +457,179 @@ def test_traceability_marks_withdrawn_requirements(tmp_path: Path) -> None:
     table = check_specs.render_traceability(requirements, check(requirements, [citation("A-001")]))
     assert "2 requirements in 1 spec files; 1 covered by at least one test; 1 withdrawn." in table
     assert "| A-002 | title | withdrawn |" in table
+
+
+# -- violations.toml ---------------------------------------------------------------------------
+
+
+def test_find_tests_names_every_test_function_and_its_skip(tmp_path: Path) -> None:
+    path = write(
+        tmp_path / "tests" / "test_x.py",
+        """
+        import pytest
+
+
+        def test_plain():
+            pass
+
+
+        def helper():
+            pass
+
+
+        @pytest.mark.skip("broken")
+        def test_skipped():
+            pass
+
+
+        class TestArea:
+            def test_method(self):
+                pass
+
+
+        @pytest.mark.skip
+        class TestOff:
+            def test_inner(self):
+                pass
+        """,
+    )
+    assert check_specs.find_tests(path, tmp_path) == {
+        "tests/test_x.py::test_plain": False,
+        "tests/test_x.py::test_skipped": True,
+        "tests/test_x.py::TestArea::test_method": False,
+        "tests/test_x.py::TestOff::test_inner": True,
+    }
+
+
+def test_find_mutants_reads_each_base_registry(tmp_path: Path) -> None:
+    write(
+        tmp_path / "conformance" / "tests" / "mutants" / "memory_mutants.py",
+        """
+        REGISTRY = [
+            Mutant("partial_publish", "ATOMIC-005", "publishes prefixes", Partial),
+            Mutant(name, "STORE-001", "not literal", Other),
+        ]
+        """,
+    )
+    assert check_specs.find_mutants(tmp_path) == {"memory:partial_publish": "ATOMIC-005"}
+
+
+@pytest.mark.parametrize(
+    ("table", "problem"),
+    [
+        ('violation = "v"', "'fails' must list"),
+        ('fails = ["t.py::test"]', "'violation' must say"),
+        ('violation = ""\nfails = ["t.py::test"]', "'violation' must say"),
+        ('violation = "v"\nfails = []', "'fails' must list"),
+        ('violation = "v"\nfails = ["t.py::test"]\nmutants = "m"', "'mutants' must be a list"),
+        ('violation = "v"\nfails = ["t.py::test"]\nwhy = "x"', "unknown keys why"),
+        ('unobservable = "doc only"\nfails = ["t.py::test"]', "'unobservable' is a non-empty reason"),
+        ('unobservable = " "', "'unobservable' is a non-empty reason"),
+    ],
+)
+def test_malformed_violation_entries_are_errors(tmp_path: Path, table: str, problem: str) -> None:
+    path = write(tmp_path / "specs" / "violations.toml", f"[A-001]\n{table}\n")
+    entries, errors = check_specs.parse_violations(path, tmp_path)
+    assert entries == {}
+    assert len(errors) == 1 and problem in errors[0] and "[A-001]" in errors[0]
+
+
+def test_a_missing_or_unparsable_violations_file_is_an_error(tmp_path: Path) -> None:
+    path = tmp_path / "specs" / "violations.toml"
+    assert "is missing" in check_specs.parse_violations(path, tmp_path)[1][0]
+    write(path, "[A-001\n")
+    assert "cannot parse" in check_specs.parse_violations(path, tmp_path)[1][0]
+
+
+TESTS = {
+    "packages/p/tests/test_a.py::test_one": False,
+    "packages/p/tests/test_a.py::TestArea::test_two": False,
+    "packages/q/tests/test_a.py::test_one": False,
+    "packages/p/tests/test_off.py::test_skipped": True,
+}
+
+
+def violations(**entries: check_specs.Violation) -> dict[str, check_specs.Violation]:
+    return {entry.id: entry for entry in entries.values()}
+
+
+def test_violation_entries_resolve_tests_by_unique_tail() -> None:
+    report = check_specs.Report()
+    entry = check_specs.Violation("A-001", "v", ("TestArea::test_two", "p/tests/test_a.py::test_one"))
+    check_specs.check_violations([requirement("A-001")], {"A-001": entry}, TESTS, {}, report)
+    assert report.errors == []
+    assert report.violations["A-001"].fails == (
+        "packages/p/tests/test_a.py::TestArea::test_two",
+        "packages/p/tests/test_a.py::test_one",
+    )
+
+
+def test_violation_entries_naming_no_ambiguous_or_skipped_tests_are_errors() -> None:
+    report = check_specs.Report()
+    entry = check_specs.Violation(
+        "A-001", "v", ("test_a.py::test_one", "test_a.py::test_none", "test_skipped")
+    )
+    check_specs.check_violations([requirement("A-001")], {"A-001": entry}, TESTS, {}, report)
+    assert report.errors == [
+        "specs/violations.toml: [A-001]: 'test_a.py::test_one' is ambiguous (2 tests end so)",
+        "specs/violations.toml: [A-001]: 'test_a.py::test_none' names no test",
+        "specs/violations.toml: [A-001]: 'test_skipped' is skipped unconditionally: it cannot fail",
+    ]
+
+
+def test_mutants_must_exist_and_violate_the_requirement() -> None:
+    report = check_specs.Report()
+    entry = check_specs.Violation("A-001", "v", ("TestArea::test_two",), ("memory:a", "memory:b", "s3:c"))
+    mutants = {"memory:a": "A-001", "memory:b": "A-002"}
+    check_specs.check_violations([requirement("A-001")], {"A-001": entry}, TESTS, mutants, report)
+    assert report.errors == [
+        "specs/violations.toml: [A-001]: mutant 'memory:b' violates A-002, not A-001",
+        "specs/violations.toml: [A-001]: mutant 's3:c' does not exist "
+        "(conformance/tests/mutants/*_mutants.py)",
+    ]
+
+
+def test_every_live_requirement_needs_an_entry_and_entries_need_live_requirements() -> None:
+    report = check_specs.Report()
+    requirements = [requirement("A-001"), requirement("A-002"), requirement("A-003", text="Withdrawn.")]
+    entries = {
+        "A-002": check_specs.Violation("A-002", unobservable="doc only"),
+        "A-003": check_specs.Violation("A-003", unobservable="gone"),
+        "A-404": check_specs.Violation("A-404", unobservable="unknown"),
+    }
+    check_specs.check_violations(requirements, entries, TESTS, {}, report)
+    assert report.errors == [
+        "specs/violations.toml: [A-003]: A-003 is withdrawn; drop its entry",
+        "specs/violations.toml: [A-404] names no requirement of specs/",
+        "specs/a.md:1: A-001 (title) has no entry in specs/violations.toml: name the test that fails for a "
+        "violation, or say why none can",
+    ]
+    assert set(report.violations) == {"A-002"}
+
+
+def test_main_fails_for_a_requirement_without_a_violation_entry(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    make_repo(tmp_path, COVERING_TESTS)
+    write(tmp_path / "specs" / "violations.toml", VIOLATIONS.replace("[STORE-002]", "[STORE-003]"))
+    assert check_specs.main(["--root", str(tmp_path)]) == 1
+    out = capsys.readouterr().out
+    assert "STORE-002 (Reads | streams) has no entry in specs/violations.toml" in out
+    assert "[STORE-003] names no requirement" in out
+    assert "| STORE-002 | Reads \\| streams | `" in (tmp_path / "docs" / "traceability.md").read_text()
+
+
+def test_a_module_wide_citation_names_its_module_as_a_test(tmp_path: Path) -> None:
+    make_repo(
+        tmp_path,
+        """
+        import pytest
+
+        pytestmark = pytest.mark.spec("STORE-001", "STORE-002")
+        """,
+    )
+    write(
+        tmp_path / "specs" / "violations.toml",
+        VIOLATIONS.replace("test_store.py::test_write", "test_store.py"),
+    )
+    assert check_specs.main(["--root", str(tmp_path)]) == 0

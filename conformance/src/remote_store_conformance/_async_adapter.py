@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from collections.abc import Coroutine, Iterator
+from collections.abc import Callable, Coroutine, Iterator
 from datetime import timedelta
 from types import TracebackType
 from typing import Any, TypeVar
@@ -165,13 +165,17 @@ class AsyncBackedStore:
         """``AsyncStore.supports``."""
         return self.async_store.supports(capability)
 
-    def write(self, path: PathLike, content: AsyncWriteContent, *, overwrite: bool = False) -> None:
-        """``AsyncStore.write``."""
-        _run(self.async_store.write(path, content, overwrite=overwrite))
+    def write(
+        self, path: PathLike, content: AsyncWriteContent, *, overwrite: bool = False, **options: Any
+    ) -> None:
+        """``AsyncStore.write``; ``options`` are its keyword options (``content_type``, ...)."""
+        _run(self.async_store.write(path, content, overwrite=overwrite, **options))
 
-    def write_atomic(self, path: PathLike, content: AsyncWriteContent, *, overwrite: bool = False) -> None:
-        """``AsyncStore.write_atomic``."""
-        _run(self.async_store.write_atomic(path, content, overwrite=overwrite))
+    def write_atomic(
+        self, path: PathLike, content: AsyncWriteContent, *, overwrite: bool = False, **options: Any
+    ) -> None:
+        """``AsyncStore.write_atomic``; ``options`` are its keyword options."""
+        _run(self.async_store.write_atomic(path, content, overwrite=overwrite, **options))
 
     def read(self, path: PathLike) -> SyncReader:
         """``AsyncStore.read``, as a sync stream."""
@@ -205,9 +209,16 @@ class AsyncBackedStore:
         """``AsyncStore.move``."""
         _run(self.async_store.move(src, dst, overwrite=overwrite))
 
-    def copy(self, src: PathLike, dst: PathLike, *, overwrite: bool = False) -> None:
+    def copy(
+        self,
+        src: PathLike,
+        dst: PathLike,
+        *,
+        overwrite: bool = False,
+        progress: Callable[[int], object] | None = None,
+    ) -> None:
         """``AsyncStore.copy``."""
-        _run(self.async_store.copy(src, dst, overwrite=overwrite))
+        _run(self.async_store.copy(src, dst, overwrite=overwrite, progress=progress))
 
     def list_files(self, path: PathLike = "", *, recursive: bool = False) -> Iterator[FileInfo]:
         """``AsyncStore.list_files``, its listing call made now, its entries taken as consumed."""

@@ -167,6 +167,21 @@ class Requirements:
         return self.declares(Capability.METADATA)
 
     @property
+    def can_content_type(self) -> bool:
+        """``write(..., content_type=)`` is kept in ``FileInfo.content_type`` (``CONTENT_TYPE``)."""
+        return self.declares(Capability.CONTENT_TYPE)
+
+    @property
+    def can_user_metadata(self) -> bool:
+        """``write(..., metadata=)`` stores it for ``FileInfo.metadata`` (``Capability.USER_METADATA``)."""
+        return self.declares(Capability.USER_METADATA)
+
+    @property
+    def can_conditional_write(self) -> bool:
+        """``write(..., if_match=)`` replaces only the version named (``Capability.CONDITIONAL_WRITE``)."""
+        return self.declares(Capability.CONDITIONAL_WRITE)
+
+    @property
     def can_presigned_url(self) -> bool:
         """``url`` mints GET and PUT URLs for plain HTTP clients (``Capability.PRESIGNED_URL``)."""
         return self.declares(Capability.PRESIGNED_URL)
@@ -221,6 +236,14 @@ class Requirements:
         return True
 
     @property
+    def metadata_underscores_kept(self) -> bool:
+        """A ``_`` in a metadata key reads back as ``_`` (STORE-040); follows ``can_user_metadata``.
+
+        Declare ``False`` for a server that returns it as ``-`` (Ceph radosgw, S3-035).
+        """
+        return self.can_user_metadata
+
+    @property
     def large_listings(self) -> bool:
         """Listing a folder of more than 1,000 entries is tested (STORE-023); it writes ~1,100 files."""
         return True
@@ -243,6 +266,16 @@ class Requirements:
     def race_free_create(self) -> bool:
         """Of concurrent ``write(..., overwrite=False)`` calls to one new path, one wins (ATOMIC-004)."""
         return self.can_write
+
+    @property
+    def atomic_conditional_write(self) -> bool:
+        """Concurrent ``write(..., if_match=)`` calls with one ETag have one winner (STORE-042).
+
+        Follows ``can_conditional_write``. Declare ``False`` for a test server that checks the
+        condition but not atomically (moto: of 20 concurrent replaces with one ETag, two can win),
+        which skips the concurrent counter test; the other conditional-write tests still run.
+        """
+        return self.can_conditional_write
 
     @property
     def entry_point_registered(self) -> bool:

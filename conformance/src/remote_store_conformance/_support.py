@@ -9,9 +9,9 @@ import io
 import os
 import random
 import threading
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import timedelta
-from typing import BinaryIO, TypeVar
+from typing import Any, BinaryIO, TypeVar
 
 from remote_store import (
     Backend,
@@ -332,6 +332,11 @@ def run_threads(count: int, target: Callable[[int], T], *, timeout: float = 120.
     return results  # type: ignore[return-value]
 
 
+def _given(**options: Any) -> dict[str, Any]:
+    """The write options that were given (not ``None``): the only ones a backend is passed."""
+    return {name: value for name, value in options.items() if value is not None}
+
+
 class RecordingBackend(Backend):
     """Delegates to ``inner`` and records every operation called on it, without ``capabilities``.
 
@@ -374,13 +379,33 @@ class RecordingBackend(Backend):
         self._record("exists")
         return self.inner.exists(path)
 
-    def write(self, path: str, content: WriteContent, *, overwrite: bool = False) -> None:
+    def write(
+        self,
+        path: str,
+        content: WriteContent,
+        *,
+        overwrite: bool = False,
+        content_type: str | None = None,
+        metadata: Mapping[str, str] | None = None,
+        if_match: str | None = None,
+    ) -> None:
         self._record("write")
-        self.inner.write(path, content, overwrite=overwrite)
+        options = _given(content_type=content_type, metadata=metadata, if_match=if_match)
+        self.inner.write(path, content, overwrite=overwrite, **options)
 
-    def write_atomic(self, path: str, content: WriteContent, *, overwrite: bool = False) -> None:
+    def write_atomic(
+        self,
+        path: str,
+        content: WriteContent,
+        *,
+        overwrite: bool = False,
+        content_type: str | None = None,
+        metadata: Mapping[str, str] | None = None,
+        if_match: str | None = None,
+    ) -> None:
         self._record("write_atomic")
-        self.inner.write_atomic(path, content, overwrite=overwrite)
+        options = _given(content_type=content_type, metadata=metadata, if_match=if_match)
+        self.inner.write_atomic(path, content, overwrite=overwrite, **options)
 
     def read(self, path: str) -> BinaryIO:
         self._record("read")

@@ -11,7 +11,7 @@ from __future__ import annotations
 import errno
 import io
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from datetime import datetime, timezone
 from typing import Any, BinaryIO, ClassVar
 
@@ -30,7 +30,7 @@ from remote_store import (
     RemotePath,
     WriteContent,
 )
-from remote_store.backend_tools import Operation, OperationContext, iter_chunks
+from remote_store.backend_tools import Operation, OperationContext, check_write_options, iter_chunks
 from remote_store_conformance import FaultInjector, Requirements
 from remote_store_conformance._support import error_chain
 
@@ -101,11 +101,48 @@ class FlatMemoryBackend(Backend):
             self._begin(Operation.IS_FOLDER, path)
             return path == "" or bool(self._below(path))
 
-    def write(self, path: str, content: WriteContent, *, overwrite: bool = False) -> None:
-        self._put(self.context(Operation.WRITE, path), path, content, overwrite)
+    def write(
+        self,
+        path: str,
+        content: WriteContent,
+        *,
+        overwrite: bool = False,
+        content_type: str | None = None,
+        metadata: Mapping[str, str] | None = None,
+        if_match: str | None = None,
+    ) -> None:
+        context = self.context(Operation.WRITE, path)
+        # None of the options is declared: called directly, each is refused (BACKEND-022).
+        check_write_options(
+            context,
+            self.capabilities,
+            overwrite=overwrite,
+            content_type=content_type,
+            metadata=metadata,
+            if_match=if_match,
+        )
+        self._put(context, path, content, overwrite)
 
-    def write_atomic(self, path: str, content: WriteContent, *, overwrite: bool = False) -> None:
-        self._put(self.context(Operation.WRITE_ATOMIC, path), path, content, overwrite)
+    def write_atomic(
+        self,
+        path: str,
+        content: WriteContent,
+        *,
+        overwrite: bool = False,
+        content_type: str | None = None,
+        metadata: Mapping[str, str] | None = None,
+        if_match: str | None = None,
+    ) -> None:
+        context = self.context(Operation.WRITE_ATOMIC, path)
+        check_write_options(
+            context,
+            self.capabilities,
+            overwrite=overwrite,
+            content_type=content_type,
+            metadata=metadata,
+            if_match=if_match,
+        )
+        self._put(context, path, content, overwrite)
 
     def _put(self, context: OperationContext, path: str, content: WriteContent, overwrite: bool) -> None:
         data = b"".join(bytes(chunk) for chunk in iter_chunks(content, context=context))

@@ -226,6 +226,9 @@ def test_capabilities_and_behaviour() -> None:
         Capability.MOVE,
         Capability.COPY,
         Capability.METADATA,
+        Capability.CONTENT_TYPE,
+        Capability.USER_METADATA,
+        Capability.CONDITIONAL_WRITE,
     }
     assert backend.behaviour == Behaviour(
         real_empty_folders=False,

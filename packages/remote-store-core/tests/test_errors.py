@@ -15,11 +15,13 @@ from remote_store import (
     CapabilityNotSupported,
     ConfigError,
     DirectoryNotEmpty,
+    InvalidArgument,
     InvalidContent,
     InvalidPath,
     InvalidRange,
     NotFound,
     PermissionDenied,
+    PreconditionFailed,
     RemoteStoreError,
     StoreClosed,
 )
@@ -35,6 +37,8 @@ SUBCLASSES = [
     BackendUnavailable,
     InvalidContent,
     InvalidRange,
+    InvalidArgument,
+    PreconditionFailed,
     StoreClosed,
     ConfigError,
 ]
@@ -49,6 +53,7 @@ BUILTIN_BASE: dict[type[RemoteStoreError], type[Exception]] = {
     InvalidContent: TypeError,
     InvalidPath: ValueError,
     InvalidRange: ValueError,
+    InvalidArgument: ValueError,
     StoreClosed: ValueError,
     ConfigError: ValueError,
 }
@@ -57,6 +62,8 @@ BUILTIN_BASE: dict[type[RemoteStoreError], type[Exception]] = {
 def _make(cls: type[RemoteStoreError], **context: str | None) -> RemoteStoreError:
     if cls is CapabilityNotSupported:
         return CapabilityNotSupported("not supported", capability="atomic_write", **context)
+    if cls is InvalidArgument:
+        return InvalidArgument("went wrong", argument="metadata", **context)
     return cls("went wrong", **context)
 
 
@@ -89,8 +96,9 @@ def test_builtin_bases(cls: type[RemoteStoreError]) -> None:
 
 
 @pytest.mark.spec("ERR-002")
-def test_capability_not_supported_is_no_file_or_value_error() -> None:
-    error = _make(CapabilityNotSupported)
+@pytest.mark.parametrize("cls", [CapabilityNotSupported, PreconditionFailed], ids=lambda cls: cls.__name__)
+def test_no_builtin_base(cls: type[RemoteStoreError]) -> None:
+    error = _make(cls)
     assert not isinstance(error, (OSError, ValueError, TypeError, LookupError))
 
 
@@ -111,6 +119,8 @@ def test_capability_attribute() -> None:
     error = CapabilityNotSupported("no", capability="atomic_move", operation="move", backend="s3")
     assert error.capability == "atomic_move"
     assert CapabilityNotSupported("no").capability is None
+    assert InvalidArgument("bad", argument="if_match").argument == "if_match"
+    assert InvalidArgument("bad").argument is None
 
 
 @pytest.mark.spec("ERR-004")
@@ -152,6 +162,8 @@ def test_pickle_round_trip(cls: type[RemoteStoreError], protocol: int) -> None:
     assert str(loaded) == str(error)
     if cls is CapabilityNotSupported:
         assert loaded.capability == "atomic_write"  # type: ignore[attr-defined]
+    if cls is InvalidArgument:
+        assert loaded.argument == "metadata"  # type: ignore[attr-defined]
     bare = pickle.loads(pickle.dumps(_make(cls), protocol))
     assert bare.path is None and str(bare) == str(_make(cls))
 

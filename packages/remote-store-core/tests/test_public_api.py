@@ -37,7 +37,17 @@ DOCUMENTED = {
     "Behaviour",
     "ConfigError",
 }
-EXTRAS = {"InvalidContent", "InvalidRange", "StoreClosed", "PathLike", "WriteContent", "__version__"}
+EXTRAS = {
+    "InvalidArgument",
+    "InvalidContent",
+    "InvalidRange",
+    "Metadata",
+    "PreconditionFailed",
+    "StoreClosed",
+    "PathLike",
+    "WriteContent",
+    "__version__",
+}
 # Type aliases cannot carry a docstring of their own; they are documented where they are defined.
 ALIASES = {"PathLike", "WriteContent"}
 

@@ -70,7 +70,13 @@ def test_entry_point_and_capabilities(tmp_path: Path) -> None:
     ]
     assert entry_point.load() is LocalBackend
     assert LocalBackend.type_name == "local"
-    assert LocalBackend(root=tmp_path).capabilities == CapabilitySet.all() - {Capability.PRESIGNED_URL}
+    not_offered = {
+        Capability.CONTENT_TYPE,
+        Capability.USER_METADATA,
+        Capability.CONDITIONAL_WRITE,
+        Capability.PRESIGNED_URL,
+    }
+    assert LocalBackend(root=tmp_path).capabilities == CapabilitySet.all() - not_offered
     config = RegistryConfig.from_dict(
         {
             "backends": {"files": {"type": "local", "options": {"root": str(tmp_path / "r")}}},

@@ -8,7 +8,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
-from _s3_helpers import MIB, RequestLog, client_of, inject
+from _s3_helpers import MIB, RequestLog, client_of, fake_response, inject
 from botocore.exceptions import EndpointConnectionError
 
 from remote_store import (
@@ -71,6 +71,28 @@ def test_one_head_bucket_per_backend(backend: S3Backend, admin: Any, bucket: str
     assert not backend.is_file("missing")
     assert not backend.is_file("missing-too")
     assert log.operations == ["HeadObject", "HeadBucket", "HeadObject"]
+
+
+@pytest.mark.spec("S3-021")
+def test_a_head_bucket_refused_with_403_trusts_the_404(backend: S3Backend, admin: Any, bucket: str) -> None:
+    # Credentials without s3:ListBucket: HeadBucket answers 403, which says nothing against the bucket.
+    seen = inject(backend, "HeadBucket", fake_response(403))
+    log = RequestLog(backend, warm=False)
+    assert not backend.is_file("missing")
+    assert not backend.exists("missing-too")
+    assert seen == [1]
+    assert log.operations[:3] == ["HeadObject", "HeadBucket", "HeadObject"]
+    assert log.count("HeadBucket") == 1
+
+
+@pytest.mark.spec("S3-021")
+def test_a_head_bucket_failing_otherwise_is_raised(backend: S3Backend, admin: Any, bucket: str) -> None:
+    # 400 is not retried; a failure other than 403 or 404 must not pass for a confirmed bucket.
+    inject(backend, "HeadBucket", fake_response(400))
+    with pytest.raises(RemoteStoreError) as caught:
+        backend.is_file("missing")
+    assert caught.value.__cause__ is not None
+    assert caught.value.operation == Operation.IS_FILE
 
 
 @pytest.mark.spec("S3-021")

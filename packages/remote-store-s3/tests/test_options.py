@@ -316,6 +316,10 @@ def test_capabilities() -> None:
             Capability.MOVE,
             Capability.COPY,
             Capability.METADATA,
+            Capability.CONTENT_TYPE,
+            Capability.USER_METADATA,
+            Capability.CONDITIONAL_WRITE,
+            Capability.PRESIGNED_URL,
         }
     )
     assert Capability.ATOMIC_MOVE not in backend.capabilities

@@ -110,7 +110,7 @@ def conformance_faults() -> Any:
         """Fails the n-th SFTP request with the generic failure a server answers on I/O errors."""
 
         def __init__(self) -> None:
-            self._original = handler_class._make_request
+            self._original = handler_class._send_request
             self._left = 0
             self._fired: BaseException | None = None
             self._armed = False
@@ -120,18 +120,20 @@ def conformance_faults() -> Any:
             self._left, self._fired, self._armed = skip, None, True
             faults, original = self, self._original
 
-            async def failing(handler: Any, *args: Any, **kwargs: Any) -> Any:
+            # Every request passes here, asyncssh's own and the backend's lean readdir alike; the
+            # failure is raised where the request would be sent, as the server's answer would be.
+            def failing(handler: Any, *args: Any, **kwargs: Any) -> Any:
                 if faults._armed and faults._fired is None:
                     if faults._left == 0:
                         faults._fired = asyncssh.SFTPFailure("injected fault")
                         raise faults._fired
                     faults._left -= 1
-                return await original(handler, *args, **kwargs)
+                return original(handler, *args, **kwargs)
 
-            handler_class._make_request = failing
+            handler_class._send_request = failing
 
         def disarm(self) -> bool:
-            handler_class._make_request = self._original
+            handler_class._send_request = self._original
             self._armed = False
             return self._fired is not None
 

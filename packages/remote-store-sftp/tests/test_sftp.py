@@ -297,22 +297,78 @@ def test_sftp_011_writes_pipeline_with_a_bounded_window(
             return b"p" * MiB
 
     backend.write("pipe.bin", Source())
-    assert 2 <= most <= 4  # more than one at a time (pipelined), never more than the window
+    assert most == 2  # more than one at a time (pipelined), never more than the window
     assert backend.get_file_info("pipe.bin").size == 12 * MiB
 
 
 @pytest.mark.spec("SFTP-011")
-def test_sftp_011_reads_hold_one_block_ahead(backend: SFTPBackend) -> None:
+def test_sftp_011_short_stream_reads_are_written_in_whole_requests(
+    backend: SFTPBackend, monkeypatch: pytest.MonkeyPatch, server_root: Path
+) -> None:
+    sizes: list[int] = []
+    submit = backend._submit
+
+    def recording(awaitable: Any) -> Any:
+        if getattr(getattr(awaitable, "cr_code", None), "co_name", "") == "write":
+            sizes.append(len(awaitable.cr_frame.f_locals["data"]))
+        return submit(awaitable)
+
+    monkeypatch.setattr(backend, "_submit", recording)
     content = os.urandom(3 * MiB + 5)
+
+    class Trickle:
+        """Reads of at most 100,000 bytes: pieces that straddle the 1 MiB bounds."""
+
+        at = 0
+
+        def read(self, size: int = -1) -> bytes:
+            piece = content[self.at : self.at + min(size, 100_000)]
+            self.at += len(piece)
+            return piece
+
+    backend.write("short.bin", Trickle())
+    assert sizes == [MiB, MiB, MiB, 5]
+    assert (server_root / "short.bin").read_bytes() == content
+
+
+@pytest.mark.spec("SFTP-011")
+def test_sftp_011_whole_chunks_regroups_any_pieces() -> None:
+    from remote_store.backends.sftp._chunks import whole_chunks
+
+    pieces = [b"ab", memoryview(b"cdefgh"), b"", b"ijklmnopq", b"r"]
+    out = list(whole_chunks(pieces, 4))
+    assert out == [b"abcd", b"efgh", b"ijkl", b"mnop", b"qr"]
+    assert list(whole_chunks([b"x" * 8], 4)) == [b"xxxx", b"xxxx"]  # whole pieces pass through
+    assert list(whole_chunks([], 4)) == []
+
+
+@pytest.mark.spec("SFTP-011")
+def test_sftp_011_reads_hold_a_bounded_window_ahead(backend: SFTPBackend) -> None:
+    from remote_store.backends.sftp._reader import READ_AHEAD
+
+    content = os.urandom(6 * MiB + 5)
     backend.write("r.bin", content)
     with backend.read("r.bin") as stream:
         assert stream.read(100) == content[:100]
         raw: Any = stream
-        assert raw._ahead is not None and raw._ahead[0] == MiB  # the next block, and only it
+        # The next READ_AHEAD blocks, in order, and only they.
+        assert [offset for offset, _, _ in raw._ahead] == [MiB * (1 + index) for index in range(READ_AHEAD)]
         assert len(raw._block) == MiB
-        assert stream.read() == content[100:]
+        taken = b""
+        while len(taken) < 4 * MiB:  # a raw stream answers from one block per read
+            taken += stream.read(4 * MiB - len(taken))
+        assert taken == content[100 : 4 * MiB + 100]
+        # Never past the size known at opening: the last block asks for one byte more.
+        assert [offset for offset, _, _ in raw._ahead] == [5 * MiB, 6 * MiB]
+        assert raw._ahead[-1][1] == 6
+        assert stream.read() == content[4 * MiB + 100 :]
+        assert not raw._ahead
         stream.seek(5)
         assert stream.read(10) == content[5:15]
+    small = os.urandom(1000)
+    backend.write("small.bin", small)
+    with backend.read("small.bin") as stream:
+        assert stream.read() == small
 
 
 @pytest.mark.spec("SFTP-012")

@@ -25,10 +25,12 @@ from .test_atomic import TestAtomic, TestAtomicConcurrent
 from .test_capabilities import TestCapabilities, TestCapabilitiesUndeclared
 from .test_close import TestClose
 from .test_concurrency import TestConcurrency
+from .test_conditional_write import TestConditionalWrite
 from .test_contract import TestContract, TestContractPaths
 from .test_conveniences import TestConveniencesChild, TestConveniencesText
 from .test_delete import TestDelete, TestDeleteEmptyFolders, TestDeleteFolder
 from .test_errors import TestErrors, TestErrorsFromTheBackend
+from .test_exactness import TestExactness
 from .test_faults import TestFaults
 from .test_glob import TestGlob
 from .test_links import TestLinks
@@ -36,6 +38,7 @@ from .test_listing import TestListing, TestListingLarge, TestListingNames
 from .test_litter import TestLitter
 from .test_metadata import TestMetadata
 from .test_move_copy import TestMoveCopy, TestMoveCopyErrors
+from .test_progress import TestProgress
 from .test_queries import TestQueries
 from .test_random_access import TestRandomAccess, TestRandomAccessUndeclared
 from .test_read import TestRead
@@ -44,6 +47,12 @@ from .test_root_path import TestRootPath
 from .test_streaming import TestStreaming, TestStreamingLarge
 from .test_urls import TestUrls, TestUrlsArguments
 from .test_write import TestWrite, TestWriteInvalid
+from .test_write_options import (
+    TestWriteOptionsChecks,
+    TestWriteOptionsContentType,
+    TestWriteOptionsMetadata,
+    TestWriteOptionsUndeclared,
+)
 
 __all__ = [
     "TestAsyncCancel",
@@ -53,6 +62,7 @@ __all__ = [
     "TestCapabilitiesUndeclared",
     "TestClose",
     "TestConcurrency",
+    "TestConditionalWrite",
     "TestContract",
     "TestContractPaths",
     "TestConveniencesChild",
@@ -62,6 +72,7 @@ __all__ = [
     "TestDeleteFolder",
     "TestErrors",
     "TestErrorsFromTheBackend",
+    "TestExactness",
     "TestFaults",
     "TestGlob",
     "TestLinks",
@@ -72,6 +83,7 @@ __all__ = [
     "TestMetadata",
     "TestMoveCopy",
     "TestMoveCopyErrors",
+    "TestProgress",
     "TestQueries",
     "TestRandomAccess",
     "TestRandomAccessUndeclared",
@@ -84,6 +96,10 @@ __all__ = [
     "TestUrlsArguments",
     "TestWrite",
     "TestWriteInvalid",
+    "TestWriteOptionsChecks",
+    "TestWriteOptionsContentType",
+    "TestWriteOptionsMetadata",
+    "TestWriteOptionsUndeclared",
     "conformance_selection",
     "conformance_store_api",
     "nested_store",

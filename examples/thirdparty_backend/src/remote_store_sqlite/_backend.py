@@ -10,7 +10,7 @@ from __future__ import annotations
 import io
 import sqlite3
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from datetime import datetime, timezone
 from typing import BinaryIO, ClassVar
 
@@ -28,7 +28,15 @@ from remote_store import (
     RemotePath,
     WriteContent,
 )
-from remote_store.backend_tools import Operation, OperationContext, iter_chunks
+from remote_store.backend_tools import Operation, OperationContext, check_write_options, iter_chunks
+
+_CAPABILITIES = CapabilitySet.all() - {
+    Capability.CONTENT_TYPE,
+    Capability.USER_METADATA,
+    Capability.CONDITIONAL_WRITE,
+    Capability.PRESIGNED_URL,
+}
+"""All but ``PRESIGNED_URL`` (no HTTP endpoint) and the stored attributes: a row holds bytes and a time."""
 
 
 class SqliteBackend(Backend):
@@ -52,8 +60,8 @@ class SqliteBackend(Backend):
 
     @property
     def capabilities(self) -> CapabilitySet:
-        """Every capability but ``PRESIGNED_URL`` (no HTTP endpoint): each operation is one transaction."""
-        return CapabilitySet.all() - {Capability.PRESIGNED_URL}
+        """All but ``PRESIGNED_URL`` and the stored attributes; each operation is one transaction."""
+        return _CAPABILITIES
 
     @property
     def behaviour(self) -> Behaviour:
@@ -108,12 +116,48 @@ class SqliteBackend(Backend):
 
     # -- writes -----------------------------------------------------------------------------
 
-    def write(self, path: str, content: WriteContent, *, overwrite: bool = False) -> None:
-        self._put(self.context(Operation.WRITE, path), path, content, overwrite)
+    def write(
+        self,
+        path: str,
+        content: WriteContent,
+        *,
+        overwrite: bool = False,
+        content_type: str | None = None,
+        metadata: Mapping[str, str] | None = None,
+        if_match: str | None = None,
+    ) -> None:
+        context = self.context(Operation.WRITE, path)
+        check_write_options(  # none is declared: each is refused (BACKEND-022)
+            context,
+            self.capabilities,
+            overwrite=overwrite,
+            content_type=content_type,
+            metadata=metadata,
+            if_match=if_match,
+        )
+        self._put(context, path, content, overwrite)
 
-    def write_atomic(self, path: str, content: WriteContent, *, overwrite: bool = False) -> None:
+    def write_atomic(
+        self,
+        path: str,
+        content: WriteContent,
+        *,
+        overwrite: bool = False,
+        content_type: str | None = None,
+        metadata: Mapping[str, str] | None = None,
+        if_match: str | None = None,
+    ) -> None:
         # One INSERT: readers see the old row or the new one.
-        self._put(self.context(Operation.WRITE_ATOMIC, path), path, content, overwrite)
+        context = self.context(Operation.WRITE_ATOMIC, path)
+        check_write_options(  # none is declared: each is refused (BACKEND-022)
+            context,
+            self.capabilities,
+            overwrite=overwrite,
+            content_type=content_type,
+            metadata=metadata,
+            if_match=if_match,
+        )
+        self._put(context, path, content, overwrite)
 
     def _put(self, context: OperationContext, path: str, content: WriteContent, overwrite: bool) -> None:
         # iter_chunks reads streams in bounded chunks (STREAM-005); SQLite wants the whole value

@@ -15,14 +15,17 @@ from ._errors import (
     CapabilityNotSupported,
     ConfigError,
     DirectoryNotEmpty,
+    InvalidArgument,
     InvalidContent,
     InvalidPath,
     InvalidRange,
     NotFound,
     PermissionDenied,
+    PreconditionFailed,
     RemoteStoreError,
     StoreClosed,
 )
+from ._metadata import Metadata
 from ._models import FileInfo, FolderInfo
 from ._path import PathLike, RemotePath
 from ._registry import Registry
@@ -42,12 +45,15 @@ __all__ = [
     "DirectoryNotEmpty",
     "FileInfo",
     "FolderInfo",
+    "InvalidArgument",
     "InvalidContent",
     "InvalidPath",
     "InvalidRange",
+    "Metadata",
     "NotFound",
     "PathLike",
     "PermissionDenied",
+    "PreconditionFailed",
     "Registry",
     "RegistryConfig",
     "RemotePath",

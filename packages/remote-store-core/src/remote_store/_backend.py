@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import abc
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING, BinaryIO, ClassVar
 
 from ._behaviour import Behaviour
@@ -95,25 +95,53 @@ class Backend(abc.ABC):
 
     # -- writes -----------------------------------------------------------------------------
 
-    def write(self, path: str, content: WriteContent, *, overwrite: bool = False) -> None:
+    def write(
+        self,
+        path: str,
+        content: WriteContent,
+        *,
+        overwrite: bool = False,
+        content_type: str | None = None,
+        metadata: Mapping[str, str] | None = None,
+        if_match: str | None = None,
+    ) -> None:
         """Write ``content`` to the file at ``path``, creating parent folders as needed.
 
         Guarantees: memory stays bounded whatever the size of a streamed ``content``; with
         ``overwrite=False`` the create is race-free (of concurrent creators exactly one wins); a
         failed write leaves no partial file.
 
+        ``content_type``, ``metadata`` and ``if_match`` come only when given, and ``Store`` gives
+        each only to a backend declaring its capability (``CONTENT_TYPE``, ``USER_METADATA``,
+        ``CONDITIONAL_WRITE``), validated by ``backend_tools.check_write_options`` (BACKEND-022).
+        A backend validates them with that same function when called directly.
+
         Raises:
             AlreadyExists: ``overwrite=False`` and a file exists at ``path`` (unchanged).
+            PreconditionFailed: ``if_match`` is not the file's current ETag (unchanged).
+            NotFound: ``if_match`` is given and there is no file at ``path`` (nothing created).
             InvalidPath: ``path`` is a folder, or a parent is a file.
             CapabilityNotSupported: the backend does not declare ``WRITE``.
         """
         raise self.context(Operation.WRITE, path).unsupported(Capability.WRITE)
 
-    def write_atomic(self, path: str, content: WriteContent, *, overwrite: bool = False) -> None:
+    def write_atomic(
+        self,
+        path: str,
+        content: WriteContent,
+        *,
+        overwrite: bool = False,
+        content_type: str | None = None,
+        metadata: Mapping[str, str] | None = None,
+        if_match: str | None = None,
+    ) -> None:
         """Like ``write``, and readers see the old file or the whole new one, never a part.
+
+        Takes the options of ``write``.
 
         Raises:
             AlreadyExists: ``overwrite=False`` and a file exists at ``path`` (unchanged).
+            PreconditionFailed: ``if_match`` is not the file's current ETag (unchanged).
             CapabilityNotSupported: the backend does not declare ``ATOMIC_WRITE``.
         """
         raise self.context(Operation.WRITE_ATOMIC, path).unsupported(Capability.ATOMIC_WRITE)
@@ -207,7 +235,7 @@ class Backend(abc.ABC):
         raise self.context(Operation.MOVE, src).unsupported(Capability.MOVE)
 
     def copy(self, src: str, dst: str, *, overwrite: bool = False) -> None:
-        """Copy the file ``src`` to ``dst``.
+        """Copy the file ``src`` to ``dst``, with its content type and user metadata where stored.
 
         Raises:
             NotFound: no file at ``src``.

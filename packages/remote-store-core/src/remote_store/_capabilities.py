@@ -36,6 +36,12 @@ class Capability(str, enum.Enum):
     """``copy``."""
     METADATA = "metadata"
     """``get_file_info``, ``get_folder_info``."""
+    CONTENT_TYPE = "content_type"
+    """``write(..., content_type=)``: the MIME type is stored and ``FileInfo.content_type`` returns it."""
+    USER_METADATA = "user_metadata"
+    """``write(..., metadata=)``: string pairs stored with the file, returned in ``FileInfo.metadata``."""
+    CONDITIONAL_WRITE = "conditional_write"
+    """``write(..., if_match=)``: replace only if the file's ETag still equals ``if_match``, atomically."""
     PRESIGNED_URL = "presigned_url"
     """``url``: time-limited GET and PUT URLs for plain HTTP clients (S3 presigning, Azure SAS)."""
 

@@ -12,6 +12,8 @@ Every error a user sees from a ``Store``, a ``Backend`` or the ``Registry`` is o
     ├── BackendUnavailable      (also ConnectionError)
     ├── InvalidContent          (also TypeError)
     ├── InvalidRange            (also ValueError)
+    ├── InvalidArgument         (also ValueError)
+    ├── PreconditionFailed
     ├── StoreClosed             (also ValueError)
     └── ConfigError             (also ValueError)
 
@@ -30,11 +32,13 @@ __all__ = [
     "CapabilityNotSupported",
     "ConfigError",
     "DirectoryNotEmpty",
+    "InvalidArgument",
     "InvalidContent",
     "InvalidPath",
     "InvalidRange",
     "NotFound",
     "PermissionDenied",
+    "PreconditionFailed",
     "RemoteStoreError",
     "StoreClosed",
 ]
@@ -112,6 +116,39 @@ class InvalidRange(RemoteStoreError, ValueError):
     """The byte range given to ``read_range`` is not one: a negative bound, or an end before the start.
 
     The message names the bounds; nothing was read.
+    """
+
+
+class InvalidArgument(RemoteStoreError, ValueError):
+    """An argument other than the path, the content or a range has a value the call cannot take.
+
+    Raised before any I/O for a bad ``metadata`` key or value, ``content_type``, ``if_match`` or
+    ``progress``, or a contradiction between arguments (``if_match`` without ``overwrite=True``).
+    The message names the key or value at fault; nothing was attempted.
+
+    Attributes:
+        argument: the name of the keyword argument at fault (``"metadata"``, ``"if_match"``, ...).
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        argument: str | None = None,
+        path: str | None = None,
+        operation: str | None = None,
+        backend: str | None = None,
+    ) -> None:
+        super().__init__(message, path=path, operation=operation, backend=backend)
+        self.argument = argument
+
+
+class PreconditionFailed(RemoteStoreError):
+    """A conditional write found the file changed: its ETag no longer equals ``if_match``.
+
+    Nothing was changed. Read the file again (its new content and ``FileInfo.etag``) and retry.
+    Deliberately not an ``OSError``: a lost race is not an I/O failure that a generic handler
+    should swallow; a read-modify-write loop catches it by name.
     """
 
 

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
+from ._metadata import EMPTY_METADATA, Metadata
 from ._path import RemotePath
 
 if TYPE_CHECKING:  # annotations only: datetime is not imported with the package (CONFIG-018)
@@ -25,6 +27,10 @@ class FileInfo:
         etag: an opaque version tag where the backend has one (S3's ETag), else ``None``.
         checksum: a content checksum where the backend has one cheaply, else ``None``.
         content_type: the MIME type where the backend stores one, else ``None``.
+        metadata: the user metadata stored with the file (``write(..., metadata=)``), a read-only
+            ``Metadata`` mapping with lower-case keys; empty where there is none or the backend
+            stores none. A mapping given here is copied into a ``Metadata``. Listings may leave it
+            empty where the storage lists no metadata (S3, Azure): ``get_file_info`` fills it.
     """
 
     path: RemotePath
@@ -34,10 +40,14 @@ class FileInfo:
     etag: str | None = None
     checksum: str | None = None
     content_type: str | None = None
+    metadata: Mapping[str, str] = EMPTY_METADATA
 
     def __post_init__(self) -> None:
         if self.modified_at.tzinfo is None:
             raise ValueError("FileInfo.modified_at must be timezone-aware")
+        if not isinstance(self.metadata, Metadata):
+            # Frozen dataclass: the field is replaced once, here, by its immutable copy.
+            object.__setattr__(self, "metadata", Metadata(self.metadata) if self.metadata else EMPTY_METADATA)
 
 
 @dataclasses.dataclass(frozen=True)

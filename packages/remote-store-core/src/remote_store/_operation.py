@@ -101,10 +101,14 @@ class OperationContext:
             backend=self.backend,
         )
 
-    def unsupported(self, capability: Capability) -> CapabilityNotSupported:
-        """``CapabilityNotSupported`` naming ``capability``, for an operation not declared (BACKEND-004)."""
+    def unsupported(self, capability: Capability, *, argument: str | None = None) -> CapabilityNotSupported:
+        """``CapabilityNotSupported`` naming ``capability``, for an operation not declared (BACKEND-004).
+
+        With ``argument``, the message also names the keyword argument that needs it (STORE-038).
+        """
+        needed = f" (needed by {argument}=)" if argument else ""
         return CapabilityNotSupported(
-            f"backend {self.backend!r} does not support {capability.value!r}",
+            f"backend {self.backend!r} does not support {capability.value!r}{needed}",
             capability=capability.value,
             path=self.path,
             operation=self.operation.value,

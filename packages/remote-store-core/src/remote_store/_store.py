@@ -5,9 +5,9 @@ from __future__ import annotations
 import codecs
 import copy
 import dataclasses
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from types import TracebackType
-from typing import TYPE_CHECKING, BinaryIO, TypeVar, cast
+from typing import TYPE_CHECKING, Any, BinaryIO, TypeVar, cast
 
 from ._backend import Backend
 from ._behaviour import Behaviour
@@ -18,8 +18,10 @@ from ._glob import compile_glob
 from ._models import FileInfo, FolderInfo
 from ._operation import Operation, OperationContext
 from ._path import PathLike, RemotePath, canonical_path
+from ._progress import Progress, ProgressReader, check_progress
 from ._reader import StoreReader
 from ._url import check_url_expiry, check_url_method
+from ._write_options import check_write_options
 
 if TYPE_CHECKING:  # annotations only: datetime is not imported with the package (CONFIG-018)
     from datetime import timedelta
@@ -85,38 +87,130 @@ class Store:
 
     # -- writes -----------------------------------------------------------------------------
 
-    def write(self, path: PathLike, content: WriteContent, *, overwrite: bool = False) -> None:
+    def write(
+        self,
+        path: PathLike,
+        content: WriteContent,
+        *,
+        overwrite: bool = False,
+        content_type: str | None = None,
+        metadata: Mapping[str, str] | None = None,
+        if_match: str | None = None,
+        progress: Progress | None = None,
+    ) -> None:
         """Write ``content`` (bytes-like or a readable binary stream) to the file at ``path``.
 
         Parent folders are created as needed. Streams are read forward in chunks and need not be
         seekable; memory stays bounded. With ``overwrite=False`` the create is race-free.
 
+        Args:
+            path: the file to write.
+            content: the bytes, or a binary stream read to its end (not closed).
+            overwrite: replace an existing file; without it an existing file is an error.
+            content_type: the MIME type to store with the file (``FileInfo.content_type``);
+                needs ``CONTENT_TYPE``.
+            metadata: string pairs to store with the file (``FileInfo.metadata``); keys are
+                stored lower-case; needs ``USER_METADATA``.
+            if_match: replace the file only if its ETag (``FileInfo.etag``) is still this one,
+                atomically; needs ``overwrite=True`` and ``CONDITIONAL_WRITE``.
+            progress: called with the bytes read from ``content`` so far, as the backend reads
+                them: strictly increasing, the last call (after success) equal to the size.
+
         Raises:
             AlreadyExists: ``overwrite=False`` and a file exists at ``path``; it is left unchanged.
+            PreconditionFailed: ``if_match`` is not the file's ETag any more; nothing changed.
+            NotFound: ``if_match`` is given and no file exists at ``path``; nothing is created.
             InvalidPath: ``path`` is invalid, empty, or names a folder.
             InvalidContent: ``content`` is neither bytes-like nor a binary stream.
-            CapabilityNotSupported: the backend does not declare ``WRITE``.
+            InvalidArgument: ``content_type``, a ``metadata`` key or value, ``if_match`` or
+                ``progress`` is invalid, or ``if_match`` comes without ``overwrite=True`` (before
+                any I/O; the message names it).
+            CapabilityNotSupported: the backend does not declare ``WRITE``, or the capability an
+                option needs (before any I/O; the message names the option).
         """
-        target = self._file_path(path, Operation.WRITE)
-        self._require(Capability.WRITE, Operation.WRITE, target)
-        check_content(content, self._relative(target), operation=Operation.WRITE.value)
-        self._call(Operation.WRITE, lambda: self._backend.write(target, content, overwrite=overwrite))
+        self._write(
+            Operation.WRITE,
+            Capability.WRITE,
+            path,
+            content,
+            overwrite=overwrite,
+            options=(content_type, metadata, if_match),
+            progress=progress,
+        )
 
-    def write_atomic(self, path: PathLike, content: WriteContent, *, overwrite: bool = False) -> None:
+    def write_atomic(
+        self,
+        path: PathLike,
+        content: WriteContent,
+        *,
+        overwrite: bool = False,
+        content_type: str | None = None,
+        metadata: Mapping[str, str] | None = None,
+        if_match: str | None = None,
+        progress: Progress | None = None,
+    ) -> None:
         """Like ``write``, and readers see either the old file or the whole new one, never a part.
 
+        Takes the options of ``write``, with the same meaning and capabilities.
+
         Raises:
             AlreadyExists: ``overwrite=False`` and a file exists at ``path``; it is left unchanged.
+            PreconditionFailed: ``if_match`` is not the file's ETag any more; nothing changed.
+            NotFound: ``if_match`` is given and no file exists at ``path``; nothing is created.
             InvalidPath: ``path`` is invalid, empty, or names a folder.
             InvalidContent: ``content`` is neither bytes-like nor a binary stream.
-            CapabilityNotSupported: the backend does not declare ``ATOMIC_WRITE``.
+            InvalidArgument: an option is invalid (before any I/O; the message names it).
+            CapabilityNotSupported: the backend does not declare ``ATOMIC_WRITE``, or the
+                capability an option needs (before any I/O).
         """
-        target = self._file_path(path, Operation.WRITE_ATOMIC)
-        self._require(Capability.ATOMIC_WRITE, Operation.WRITE_ATOMIC, target)
-        check_content(content, self._relative(target), operation=Operation.WRITE_ATOMIC.value)
-        self._call(
-            Operation.WRITE_ATOMIC, lambda: self._backend.write_atomic(target, content, overwrite=overwrite)
+        self._write(
+            Operation.WRITE_ATOMIC,
+            Capability.ATOMIC_WRITE,
+            path,
+            content,
+            overwrite=overwrite,
+            options=(content_type, metadata, if_match),
+            progress=progress,
         )
+
+    def _write(
+        self,
+        operation: Operation,
+        capability: Capability,
+        path: PathLike,
+        content: WriteContent,
+        *,
+        overwrite: bool,
+        options: tuple[str | None, Mapping[str, str] | None, str | None],
+        progress: Progress | None,
+    ) -> None:
+        target = self._file_path(path, operation)
+        self._require(capability, operation, target)
+        check_content(content, self._relative(target), operation=operation.value)
+        context = self._backend.context(operation, self._relative(target))
+        content_type, metadata, if_match = options
+        checked = check_write_options(
+            context,
+            self._backend.capabilities,
+            overwrite=overwrite,
+            content_type=content_type,
+            metadata=metadata,
+            if_match=if_match,
+        )
+        check_progress(progress, context)
+        # Only the options given reach the backend: one that declares none of their capabilities
+        # keeps working with the write signature it was written for (BACKEND-022).
+        extra: dict[str, Any] = {}
+        for field in dataclasses.fields(checked):
+            value = getattr(checked, field.name)
+            if value is not None:
+                extra[field.name] = value
+        counted = None if progress is None else ProgressReader(content, progress)
+        source: WriteContent = content if counted is None else counted
+        write = self._backend.write if operation is Operation.WRITE else self._backend.write_atomic
+        self._call(operation, lambda: write(target, source, overwrite=overwrite, **extra))
+        if counted is not None:
+            counted.finish()
 
     # -- reads ------------------------------------------------------------------------------
 
@@ -307,18 +401,34 @@ class Store:
         self._require(Capability.MOVE, Operation.MOVE, source)
         self._call(Operation.MOVE, lambda: self._backend.move(source, target, overwrite=overwrite))
 
-    def copy(self, src: PathLike, dst: PathLike, *, overwrite: bool = False) -> None:
-        """Copy the file ``src`` to ``dst``.
+    def copy(
+        self, src: PathLike, dst: PathLike, *, overwrite: bool = False, progress: Progress | None = None
+    ) -> None:
+        """Copy the file ``src`` to ``dst``, keeping its content type and metadata where stored.
+
+        With ``progress``, the copy (done inside the storage, no bytes pass through this process)
+        is reported by one call with the size of the file copied, after it succeeded; learning that
+        size costs one ``get_file_info`` of ``dst``.
 
         Raises:
             NotFound: no file at ``src``.
             AlreadyExists: ``overwrite=False`` and a file exists at ``dst``; nothing changed.
             InvalidPath: a path is invalid or empty, or ``src`` and ``dst`` are the same.
-            CapabilityNotSupported: the backend does not declare ``COPY``.
+            InvalidArgument: ``progress`` is not callable (before any I/O).
+            CapabilityNotSupported: the backend does not declare ``COPY`` (or, with ``progress``,
+                ``METADATA``), before any I/O.
         """
         source, target = self._pair(src, dst, Operation.COPY)
         self._require(Capability.COPY, Operation.COPY, source)
+        if progress is not None:
+            context = self._backend.context(Operation.COPY, self._relative(source))
+            check_progress(progress, context)
+            if Capability.METADATA not in self._backend.capabilities:
+                raise context.unsupported(Capability.METADATA, argument="progress")
         self._call(Operation.COPY, lambda: self._backend.copy(source, target, overwrite=overwrite))
+        if progress is not None:
+            info = self._call(Operation.COPY, lambda: self._backend.get_file_info(target))
+            progress(info.size)
 
     # -- listing and metadata ---------------------------------------------------------------
 

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from types import TracebackType
-from typing import TYPE_CHECKING, BinaryIO, TypeVar
+from typing import TYPE_CHECKING, Any, BinaryIO, TypeVar
 
 from .._backend import Backend
 from .._behaviour import Behaviour
@@ -13,6 +13,7 @@ from .._capabilities import Capability, CapabilitySet
 from .._content import DEFAULT_CHUNK_SIZE
 from .._models import FileInfo, FolderInfo
 from .._path import PathLike, RemotePath
+from .._progress import Progress
 from .._store import Store
 from ._listing import AsyncListing
 from ._reader import AsyncReader
@@ -128,35 +129,64 @@ class AsyncStore:
 
     # -- writes -----------------------------------------------------------------------------
 
-    async def write(self, path: PathLike, content: AsyncWriteContent, *, overwrite: bool = False) -> None:
+    async def write(
+        self,
+        path: PathLike,
+        content: AsyncWriteContent,
+        *,
+        overwrite: bool = False,
+        content_type: str | None = None,
+        metadata: Mapping[str, str] | None = None,
+        if_match: str | None = None,
+        progress: Progress | None = None,
+    ) -> None:
         """Write ``content`` to the file at ``path``: ``Store.write`` for async code.
 
         ``content`` is bytes-like, a sync readable binary stream (read on a worker), an async
         iterable of bytes, or an object with a coroutine ``read(size)``; streams are consumed in
         bounded memory (at most ``queue_chunks`` chunks between the loop and the worker).
+        ``content_type``, ``metadata`` and ``if_match`` are ``Store.write``'s. ``progress`` is
+        called on the event loop's thread, in order, and its last call comes before the write
+        returns; an exception it raises goes to the loop's exception handler (AIO-015).
 
         Raises:
             AlreadyExists: ``overwrite=False`` and a file exists at ``path``; it is left unchanged.
+            PreconditionFailed: ``if_match`` is not the file's ETag any more; nothing changed.
+            NotFound: ``if_match`` is given and no file exists at ``path``.
             InvalidPath: ``path`` is invalid, empty, or names a folder.
             InvalidContent: ``content`` is not writable content, or a stream yields non-bytes.
-            CapabilityNotSupported: the backend does not declare ``WRITE``.
+            InvalidArgument: an option is invalid (before any I/O).
+            CapabilityNotSupported: the backend does not declare ``WRITE`` or an option's capability.
             StoreClosed: the store is closed.
         """
-        await self._write(self._store.write, path, content, overwrite)
+        options = _options(content_type, metadata, if_match, progress)
+        await self._write(self._store.write, path, content, overwrite, options)
 
     async def write_atomic(
-        self, path: PathLike, content: AsyncWriteContent, *, overwrite: bool = False
+        self,
+        path: PathLike,
+        content: AsyncWriteContent,
+        *,
+        overwrite: bool = False,
+        content_type: str | None = None,
+        metadata: Mapping[str, str] | None = None,
+        if_match: str | None = None,
+        progress: Progress | None = None,
     ) -> None:
         """Like ``write``; readers see the old file or the whole new one: ``Store.write_atomic``.
 
         Raises:
             AlreadyExists: ``overwrite=False`` and a file exists at ``path``; it is left unchanged.
+            PreconditionFailed: ``if_match`` is not the file's ETag any more; nothing changed.
             InvalidPath: ``path`` is invalid, empty, or names a folder.
             InvalidContent: ``content`` is not writable content, or a stream yields non-bytes.
-            CapabilityNotSupported: the backend does not declare ``ATOMIC_WRITE``.
+            InvalidArgument: an option is invalid (before any I/O).
+            CapabilityNotSupported: the backend does not declare ``ATOMIC_WRITE`` or an option's
+                capability.
             StoreClosed: the store is closed.
         """
-        await self._write(self._store.write_atomic, path, content, overwrite)
+        options = _options(content_type, metadata, if_match, progress)
+        await self._write(self._store.write_atomic, path, content, overwrite, options)
 
     # -- reads ------------------------------------------------------------------------------
 
@@ -294,8 +324,10 @@ class AsyncStore:
         """
         await self._run(lambda store: store.move(src, dst, overwrite=overwrite))
 
-    async def copy(self, src: PathLike, dst: PathLike, *, overwrite: bool = False) -> None:
-        """Copy the file ``src`` to ``dst``.
+    async def copy(
+        self, src: PathLike, dst: PathLike, *, overwrite: bool = False, progress: Progress | None = None
+    ) -> None:
+        """Copy the file ``src`` to ``dst``: ``Store.copy``; ``progress`` is called on the loop's thread.
 
         Raises:
             NotFound: no file at ``src``.
@@ -304,7 +336,8 @@ class AsyncStore:
             CapabilityNotSupported: the backend does not declare ``COPY``.
             StoreClosed: the store is closed.
         """
-        await self._run(lambda store: store.copy(src, dst, overwrite=overwrite))
+        on_loop = _on_loop(progress)
+        await self._run(lambda store: store.copy(src, dst, overwrite=overwrite, progress=on_loop))
 
     # -- listing and metadata ---------------------------------------------------------------
 
@@ -474,23 +507,24 @@ class AsyncStore:
         path: PathLike,
         content: AsyncWriteContent,
         overwrite: bool,
+        options: dict[str, Any],
     ) -> None:
         if self._closed:
             view = self._closed_view()
             getattr(view, write.__name__)(
-                path, b"" if is_async_source(content) else content, overwrite=overwrite
+                path, b"" if is_async_source(content) else content, overwrite=overwrite, **options
             )
             return
         if is_async_source(content):
-            await self._write_source(write, path, content, overwrite)
+            await self._write_source(write, path, content, overwrite, options)
             return
         if not plain_stream(content):
             # Bytes, or content the Store rejects (in its own order of checks): one call, which a
             # worker runs to its end even if the caller is cancelled (a whole file or none).
-            await self._runner.run(lambda: write(path, content, overwrite=overwrite))
+            await self._runner.run(lambda: write(path, content, overwrite=overwrite, **options))
             return
         reader = CancellableReader(content)  # type: ignore[arg-type]
-        work = self._runner.submit(lambda: write(path, reader, overwrite=overwrite))
+        work = self._runner.submit(lambda: write(path, reader, overwrite=overwrite, **options))
         try:
             await asyncio.shield(awaitable(work))
         except asyncio.CancelledError:
@@ -499,10 +533,15 @@ class AsyncStore:
             raise
 
     async def _write_source(
-        self, write: Callable[..., None], path: PathLike, content: object, overwrite: bool
+        self,
+        write: Callable[..., None],
+        path: PathLike,
+        content: object,
+        overwrite: bool,
+        options: dict[str, Any],
     ) -> None:
         bridge = SourceBridge(asyncio.get_running_loop(), self._queue_chunks)
-        work = self._runner.submit(lambda: write(path, bridge, overwrite=overwrite))
+        work = self._runner.submit(lambda: write(path, bridge, overwrite=overwrite, **options))
         done = awaitable(work)
         done.add_done_callback(lambda _: bridge.release())
         chunks = async_chunks(content, self._chunk_size)
@@ -531,6 +570,30 @@ class AsyncStore:
             if failure is not None:
                 raise failure  # noqa: B904 - it chains the source's error itself, or is it
             raise
+
+
+def _options(
+    content_type: str | None, metadata: Mapping[str, str] | None, if_match: str | None, progress: object
+) -> dict[str, Any]:
+    """The keyword options of a ``Store`` write, ``progress`` moved to the running loop's thread."""
+    return {
+        "content_type": content_type,
+        "metadata": metadata,
+        "if_match": if_match,
+        "progress": _on_loop(progress),
+    }
+
+
+def _on_loop(progress: Any) -> Any:
+    """``progress`` called on the running loop's thread, or ``progress`` itself (``None``, not callable).
+
+    The worker's calls are queued in order with ``call_soon_threadsafe``, before the write's own
+    completion wakes the caller: the caller sees the last call before the write returns.
+    """
+    if progress is None or not callable(progress):
+        return progress  # the Store refuses what is not callable, as it does for sync callers
+    loop = asyncio.get_running_loop()
+    return lambda done: loop.call_soon_threadsafe(progress, done)
 
 
 def _close_stream(stream: BinaryIO) -> None:

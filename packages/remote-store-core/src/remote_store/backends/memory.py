@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import dataclasses
 import io
+import itertools
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from datetime import datetime, timezone
 from typing import BinaryIO, ClassVar
 
@@ -22,11 +23,19 @@ from remote_store import (
     DirectoryNotEmpty,
     FileInfo,
     InvalidPath,
+    Metadata,
     NotFound,
+    PreconditionFailed,
     RemotePath,
     WriteContent,
 )
-from remote_store.backend_tools import Operation, OperationContext, iter_chunks
+from remote_store.backend_tools import (
+    Operation,
+    OperationContext,
+    WriteOptions,
+    check_write_options,
+    iter_chunks,
+)
 
 __all__ = ["MemoryBackend"]
 
@@ -35,6 +44,9 @@ __all__ = ["MemoryBackend"]
 class _Entry:
     data: bytes
     modified_at: datetime
+    etag: str
+    content_type: str | None = None
+    metadata: Metadata | None = None
 
 
 def _parents(path: str) -> Iterator[str]:
@@ -46,6 +58,9 @@ def _parents(path: str) -> Iterator[str]:
 class MemoryBackend(Backend):
     """An in-memory backend with every capability. Thread-safe; contents vanish on ``close()``.
 
+    Stores content types and user metadata (no size limit) and gives every write a new ETag (a
+    version number), which ``if_match`` compares atomically.
+
     Options: none.
     """
 
@@ -56,6 +71,8 @@ class MemoryBackend(Backend):
         self._folders: set[str] = set()
         self._lock = threading.RLock()
         self._closed = False
+        # ETags are versions, not content hashes: every write gives a new one, even of equal bytes.
+        self._versions = itertools.count(1)
 
     @property
     def capabilities(self) -> CapabilitySet:
@@ -82,20 +99,73 @@ class MemoryBackend(Backend):
             self._begin(Operation.IS_FOLDER, path)
             return path == "" or path in self._folders
 
-    def write(self, path: str, content: WriteContent, *, overwrite: bool = False) -> None:
-        self._commit(self._begin(Operation.WRITE, path), path, content, overwrite)
+    def write(
+        self,
+        path: str,
+        content: WriteContent,
+        *,
+        overwrite: bool = False,
+        content_type: str | None = None,
+        metadata: Mapping[str, str] | None = None,
+        if_match: str | None = None,
+    ) -> None:
+        context = self._begin(Operation.WRITE, path)
+        options = check_write_options(
+            context,
+            self.capabilities,
+            overwrite=overwrite,
+            content_type=content_type,
+            metadata=metadata,
+            if_match=if_match,
+        )
+        self._commit(context, path, content, overwrite, options)
 
-    def write_atomic(self, path: str, content: WriteContent, *, overwrite: bool = False) -> None:
-        self._commit(self._begin(Operation.WRITE_ATOMIC, path), path, content, overwrite)
+    def write_atomic(
+        self,
+        path: str,
+        content: WriteContent,
+        *,
+        overwrite: bool = False,
+        content_type: str | None = None,
+        metadata: Mapping[str, str] | None = None,
+        if_match: str | None = None,
+    ) -> None:
+        context = self._begin(Operation.WRITE_ATOMIC, path)
+        options = check_write_options(
+            context,
+            self.capabilities,
+            overwrite=overwrite,
+            content_type=content_type,
+            metadata=metadata,
+            if_match=if_match,
+        )
+        self._commit(context, path, content, overwrite, options)
 
-    def _commit(self, context: OperationContext, path: str, content: WriteContent, overwrite: bool) -> None:
+    def _commit(
+        self,
+        context: OperationContext,
+        path: str,
+        content: WriteContent,
+        overwrite: bool,
+        options: WriteOptions,
+    ) -> None:
         data = b"".join(bytes(chunk) for chunk in iter_chunks(content, context=context))
         with self._lock:
             if self._closed:  # closed while the content was read
                 raise context.closed()
             self._check_target(context, path, overwrite)
-            self._files[path] = _Entry(data, datetime.now(timezone.utc))
+            if options.if_match is not None:
+                current = self._files.get(path)
+                if current is None:
+                    raise context.error(NotFound, "no such file to replace (if_match)")
+                if current.etag != options.if_match:
+                    message = f"file changed: its ETag is no longer {options.if_match!r}"
+                    raise context.error(PreconditionFailed, message)
+            self._files[path] = self._new_entry(data, options.content_type, options.metadata)
             self._folders.update(_parents(path))
+
+    def _new_entry(self, data: bytes, content_type: str | None, metadata: Metadata | None) -> _Entry:
+        return _Entry(data, datetime.now(timezone.utc), f"{next(self._versions):x}", content_type, metadata)
 
     def _check_target(self, context: OperationContext, path: str, overwrite: bool) -> None:
         if path in self._folders:
@@ -164,7 +234,7 @@ class MemoryBackend(Backend):
         with self._lock:
             entry = self._entry(Operation.COPY, src)
             self._check_target(self.context(Operation.COPY, dst), dst, overwrite)
-            self._files[dst] = _Entry(entry.data, datetime.now(timezone.utc))
+            self._files[dst] = self._new_entry(entry.data, entry.content_type, entry.metadata)
             self._folders.update(_parents(dst))
 
     def _info(self, path: str, entry: _Entry) -> FileInfo:
@@ -173,6 +243,9 @@ class MemoryBackend(Backend):
             name=path.rsplit("/", 1)[-1],
             size=len(entry.data),
             modified_at=entry.modified_at,
+            etag=entry.etag,
+            content_type=entry.content_type,
+            metadata=entry.metadata or {},
         )
 
     def list_files(self, path: str, *, recursive: bool = False) -> Iterator[FileInfo]:

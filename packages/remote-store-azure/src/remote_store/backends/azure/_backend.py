@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from datetime import timedelta
 from typing import BinaryIO, ClassVar, cast
 
@@ -21,8 +21,9 @@ from remote_store import (
     RemoteStoreError,
     WriteContent,
 )
-from remote_store.backend_tools import Operation, OperationContext
+from remote_store.backend_tools import Operation, OperationContext, check_content, check_write_options
 
+from ._attributes import attributes
 from ._options import AzureOptions, build_options, option_signature, secret_options
 from ._reader import BlobReader
 from ._requests import Blob, BlobRequests
@@ -43,6 +44,9 @@ _CAPABILITIES = CapabilitySet(
         Capability.MOVE,
         Capability.COPY,
         Capability.METADATA,
+        Capability.CONTENT_TYPE,
+        Capability.USER_METADATA,
+        Capability.CONDITIONAL_WRITE,  # If-Match on Put Blob and Put Block List: atomic (AZURE-030)
     }
 )
 
@@ -109,9 +113,9 @@ class AzureBackend(Backend):
 
     @property
     def capabilities(self) -> CapabilitySet:
-        """READ, WRITE, ATOMIC_WRITE, DELETE, LIST, MOVE, COPY, METADATA; not ATOMIC_MOVE.
+        """Every capability but ``ATOMIC_MOVE`` (a move is a copy and a delete) and ``SEEKABLE_READ``.
 
-        PRESIGNED_URL too when the options authenticate with the account key (URL-009).
+        ``PRESIGNED_URL`` only when the options authenticate with the account key (URL-009).
         """
         return self._capabilities
 
@@ -135,20 +139,62 @@ class AzureBackend(Backend):
 
     # -- writes -----------------------------------------------------------------------------
 
-    def write(self, path: str, content: WriteContent, *, overwrite: bool = False) -> None:
+    def write(
+        self,
+        path: str,
+        content: WriteContent,
+        *,
+        overwrite: bool = False,
+        content_type: str | None = None,
+        metadata: Mapping[str, str] | None = None,
+        if_match: str | None = None,
+    ) -> None:
+        ctx = self.context(Operation.WRITE, path)
+        self._write(ctx, path, content, overwrite, content_type, metadata, if_match)
+
+    def write_atomic(
+        self,
+        path: str,
+        content: WriteContent,
+        *,
+        overwrite: bool = False,
+        content_type: str | None = None,
+        metadata: Mapping[str, str] | None = None,
+        if_match: str | None = None,
+    ) -> None:
+        # A blob appears whole at its Put Blob or Put Block List: every write is atomic (AZURE-009).
+        ctx = self.context(Operation.WRITE_ATOMIC, path)
+        self._write(ctx, path, content, overwrite, content_type, metadata, if_match)
+
+    def _write(
+        self,
+        ctx: OperationContext,
+        path: str,
+        content: WriteContent,
+        overwrite: bool,
+        content_type: str | None,
+        metadata: Mapping[str, str] | None,
+        if_match: str | None,
+    ) -> None:
+        check_content(content, context=ctx)
+        options = check_write_options(
+            ctx,
+            _CAPABILITIES,
+            overwrite=overwrite,
+            content_type=content_type,
+            metadata=metadata,
+            if_match=if_match,
+        )
+        stored = attributes(ctx, options)  # Azure's limits, before any request (AZURE-029)
         upload(
             self._requests,
-            self.context(Operation.WRITE, path),
+            ctx,
             path,
             content,
             create=not overwrite,
             options=self._options,
+            attributes=stored,
         )
-
-    def write_atomic(self, path: str, content: WriteContent, *, overwrite: bool = False) -> None:
-        # A blob appears whole at its Put Blob or Put Block List: every write is atomic (AZURE-009).
-        ctx = self.context(Operation.WRITE_ATOMIC, path)
-        upload(self._requests, ctx, path, content, create=not overwrite, options=self._options)
 
     # -- shareable URLs ---------------------------------------------------------------------
 
@@ -346,4 +392,5 @@ def _file_info(blob: Blob) -> FileInfo | None:
         modified_at=blob.modified_at,
         etag=blob.etag,
         content_type=blob.content_type,
+        metadata=blob.metadata,
     )

@@ -22,9 +22,17 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
-from remote_store import AlreadyExists, BackendUnavailable, RemoteStoreError
+from remote_store import (
+    AlreadyExists,
+    BackendUnavailable,
+    Metadata,
+    NotFound,
+    PreconditionFailed,
+    RemoteStoreError,
+)
 from remote_store.backend_tools import OperationContext
 
+from ._attributes import Attributes, read_metadata
 from ._errors import azure_code, map_error
 from ._options import AzureOptions
 from ._redact import hide_sas_signatures
@@ -44,13 +52,17 @@ _COPY_POLL = (0.05, 2.0)
 
 @dataclasses.dataclass(frozen=True)
 class Blob:
-    """What Azure tells about one blob: its full name, size, time, ETag and content type."""
+    """What Azure tells about one blob: its full name, size, time, ETag, content type and metadata.
+
+    ``metadata`` is empty in listings, which do not ask for it.
+    """
 
     name: str
     size: int
     modified_at: datetime
     etag: str | None
     content_type: str | None
+    metadata: Metadata = dataclasses.field(default_factory=Metadata)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -207,17 +219,35 @@ class BlobRequests:
 
     # -- writes -----------------------------------------------------------------------------
 
-    def put_blob(self, ctx: OperationContext, name: str, data: bytes | memoryview, *, create: bool) -> None:
+    def put_blob(
+        self,
+        ctx: OperationContext,
+        name: str,
+        data: bytes | memoryview,
+        *,
+        create: bool,
+        attributes: Attributes | None = None,
+    ) -> None:
         """Put Blob: the whole content in one request; ``create`` sends ``If-None-Match: *``.
+
+        ``attributes`` are stored with the blob; their ``if_match`` sends ``If-Match``.
 
         Raises:
             AlreadyExists: ``create`` and the blob exists (409 BlobAlreadyExists or 412).
+            PreconditionFailed: ``if_match`` is not the blob's ETag (412); nothing changed.
+            NotFound: ``if_match`` is given and there is no blob ``name``.
         """
         blob = self._blob(ctx, name)
-        with self._mapped(ctx):
+        extra = _stored(attributes)
+        try:
             blob.upload_blob(
-                bytes(data) if isinstance(data, memoryview) else data, length=len(data), overwrite=not create
+                bytes(data) if isinstance(data, memoryview) else data,
+                length=len(data),
+                overwrite=not create,
+                **extra,
             )
+        except Exception as error:
+            raise self._write_failure(ctx, name, error, attributes) from error
 
     def put_block(self, ctx: OperationContext, name: str, block_id: str, data: bytes | memoryview) -> None:
         """Put Block: stage one block of a blob's next block list."""
@@ -228,20 +258,34 @@ class BlobRequests:
             )
 
     def put_block_list(
-        self, ctx: OperationContext, name: str, block_ids: Sequence[str], *, create: bool
+        self,
+        ctx: OperationContext,
+        name: str,
+        block_ids: Sequence[str],
+        *,
+        create: bool,
+        attributes: Attributes | None = None,
     ) -> None:
         """Put Block List: commit the staged blocks as the blob; ``create`` sends ``If-None-Match: *``.
+
+        ``attributes`` are stored with the blob; their ``if_match`` sends ``If-Match``, which
+        Azure checks in the same step as the commit.
 
         Raises:
             AlreadyExists: ``create`` and the blob exists (409 BlobAlreadyExists or 412), or the
                 staged blocks were discarded by another writer's commit (400 InvalidBlockList)
                 and the blob now exists.
+            PreconditionFailed: ``if_match`` is not the blob's ETag (412, or another writer's
+                commit discarded the staged blocks); nothing changed.
+            NotFound: ``if_match`` is given and there is no blob ``name``.
         """
         from azure.core import MatchConditions
         from azure.storage.blob import BlobBlock
 
         blob = self._blob(ctx, name)
-        extra: dict[str, Any] = {"match_condition": MatchConditions.IfMissing} if create else {}
+        extra = _stored(attributes)
+        if create:
+            extra["match_condition"] = MatchConditions.IfMissing
         try:
             blob.commit_block_list([BlobBlock(block_id) for block_id in block_ids], **extra)
         except Exception as error:
@@ -250,10 +294,27 @@ class BlobRequests:
                 # Another writer's commit discarded this upload's uncommitted blocks.
                 if create:
                     raise ctx.error(AlreadyExists, "file already exists") from error
+                if attributes is not None and attributes.if_match is not None:
+                    raise self._stale_or_gone(ctx, name, attributes.if_match) from error
                 raise ctx.error(
                     BackendUnavailable, "a concurrent write replaced this upload's blocks; write again"
                 ) from error
-            raise map_error(error, ctx, self.place) from error
+            raise self._write_failure(ctx, name, error, attributes) from error
+
+    def _write_failure(
+        self, ctx: OperationContext, name: str, error: Exception, attributes: Attributes | None
+    ) -> RemoteStoreError:
+        """The error of a failed Put Blob or Put Block List; a failed ``If-Match`` is told apart."""
+        mapped = map_error(error, ctx, self.place)
+        if attributes is None or attributes.if_match is None or not isinstance(mapped, AlreadyExists):
+            return mapped
+        # 412 ConditionNotMet: the blob has another ETag, or (as Azure answers too) none at all.
+        return self._stale_or_gone(ctx, name, attributes.if_match)
+
+    def _stale_or_gone(self, ctx: OperationContext, name: str, if_match: str) -> RemoteStoreError:
+        if self.get_blob_properties(ctx, name) is None:
+            return ctx.error(NotFound, "no such file to replace (if_match)")
+        return ctx.error(PreconditionFailed, f"file changed: its ETag is no longer {if_match!r}")
 
     # -- reads ------------------------------------------------------------------------------
 
@@ -417,6 +478,26 @@ def _read_error_body(response: Any) -> None:
             answer.body()
 
 
+def _stored(attributes: Attributes | None) -> dict[str, Any]:
+    """The SDK keywords of a Put Blob or Put Block List that store ``attributes``."""
+    if attributes is None:
+        return {}
+    extra: dict[str, Any] = {}
+    if attributes.content_type is not None:
+        from azure.storage.blob import ContentSettings
+
+        extra["content_settings"] = ContentSettings(content_type=attributes.content_type)
+    if attributes.metadata is not None:
+        extra["metadata"] = attributes.metadata
+    if attributes.if_match is not None:
+        from azure.core import MatchConditions
+
+        # Azure compares the quoted form, as it sends ETags.
+        extra["etag"] = f'"{attributes.if_match}"'
+        extra["match_condition"] = MatchConditions.IfNotModified
+    return extra
+
+
 def _blob_of(properties: Any) -> Blob:
     modified: datetime = properties.last_modified
     if modified.tzinfo is None:
@@ -429,4 +510,5 @@ def _blob_of(properties: Any) -> Blob:
         modified_at=modified.astimezone(timezone.utc),
         etag=etag or None,
         content_type=getattr(settings, "content_type", None) or None,
+        metadata=read_metadata(getattr(properties, "metadata", None)),
     )

@@ -18,6 +18,7 @@ from concurrent.futures import FIRST_COMPLETED, Future, wait
 from remote_store import RemoteStoreError, WriteContent
 from remote_store.backend_tools import OperationContext, check_content, iter_chunks
 
+from ._attributes import Attributes
 from ._options import MAX_BLOCKS, AzureOptions
 from ._requests import BlobRequests
 
@@ -78,11 +79,16 @@ def upload(
     *,
     create: bool,
     options: AzureOptions,
+    attributes: Attributes | None = None,
 ) -> None:
     """Write ``content`` to blob ``name``; ``create`` makes the committing request conditional.
 
+    ``attributes`` (content type, metadata, ``if_match``) go with the committing request.
+
     Raises:
         AlreadyExists: ``create`` and the blob exists (nothing changed).
+        PreconditionFailed: ``attributes.if_match`` is not the blob's ETag (nothing changed).
+        NotFound: ``attributes.if_match`` is given and there is no blob.
         InvalidContent: the content is not bytes-like or a binary stream, or a read returned no bytes.
         RemoteStoreError: the content needs more than 50,000 blocks of ``max_block_size``.
     """
@@ -92,7 +98,7 @@ def upload(
     if isinstance(content, (bytes, bytearray, memoryview)):
         view = _view(content)
         if len(view) <= threshold:
-            requests.put_blob(ctx, name, view, create=create)
+            requests.put_blob(ctx, name, view, create=create, attributes=attributes)
             return
         blocks = _slices(view, options.max_block_size)
     else:
@@ -109,10 +115,11 @@ def upload(
             total += len(block)
         block = None  # a name bound to a block would keep it in memory for the whole upload
         if total <= threshold:
-            requests.put_blob(ctx, name, head[0] if len(head) == 1 else b"".join(head), create=create)
+            whole = head[0] if len(head) == 1 else b"".join(head)
+            requests.put_blob(ctx, name, whole, create=create, attributes=attributes)
             return
         blocks = itertools.chain(_handed_over(head), stream_blocks)
-    _put_blocks(requests, ctx, name, blocks, create=create, options=options)
+    _put_blocks(requests, ctx, name, blocks, create=create, options=options, attributes=attributes)
 
 
 def _put_blocks(
@@ -123,6 +130,7 @@ def _put_blocks(
     *,
     create: bool,
     options: AzureOptions,
+    attributes: Attributes | None,
 ) -> None:
     upload_id = uuid.uuid4().hex[:16]
     ids: list[str] = []
@@ -151,4 +159,4 @@ def _put_blocks(
             future.cancel()
         wait(in_flight)  # no block of a failed upload is still being sent when it raises
         raise
-    requests.put_block_list(ctx, name, ids, create=create)
+    requests.put_block_list(ctx, name, ids, create=create, attributes=attributes)

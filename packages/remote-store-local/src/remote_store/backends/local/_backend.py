@@ -7,7 +7,7 @@ import errno
 import io
 import os
 import stat
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from datetime import datetime
 from typing import BinaryIO, ClassVar
 
@@ -32,6 +32,7 @@ from remote_store.backend_tools import (
     OperationContext,
     canonical_path,
     check_content,
+    check_write_options,
     iter_chunks,
 )
 
@@ -43,6 +44,17 @@ from ._tree import DIR_FLAGS, NOT_A_FOLDER, Place, locate, locate_target, lstat_
 from ._write import discard, name_new, open_temp, publish
 
 __all__ = ["LocalBackend"]
+
+
+_CAPABILITIES = CapabilitySet.all() - {
+    Capability.CONTENT_TYPE,
+    Capability.USER_METADATA,
+    Capability.CONDITIONAL_WRITE,
+    Capability.PRESIGNED_URL,
+}
+"""No URLs (no HTTP endpoint to sign for), and not the stored attributes: a file system keeps no
+content type or user metadata, and cannot compare-and-swap a file against other programs (no
+``if_match``)."""
 
 # O_NONBLOCK keeps open(2) of a FIFO from hanging; the descriptor is made blocking again once
 # fstat has shown a regular file. O_NOFOLLOW: the place was resolved; a link there now is a swap.
@@ -140,11 +152,8 @@ class LocalBackend(Backend):
 
     @property
     def capabilities(self) -> CapabilitySet:
-        """Every capability but ``PRESIGNED_URL`` (no HTTP endpoint to sign for).
-
-        ``ATOMIC_WRITE``, ``ATOMIC_MOVE`` and ``SEEKABLE_READ`` included.
-        """
-        return CapabilitySet.all() - {Capability.PRESIGNED_URL}
+        """Every capability but the stored file attributes and ``PRESIGNED_URL`` (no HTTP endpoint)."""
+        return _CAPABILITIES
 
     # -- resolving paths --------------------------------------------------------------------
 
@@ -206,10 +215,46 @@ class LocalBackend(Backend):
 
     # -- writes -----------------------------------------------------------------------------
 
-    def write(self, path: str, content: WriteContent, *, overwrite: bool = False) -> None:
+    def write(
+        self,
+        path: str,
+        content: WriteContent,
+        *,
+        overwrite: bool = False,
+        content_type: str | None = None,
+        metadata: Mapping[str, str] | None = None,
+        if_match: str | None = None,
+    ) -> None:
+        context = self.context(Operation.WRITE, path)
+        check_write_options(  # none is declared: each is refused (BACKEND-022)
+            context,
+            self.capabilities,
+            overwrite=overwrite,
+            content_type=content_type,
+            metadata=metadata,
+            if_match=if_match,
+        )
         self._write(Operation.WRITE, path, content, overwrite=overwrite, durable=False)
 
-    def write_atomic(self, path: str, content: WriteContent, *, overwrite: bool = False) -> None:
+    def write_atomic(
+        self,
+        path: str,
+        content: WriteContent,
+        *,
+        overwrite: bool = False,
+        content_type: str | None = None,
+        metadata: Mapping[str, str] | None = None,
+        if_match: str | None = None,
+    ) -> None:
+        context = self.context(Operation.WRITE_ATOMIC, path)
+        check_write_options(  # none is declared: each is refused (BACKEND-022)
+            context,
+            self.capabilities,
+            overwrite=overwrite,
+            content_type=content_type,
+            metadata=metadata,
+            if_match=if_match,
+        )
         self._write(Operation.WRITE_ATOMIC, path, content, overwrite=overwrite, durable=True)
 
     def _write(

@@ -9,7 +9,7 @@ from __future__ import annotations
 import functools
 import inspect
 import math
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING, Any, BinaryIO, ClassVar, cast
 
 from remote_store import (
@@ -20,13 +20,22 @@ from remote_store import (
     CapabilitySet,
     DirectoryNotEmpty,
     FileInfo,
+    InvalidArgument,
     InvalidContent,
     InvalidPath,
     NotFound,
     RemoteStoreError,
     WriteContent,
 )
-from remote_store.backend_tools import Operation, OperationContext, check_content
+from remote_store.backend_tools import (
+    Operation,
+    OperationContext,
+    WriteOptions,
+    check_content,
+    check_write_options,
+    encode_metadata,
+    metadata_size,
+)
 
 from . import _upload
 from ._client import BucketClient
@@ -41,7 +50,14 @@ if TYPE_CHECKING:
 
     from mypy_boto3_s3.type_defs import GetObjectOutputTypeDef, HeadObjectOutputTypeDef
 
-__all__ = ["COPY_PART_SIZE", "DELETE_BATCH", "MAX_COPY_OBJECT_SIZE", "PAGE_SIZE", "S3Backend"]
+__all__ = [
+    "COPY_PART_SIZE",
+    "DELETE_BATCH",
+    "MAX_COPY_OBJECT_SIZE",
+    "MAX_METADATA_SIZE",
+    "PAGE_SIZE",
+    "S3Backend",
+]
 
 PAGE_SIZE = 1000
 """Keys asked per ListObjectsV2 page (S3's maximum); tests lower it to exercise paging."""
@@ -66,9 +82,15 @@ _CAPABILITIES = CapabilitySet(
         Capability.MOVE,
         Capability.COPY,
         Capability.METADATA,
+        Capability.CONTENT_TYPE,
+        Capability.USER_METADATA,
+        Capability.CONDITIONAL_WRITE,
         Capability.PRESIGNED_URL,
     }
 )
+
+MAX_METADATA_SIZE = 2048
+"""S3's limit on user metadata: the UTF-8 bytes of every key and value, as sent (S3-035)."""
 
 # Folders are key prefixes; a key may sit beside a prefix of its name; delete(missing_ok=True) is
 # one DeleteObject; botocore retries throttling, 5xx answers and connection errors.
@@ -163,23 +185,70 @@ class S3Backend(Backend):
 
     # -- writes -----------------------------------------------------------------------------
 
-    def write(self, path: str, content: WriteContent, *, overwrite: bool = False) -> None:
-        self._write(self.context(Operation.WRITE, path), content, overwrite)
+    def write(
+        self,
+        path: str,
+        content: WriteContent,
+        *,
+        overwrite: bool = False,
+        content_type: str | None = None,
+        metadata: Mapping[str, str] | None = None,
+        if_match: str | None = None,
+    ) -> None:
+        context = self.context(Operation.WRITE, path)
+        check_content(content, context=context)
+        options = check_write_options(
+            context,
+            _CAPABILITIES,
+            overwrite=overwrite,
+            content_type=content_type,
+            metadata=metadata,
+            if_match=if_match,
+        )
+        self._write(context, content, overwrite, options)
 
-    def write_atomic(self, path: str, content: WriteContent, *, overwrite: bool = False) -> None:
+    def write_atomic(
+        self,
+        path: str,
+        content: WriteContent,
+        *,
+        overwrite: bool = False,
+        content_type: str | None = None,
+        metadata: Mapping[str, str] | None = None,
+        if_match: str | None = None,
+    ) -> None:
         # A PutObject, and a multipart upload's completion, replace the object in one step.
-        self._write(self.context(Operation.WRITE_ATOMIC, path), content, overwrite)
+        context = self.context(Operation.WRITE_ATOMIC, path)
+        check_content(content, context=context)
+        options = check_write_options(
+            context,
+            _CAPABILITIES,
+            overwrite=overwrite,
+            content_type=content_type,
+            metadata=metadata,
+            if_match=if_match,
+        )
+        self._write(context, content, overwrite, options)
 
-    def _write(self, context: OperationContext, content: WriteContent, overwrite: bool) -> None:
+    def _write(
+        self, context: OperationContext, content: WriteContent, overwrite: bool, options: WriteOptions
+    ) -> None:
+        attributes = _attributes(context, options)
         try:
-            check_content(content, context.path)
-            self._write_checked(context, content, overwrite)
+            self._write_checked(context, content, overwrite, attributes, options.if_match)
         except InvalidContent as error:
-            # Raised before any request, or midway by the part readers: both know only the path.
+            # Raised midway by the part readers, which know only the path.
             context.claim(error)
             raise
 
-    def _write_checked(self, context: OperationContext, content: WriteContent, overwrite: bool) -> None:
+    def _write_checked(
+        self,
+        context: OperationContext,
+        content: WriteContent,
+        overwrite: bool,
+        attributes: dict[str, Any],
+        if_match: str | None,
+    ) -> None:
         options, path = self._options, context.path
         self._requests.client(context)  # StoreClosed, or a client that cannot be built, comes first
         stream: Any = None
@@ -189,7 +258,7 @@ class S3Backend(Backend):
             stream = content
             first = read_first(stream, options.multipart_threshold + 1, path)
         if len(first) <= options.multipart_threshold:
-            self._requests.put(context, first, overwrite=overwrite)
+            self._requests.put(context, first, overwrite=overwrite, attributes=attributes, if_match=if_match)
             return
         if not overwrite:
             # Fail fast rather than upload gigabytes that the conditional completion would refuse.
@@ -201,7 +270,7 @@ class S3Backend(Backend):
             for view in parts:
                 yield functools.partial(self._requests.upload_part, context, upload_id, view)
 
-        self._requests.multipart(context, jobs, overwrite=overwrite)
+        self._requests.multipart(context, jobs, overwrite=overwrite, create=attributes, if_match=if_match)
 
     def _ensure_absent(self, context: OperationContext) -> None:
         if self._requests.head(context) is not None:
@@ -367,3 +436,27 @@ class S3Backend(Backend):
         prefix = f"{context.path}/" if context.path else ""
         for page in self._requests.pages(context, prefix, delimiter=True, page_size=PAGE_SIZE):
             yield from listed_folders(page)
+
+
+def _attributes(context: OperationContext, options: WriteOptions) -> dict[str, Any]:
+    """The PutObject/CreateMultipartUpload parameters storing the content type and metadata.
+
+    Raises:
+        InvalidArgument: the metadata exceeds S3's 2 KiB (before any request, S3-035).
+    """
+    attributes: dict[str, Any] = {}
+    if options.content_type is not None:
+        attributes["ContentType"] = options.content_type
+    if options.metadata is not None:
+        encoded = encode_metadata(options.metadata)
+        size = metadata_size(encoded)
+        if size > MAX_METADATA_SIZE:
+            error = context.error(
+                InvalidArgument,
+                f"metadata is {size} bytes as sent (keys and values in UTF-8, non-ASCII values "
+                f"encoded), over S3's limit of {MAX_METADATA_SIZE}",
+            )
+            error.argument = "metadata"
+            raise error
+        attributes["Metadata"] = encoded
+    return attributes

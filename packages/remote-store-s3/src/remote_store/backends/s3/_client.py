@@ -16,7 +16,14 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from typing import IO, TYPE_CHECKING, Any, TypeVar, cast
 
-from remote_store import AlreadyExists, BackendUnavailable, NotFound, RemoteStoreError
+from remote_store import (
+    AlreadyExists,
+    BackendUnavailable,
+    CapabilityNotSupported,
+    NotFound,
+    PreconditionFailed,
+    RemoteStoreError,
+)
 from remote_store.backend_tools import OperationContext
 
 from ._errors import error_code, is_conflict, is_precondition_failed, map_error, missing_bucket
@@ -37,7 +44,7 @@ if TYPE_CHECKING:
         HeadObjectOutputTypeDef,
     )
 
-__all__ = ["BucketClient"]
+__all__ = ["BucketClient", "stale"]
 
 logger = logging.getLogger("remote_store.s3")
 
@@ -172,8 +179,17 @@ class BucketClient:
         except Exception as error:
             raise self.failure(context, error) from error
 
-    def _conditional(self, context: OperationContext, request: Callable[[], T]) -> T:
-        """Send a conditional write, retrying S3's 409 ConditionalRequestConflict a few times."""
+    def _conditional(
+        self, context: OperationContext, request: Callable[[], T], *, if_match: str | None = None
+    ) -> T:
+        """Send a conditional write, retrying S3's 409 ConditionalRequestConflict a few times.
+
+        With ``if_match``, a 412 answer is ``PreconditionFailed`` (the ETag changed), not the
+        ``AlreadyExists`` of a create's ``If-None-Match``, or ``NotFound`` when a HeadObject
+        finds no object (radosgw answers 412 there too). A 5xx answer that outlasted botocore's
+        retries is checked the same way: radosgw answers some of the requests that lose a race of
+        conditional writes ``500 UnknownError`` instead of 412, writing nothing (S3-036).
+        """
         for attempt in range(_CONFLICT_ATTEMPTS):
             try:
                 return request()
@@ -181,8 +197,45 @@ class BucketClient:
                 if attempt + 1 < _CONFLICT_ATTEMPTS and is_conflict(error):
                     time.sleep(0.05 * 2**attempt)
                     continue
+                if if_match is not None:
+                    raise self._if_match_failure(context, error, if_match) from error
                 raise self.failure(context, error) from error
         raise AssertionError("unreachable")  # pragma: no cover
+
+    def _if_match_failure(
+        self, context: OperationContext, error: Exception, if_match: str
+    ) -> RemoteStoreError:
+        """The error of a failed write with ``If-Match``: 412, and 5xx once the ETag moved on."""
+        _, status = error_code(error)
+        if not (is_precondition_failed(error) or status >= 500):
+            return self.failure(context, error)
+        head = self.head(context)
+        if head is None:
+            return context.error(NotFound, "no such file to replace (if_match)")
+        if str(head.get("ETag", "")).strip('"') != if_match or status < 500:
+            return stale(context, if_match)
+        # The object is as it was: the 5xx changed nothing and is the server's failure.
+        return self.failure(context, error)
+
+    def condition(
+        self, context: OperationContext, operation: str, *, overwrite: bool, if_match: str | None
+    ) -> dict[str, Any]:
+        """The condition parameters of a write request: If-None-Match for a create, If-Match for a replace.
+
+        Raises:
+            CapabilityNotSupported: ``if_match`` is given and this botocore cannot send it.
+        """
+        if if_match is not None:
+            if not self.accepts(context, operation, "IfMatch"):
+                raise CapabilityNotSupported(
+                    f"this boto3 cannot send If-Match on {operation}: upgrade boto3 for if_match",
+                    capability="conditional_write",
+                    path=context.path,
+                    operation=context.operation.value,
+                    backend=context.backend,
+                )
+            return {"IfMatch": if_match}
+        return {} if overwrite else {"IfNoneMatch": "*"}
 
     # -- objects ----------------------------------------------------------------------------
 
@@ -226,17 +279,30 @@ class BucketClient:
                 raise context.error(BackendUnavailable, CHANGED) from error
             raise self.failure(context, error) from error
 
-    def put(self, context: OperationContext, view: memoryview, *, overwrite: bool) -> None:
-        """PutObject of ``view``; without ``overwrite``, only if no object is there (If-None-Match)."""
+    def put(
+        self,
+        context: OperationContext,
+        view: memoryview,
+        *,
+        overwrite: bool,
+        attributes: dict[str, Any] | None = None,
+        if_match: str | None = None,
+    ) -> None:
+        """PutObject of ``view``; without ``overwrite``, only if no object is there (If-None-Match).
+
+        ``attributes`` are PutObject parameters stored with the object (``ContentType``,
+        ``Metadata``); with ``if_match``, only if the object's ETag is still that (If-Match).
+        """
         client = self.client(context)
-        extra: dict[str, Any] = {} if overwrite else {"IfNoneMatch": "*"}
+        extra: dict[str, Any] = self.condition(context, "PutObject", overwrite=overwrite, if_match=if_match)
+        extra.update(attributes or {})
 
         def request() -> object:
             # A fresh body per try: botocore rewinds within one call, not across calls.
             body = cast(IO[bytes], PartBody(view))
             return client.put_object(Bucket=self.bucket, Key=str(context.path), Body=body, **extra)
 
-        self._conditional(context, request)
+        self._conditional(context, request, if_match=if_match)
 
     def delete(self, context: OperationContext, key: str | None = None) -> None:
         """DeleteObject of ``key`` (the context's path by default); succeeds when there is none."""
@@ -348,12 +414,21 @@ class BucketClient:
         return response["CopyPartResult"]["ETag"]
 
     def complete_upload(
-        self, context: OperationContext, upload_id: str, etags: Sequence[str], *, overwrite: bool
+        self,
+        context: OperationContext,
+        upload_id: str,
+        etags: Sequence[str],
+        *,
+        overwrite: bool,
+        if_match: str | None = None,
     ) -> None:
-        """CompleteMultipartUpload with the parts' ETags; without ``overwrite``, If-None-Match."""
+        """CompleteMultipartUpload with the parts' ETags; without ``overwrite``, If-None-Match.
+
+        With ``if_match``, If-Match instead.
+        """
         client = self.client(context)
         parts: Any = [{"PartNumber": number, "ETag": etag} for number, etag in enumerate(etags, start=1)]
-        extra: dict[str, Any] = {} if overwrite else {"IfNoneMatch": "*"}
+        extra = self.condition(context, "CompleteMultipartUpload", overwrite=overwrite, if_match=if_match)
         self._conditional(
             context,
             lambda: client.complete_multipart_upload(
@@ -363,6 +438,7 @@ class BucketClient:
                 MultipartUpload={"Parts": parts},
                 **extra,
             ),
+            if_match=if_match,
         )
 
     def multipart(
@@ -372,6 +448,7 @@ class BucketClient:
         *,
         overwrite: bool,
         create: dict[str, Any] | None = None,
+        if_match: str | None = None,
     ) -> None:
         """Upload to the context's path in parts: create, run the part jobs, complete; abort on failure.
 
@@ -382,19 +459,42 @@ class BucketClient:
         (this narrows the race on servers that ignore If-None-Match there) and the completion
         carries ``If-None-Match: *`` (race-free where the server enforces it).
 
+        With ``if_match`` the object's ETag is checked right before completing (for servers that
+        ignore If-Match there, S3-036) and the completion carries ``If-Match``.
+
         Raises:
             AlreadyExists: ``overwrite=False`` and the object exists by the time of completion.
+            PreconditionFailed: ``if_match`` is not the object's ETag by the time of completion.
+            NotFound: ``if_match`` is given and the object is gone by the time of completion.
         """
         client = self.client(context)  # kept for the abort, also when close() comes meanwhile
+        if if_match is not None:
+            # Refused before anything is uploaded when this botocore cannot send the condition.
+            self.condition(context, "CompleteMultipartUpload", overwrite=overwrite, if_match=if_match)
         upload_id = self.create_upload(context, **(create or {}))
         try:
             etags = run_parts(jobs(upload_id), self._options.max_concurrency, context)
-            if not overwrite and self.head(context) is not None:
+            if if_match is not None:
+                self.check_etag(context, if_match)
+            elif not overwrite and self.head(context) is not None:
                 raise context.error(AlreadyExists, "file already exists")
-            self.complete_upload(context, upload_id, etags, overwrite=overwrite)
+            self.complete_upload(context, upload_id, etags, overwrite=overwrite, if_match=if_match)
         except BaseException:
             self._abort(client, context, upload_id)
             raise
+
+    def check_etag(self, context: OperationContext, if_match: str) -> None:
+        """HeadObject: raise unless the object exists with ETag ``if_match`` (quotes aside).
+
+        Raises:
+            NotFound: there is no object.
+            PreconditionFailed: its ETag is another.
+        """
+        head = self.head(context)
+        if head is None:
+            raise context.error(NotFound, "no such file to replace (if_match)")
+        if str(head.get("ETag", "")).strip('"') != if_match:
+            raise stale(context, if_match)
 
     def _abort(self, client: S3Client, context: OperationContext, upload_id: str) -> None:
         """AbortMultipartUpload; a failure is logged, never raised (the caller's failure matters)."""
@@ -410,3 +510,8 @@ class BucketClient:
                 self.bucket,
                 type(error).__name__,
             )
+
+
+def stale(context: OperationContext, if_match: str) -> PreconditionFailed:
+    """The error of a conditional replace that found another ETag than ``if_match`` (S3-036)."""
+    return context.error(PreconditionFailed, f"file changed: its ETag is no longer {if_match!r}")

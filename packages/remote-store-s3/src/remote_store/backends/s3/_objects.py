@@ -13,6 +13,7 @@ from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
 from remote_store import FileInfo, InvalidPath, RemotePath
+from remote_store.backend_tools import decode_metadata
 
 from ._listing import ListingPage
 
@@ -28,7 +29,7 @@ _CARRIED_HEADERS = ("ContentType", "ContentEncoding", "ContentDisposition", "Con
 
 
 def file_info(path: str, head: HeadObjectOutputTypeDef) -> FileInfo:
-    """The ``FileInfo`` of ``path`` from its HeadObject answer (with its content type)."""
+    """The ``FileInfo`` of ``path`` from its HeadObject answer (with its content type and metadata)."""
     return FileInfo(
         path=RemotePath(path),
         name=path.rsplit("/", 1)[-1],
@@ -36,6 +37,7 @@ def file_info(path: str, head: HeadObjectOutputTypeDef) -> FileInfo:
         modified_at=_utc(head["LastModified"]),
         etag=_etag(head.get("ETag")),
         content_type=head.get("ContentType") or None,
+        metadata=decode_metadata(head.get("Metadata")),
     )
 
 

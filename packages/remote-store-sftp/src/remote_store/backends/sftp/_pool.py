@@ -16,6 +16,8 @@ from typing import Any
 from remote_store import BackendUnavailable, ConfigError, PermissionDenied
 from remote_store.backend_tools import OperationContext
 
+from ._coalesce import coalesce_writes
+from ._folders import KnownFolders
 from ._options import Options
 
 __all__ = ["Connection", "Pool", "asyncssh_module", "server_extensions"]
@@ -99,6 +101,8 @@ class Pool:
         self._opening: asyncio.Lock | None = None
         self.real_root: str | None = None
         self.extensions: frozenset[str] = frozenset()
+        self.folders = KnownFolders()
+        """Folders below the real root known to exist, shared by the connections (SFTP-019)."""
 
     async def acquire(self, context: OperationContext) -> Connection:
         """The connection for one call (its ``busy`` count raised; ``release`` lowers it).
@@ -200,6 +204,8 @@ class Pool:
             ) from error
         except (OSError, asyncio.TimeoutError, asyncssh.Error) as error:
             raise context.error(BackendUnavailable, f"cannot connect to {options.host_label}") from error
+        # Requests sent together leave in one socket write, not two per request (SFTP-022).
+        coalesce_writes(connection)
         try:
             sftp = await connection.start_sftp_client(path_errors="surrogateescape")
             if self.real_root is None:

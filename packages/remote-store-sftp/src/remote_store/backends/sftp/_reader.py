@@ -1,7 +1,8 @@
-"""``SFTPReader``: the stream ``read`` returns, with one block read ahead (SFTP-011)."""
+"""``SFTPReader``: the stream ``read`` returns, with a bounded window of blocks read ahead (SFTP-011)."""
 
 from __future__ import annotations
 
+import collections
 import concurrent.futures
 import io
 from collections.abc import Callable
@@ -9,11 +10,16 @@ from typing import Any
 
 from remote_store.backend_tools import OperationContext
 
-__all__ = ["BLOCK_SIZE", "SFTPReader", "read_to_end"]
+__all__ = ["BLOCK_SIZE", "READ_AHEAD", "SFTPReader", "read_to_end"]
 
 BLOCK_SIZE = 1024 * 1024
 """Bytes asked for per read request; asyncssh splits one into parallel SFTP reads of the
 server's limit (255 KiB on OpenSSH)."""
+
+READ_AHEAD = 3
+"""Blocks a stream keeps requested ahead of the one being consumed: 3 MiB, 12 or 13 SFTP reads
+in flight on OpenSSH (its own client keeps 64 x 32 KiB = 2 MiB). One block ahead left the
+connection idle while the caller took each block, and again while the next was requested."""
 
 
 async def read_to_end(handle: Any, size: int) -> bytes:
@@ -52,9 +58,11 @@ def _drop_outcome(future: concurrent.futures.Future[Any]) -> None:
 class SFTPReader(io.RawIOBase):
     """A forward and seekable binary stream over one open remote file.
 
-    At most two blocks are held: the one being consumed and the next, requested as soon as the
-    current one arrives, so that the network is busy while the caller works. ``close()`` closes
-    the remote file and gives the connection back.
+    At most ``1 + READ_AHEAD`` blocks are held: the one being consumed and those requested
+    ahead of it, topped up as each block is taken, so that the network is busy while the caller
+    works. Nothing is requested past the size known at opening (the block holding the end asks
+    for one byte more, to see it). ``close()`` closes the remote file and gives the connection
+    back.
     """
 
     def __init__(
@@ -78,7 +86,8 @@ class SFTPReader(io.RawIOBase):
         self._position = 0
         self._block = b""
         self._block_start = 0
-        self._ahead: tuple[int, int, concurrent.futures.Future[Any]] | None = None
+        # (offset, bytes asked for, future of the bytes), contiguous from the first's offset.
+        self._ahead: collections.deque[tuple[int, int, concurrent.futures.Future[Any]]] = collections.deque()
         self._end: int | None = None
 
     def readable(self) -> bool:
@@ -102,28 +111,39 @@ class SFTPReader(io.RawIOBase):
         if self.closed:
             raise ValueError("I/O operation on closed file")
 
-    def _fetch(self, offset: int) -> tuple[int, concurrent.futures.Future[Any]]:
-        """Request the block at ``offset``: ``(bytes asked for, future of the bytes)``.
+    def _fetch(self, offset: int) -> tuple[int, int, concurrent.futures.Future[Any]]:
+        """Request the block at ``offset``: ``(offset, bytes asked for, future of the bytes)``.
 
         Before the size known at opening, one byte more than is left is asked for, so that a
         small file takes one request (asyncssh splits a large one into parallel requests, which
         costs milliseconds for a file of a few KiB) and a short answer shows the end.
         """
         wanted = BLOCK_SIZE if offset >= self._size else min(BLOCK_SIZE, self._size - offset + 1)
-        return wanted, self._submit(self._handle.read(wanted, offset))
+        return offset, wanted, self._submit(self._handle.read(wanted, offset))
+
+    def _drop_ahead(self) -> None:
+        while self._ahead:
+            _discard(self._ahead.popleft()[2])
+
+    def _top_up(self, offset: int) -> None:
+        """Keep ``READ_AHEAD`` blocks requested from ``offset`` on, none past the known size."""
+        if self._ahead:
+            last_offset, last_wanted, _ = self._ahead[-1]
+            offset = last_offset + last_wanted
+        while len(self._ahead) < READ_AHEAD and offset < self._size:
+            self._ahead.append(self._fetch(offset))
+            offset = self._ahead[-1][0] + self._ahead[-1][1]
 
     def _load(self) -> bool:
         """Make the block holding ``_position`` current; False at the end of the file."""
         start = self._position
         if self._end is not None and start >= self._end:
             return False
-        ahead, self._ahead = self._ahead, None
-        if ahead is not None and ahead[0] == start:
-            wanted, future = ahead[1], ahead[2]
+        if self._ahead and self._ahead[0][0] == start:
+            _, wanted, future = self._ahead.popleft()
         else:
-            if ahead is not None:
-                _discard(ahead[2])
-            wanted, future = self._fetch(start)
+            self._drop_ahead()  # a seek elsewhere: what was read ahead is not wanted
+            _, wanted, future = self._fetch(start)
         block = self._wait(self._context, future)
         self._block, self._block_start = block or b"", start
         end = start + len(self._block)
@@ -131,8 +151,13 @@ class SFTPReader(io.RawIOBase):
             # Short exactly where the size known at opening ends: the end of the file, without
             # one more request to hear it (a file that grew would have filled the request).
             self._end = end
+            self._drop_ahead()
         elif self._block:
-            self._ahead = (end, *self._fetch(end))
+            if len(self._block) < wanted:
+                self._drop_ahead()  # a short block mid-file: the blocks ahead do not follow on
+            self._top_up(end)
+            if not self._ahead:  # past the known size (the file grew): one block at a time
+                self._ahead.append(self._fetch(end))
         return bool(self._block)
 
     def readinto(self, buffer: Any) -> int:
@@ -166,11 +191,9 @@ class SFTPReader(io.RawIOBase):
         """
         if self.closed:
             return
-        ahead, self._ahead = self._ahead, None
         release, self._release = self._release, None
         try:
-            if ahead is not None:
-                _discard(ahead[2])
+            self._drop_ahead()
             # A failed close surfaces, as a failed close() of a local file does (BACKEND-013).
             self._wait(self._context, self._submit(self._handle.close()))
         finally:

@@ -8,6 +8,7 @@ below the real root; paths without that name are backend-relative (SFTP-005).
 from __future__ import annotations
 
 import asyncio
+import collections
 import contextlib
 import dataclasses
 import posixpath
@@ -29,10 +30,23 @@ from remote_store import (
 from remote_store.backend_tools import DEFAULT_CHUNK_SIZE, OperationContext
 
 from ._errors import map_error
-from ._names import is_temp_name
+from ._folders import KnownFolders
+from ._names import is_temp_name, new_temp_name
 from ._pool import asyncssh_module, server_extensions
+from ._readdir import readdir
+from ._reader import read_to_end
 
-__all__ = ["Remote", "Target", "file_info"]
+__all__ = ["READDIR_AHEAD", "Remote", "Target", "file_info", "outcome"]
+
+READDIR_AHEAD = 8
+"""``readdir`` requests a listing keeps in flight at most (OpenSSH answers 100 names to each)."""
+
+
+def outcome(result: Any) -> Any:
+    """``result``, one of ``asyncio.gather(..., return_exceptions=True)``'s: raised if an exception."""
+    if isinstance(result, BaseException):
+        raise result
+    return result
 
 
 @dataclasses.dataclass
@@ -55,13 +69,34 @@ def file_info(path: str, attrs: Any) -> FileInfo:
 
 
 class Remote:
-    """The requests of one backend call (``context``) through the SFTP client ``sftp``."""
+    """The requests of one backend call (``context``) through the SFTP client ``sftp``.
 
-    def __init__(self, sftp: Any, root: str, context: OperationContext) -> None:
+    ``folders`` is the backend's record of folders known to exist (shared by its connections).
+    Requests that do not depend on each other's answers are sent together and answered in one
+    round trip (``asyncio.gather``: the requests go out in order, and an SFTP server processes the
+    requests on one file handle in the order received; OpenSSH processes every request in order).
+    """
+
+    def __init__(self, sftp: Any, root: str, context: OperationContext, folders: KnownFolders) -> None:
         self.sftp = sftp
         self.root = root
         self.context = context
+        self.folders = folders
         self.ssh = asyncssh_module()
+
+    def at(self, path: str) -> Remote:
+        """The same connection for the destination ``path`` of a two-path call (errors name it)."""
+        return Remote(self.sftp, self.root, self.context.at(path), self.folders)
+
+    @property
+    def max_write(self) -> int:
+        """Bytes one write request may carry (the server's ``limits@openssh.com``, else 16 KiB)."""
+        return int(self.sftp.limits.max_write_len)
+
+    @property
+    def max_read(self) -> int:
+        """Bytes one read request may ask for (the server's ``limits@openssh.com``, else 16 KiB)."""
+        return int(self.sftp.limits.max_read_len)
 
     # -- paths ------------------------------------------------------------------------------
 
@@ -184,6 +219,76 @@ class Remote:
             raise
         return Target(posixpath.join(folder, rest[-1]), folder, created)
 
+    async def create_temp(self, path: str, *, overwrite: bool, block_size: int) -> tuple[Target, str, Any]:
+        """A new temporary file for the file at ``path``: ``(target, its path, the open file)``.
+
+        The file is opened with ``O_CREAT|O_EXCL`` in the target's folder (SFTP-006).
+        ``block_size`` goes to asyncssh's ``open``: ``0`` makes each read or write one request
+        (small content), ``-1`` splits large ones into parallel requests. Where the folder is
+        known (SFTP-019) the open, a ``realpath`` of the folder and an ``lstat`` of the target go
+        in one round trip; anything unexpected in the answers (the folder gone, swapped for a
+        link, a link or folder at the target) undoes the open and takes the full walk
+        (``target``), which decides.
+
+        Raises:
+            InvalidPath: ``path`` is a folder, or a parent is a file.
+            AlreadyExists: ``overwrite`` is false and a file is there.
+        """
+        parent, _, name = path.rpartition("/")
+        folder = self.full(parent)
+        if folder in self.folders:
+            temp = posixpath.join(folder, new_temp_name())
+            real = posixpath.join(folder, name)
+            answers: tuple[Any, Any, Any] = await asyncio.gather(
+                self.sftp.realpath(folder),
+                self.sftp.lstat(real),
+                self.sftp.open(temp, "xb", block_size=block_size),
+                return_exceptions=True,
+            )
+            resolved, attrs, opened = answers
+            missing = self.ssh.SFTPNoSuchFile
+            # The record is out of date: the folder resolves elsewhere (a link now), or it (or a
+            # parent) is gone or no longer a folder (ENOTDIR is "no such file" in SFTP).
+            changed = (
+                (not isinstance(resolved, BaseException) and str(resolved) != folder)
+                or isinstance(resolved, missing)
+                or isinstance(opened, missing)
+            )
+            failure = next(
+                (
+                    answer
+                    for answer in (resolved, attrs, opened)
+                    if isinstance(answer, BaseException) and not isinstance(answer, missing)
+                ),
+                None,
+            )
+            if not changed and failure is None:
+                if isinstance(attrs, missing) or (overwrite and self.is_file(attrs)):
+                    return Target(real, folder, []), temp, opened
+                await self._undo_open(opened, temp)
+                if self.is_file(attrs):
+                    raise self.context.error(AlreadyExists, "file already exists")
+                # A folder or a link at the target: the walk below tells which error it is.
+            else:
+                if not isinstance(opened, BaseException):
+                    await self._undo_open(opened, temp)
+                self.folders.forget(folder)
+                if not changed and failure is not None:
+                    raise failure
+        target = await self.target(path, overwrite=overwrite)
+        temp = posixpath.join(target.folder, new_temp_name())
+        try:
+            opened = await self.sftp.open(temp, "xb", block_size=block_size)
+        except BaseException:
+            await self.remove_folders(target.created)
+            raise
+        self.folders.add(target.folder)
+        return target, temp, opened
+
+    async def _undo_open(self, opened: Any, temp: str) -> None:
+        """Close and remove a temporary file opened in vain (one round trip); never raises."""
+        await asyncio.gather(opened.close(), self.sftp.remove(temp), return_exceptions=True)
+
     async def _make_folder(self, real: str) -> bool:
         try:
             await self.sftp.mkdir(real)
@@ -198,9 +303,48 @@ class Remote:
                 ) from error
             raise
 
+    async def read_whole(self, real: str, size: int) -> bytes:
+        """All of the regular file ``real``, whose size was ``size`` when it was looked up.
+
+        A file the server can send in one read request is opened, then read (one byte more than
+        ``size``, so that a short answer shows the end) and closed in one round trip (SFTP-020).
+        A larger one, or one that grew meanwhile, is read on one handle until the server reports
+        its end.
+        """
+        if size < self.max_read:
+            opened = await self.sftp.open(real, "rb", block_size=0)
+            answers: tuple[Any, Any] = await asyncio.gather(
+                opened.read(size + 1, 0), opened.close(), return_exceptions=True
+            )
+            data, closed = answers
+            outcome(data)
+            outcome(closed)
+            if len(data) <= size:
+                return bytes(data)
+        async with self.sftp.open(real, "rb") as opened:
+            return await read_to_end(opened, size)
+
+    async def read_at(self, real: str, start: int, end: int) -> bytes:
+        """Bytes ``start`` to ``end`` of the regular file ``real`` (fewer past its end; SFTP-018).
+
+        A range the server can send in one read request is opened, then read and closed in one
+        round trip; a larger one is one read call that asyncssh splits into parallel requests.
+        """
+        small = end - start <= self.max_read
+        async with self.sftp.open(real, "rb", block_size=0 if small else -1) as opened:
+            if not small:
+                return bytes(await opened.read(end - start, start))
+            answers: tuple[Any, Any] = await asyncio.gather(
+                opened.read(end - start, start), opened.close(), return_exceptions=True
+            )
+            data, closed = answers
+            outcome(closed)
+            return bytes(outcome(data))
+
     async def remove_folders(self, created: list[str]) -> None:
         """Remove the folders a failed call made, deepest first, if they are still empty."""
         for folder in reversed(created):
+            self.folders.forget(folder)
             with contextlib.suppress(self.ssh.SFTPError, OSError):
                 await self.sftp.rmdir(folder)
 
@@ -380,25 +524,41 @@ class Remote:
         must surface (BACKEND-013), so the three requests are made here, through its handler.
         """
         handler = self.sftp._handler
+        decode = self.sftp.decode
         try:
             handle = await handler.opendir(self.sftp.encode(real))
         except self.ssh.SFTPNoSuchFile:
             return  # removed before we listed
+        # readdir requests on the handle are pipelined (SFTP-021): the server answers them in
+        # order, each with the next names, then end-of-file. One goes first (most folders fit in
+        # one answer); each answer with names doubles the requests kept in flight, up to
+        # READDIR_AHEAD, so that a large folder costs about a round trip per READDIR_AHEAD answers.
+        pending: collections.deque[asyncio.Future[Any]] = collections.deque()
+        ahead = 1
+        at_end = False
         try:
             while True:
-                try:
-                    names, at_end = await handler.readdir(handle)
-                except self.ssh.SFTPEOFError:
+                while not at_end and len(pending) < ahead:
+                    pending.append(asyncio.ensure_future(readdir(handler, handle)))
+                if not pending:
                     return
+                try:
+                    names = await pending.popleft()
+                except self.ssh.SFTPEOFError:
+                    at_end = True
+                    continue
+                if not names:
+                    at_end = True
+                ahead = min(READDIR_AHEAD, ahead * 2)
                 for entry in names:
-                    entry.filename = self.sftp.decode(entry.filename)
+                    entry.filename = decode(entry.filename)
                     if entry.filename not in (".", ".."):
                         yield entry
-                if at_end:
-                    return
         except self.ssh.SFTPNoSuchFile:
             return  # removed while we listed
         finally:
+            if pending:  # answered before the close is sent: no reply arrives for a closed handle
+                await asyncio.gather(*pending, return_exceptions=True)
             await handler.close(handle)
 
     async def follow(self, real: str) -> tuple[str, Any] | None:
