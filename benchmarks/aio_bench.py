@@ -239,6 +239,7 @@ def main(argv: list[str] | None = None) -> int:
         "--cases", default="gets,upload,download", help="comma-separated: gets, upload, download"
     )
     parser.add_argument("--json", type=Path)
+    parser.add_argument("--note", default="", help="a sentence for the report: what this run measures")
     parser.add_argument("--one", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.one:
@@ -258,6 +259,7 @@ def main(argv: list[str] | None = None) -> int:
         "objects": args.objects,
         "size": size,
         "when": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "note": args.note,
         "load_average_before": os.getloadavg()[0],
         "versions": _versions(),
         "results": {},
@@ -335,6 +337,7 @@ def section(runs: list[dict[str, Any]]) -> str:
             "",
             "; ".join(context) + (f". Versions: {versions}." if versions else "."),
             "",
+            *([figures["note"], ""] if figures.get("note") else []),
             _table(figures["results"], figures["objects"], figures["size"], figures["cases"]),
             "",
         ]

@@ -25,7 +25,11 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 ANALYSIS = HERE / "analysis.md"
 SFTP_RESULTS = HERE / "results" / "sftp.json"
-AIO_RESULTS = [HERE / "results" / "aio-ceph.json", HERE / "results" / "aio-ceph-1gib.json"]
+AIO_RESULTS = [
+    HERE / "results" / "aio-ceph.json",
+    HERE / "results" / "aio-ceph-1gib.json",
+    HERE / "results" / "aio-ceph-download.json",
+]
 PARQUET_RESULTS = HERE / "results" / "parquet-ceph.json"
 S3_CALLS_RESULTS = HERE / "results" / "s3-calls.json"
 MIB = 1024 * 1024
@@ -36,6 +40,7 @@ NAMES = {
     "ours": "**remote-store**",
     "fsspec": "fsspec / s3fs",
     "obstore": "obstore",
+    "opendal": "OpenDAL",
     "smart_open": "smart_open",
     "remote-store-0.33.0": "remote-store 0.33.0",
 }
@@ -82,6 +87,7 @@ class Cell:
     rss: float | None = None
     seconds: float | None = None
     cpu: float | None = None
+    cpu_ratio: float | None = None
     requests: float | None = None
     first_seconds: float | None = None
     requests_first: float | None = None
@@ -145,6 +151,14 @@ def collect(results: dict[str, Any]) -> dict[Key, dict[str, Cell]]:
                         throughput(phase) / throughput(base[rep]) for rep, phase in ok.items() if rep in base
                     ]
                     cell.ratio = statistics.median(ratios) if ratios else None
+                    # The baseline's CPU time over the library's for the same work, per repetition:
+                    # what the library itself costs, less swayed than wall time by other load.
+                    cpu_ratios = [
+                        base[rep]["cpu_seconds"] / phase["cpu_seconds"]
+                        for rep, phase in ok.items()
+                        if rep in base and phase["cpu_seconds"] > 0 and phase["units"] == base[rep]["units"]
+                    ]
+                    cell.cpu_ratio = statistics.median(cpu_ratios) if cpu_ratios else None
                 cells[lib] = cell
             table[key] = cells
     return table
@@ -224,7 +238,7 @@ def _all(states: list[str]) -> str:
 
 
 def verdicts(results: dict[str, Any], table: dict[Key, dict[str, Cell]]) -> list[Verdict]:
-    """Every target of issue 7 against its figure."""
+    """Every target of issues 7 and 20 against its figure."""
     out: list[Verdict] = []
     keys = sorted(table)
 
@@ -247,12 +261,17 @@ def verdicts(results: dict[str, Any], table: dict[Key, dict[str, Cell]]) -> list
                     rss = ours.rss if ours else None
                     target_text = f"{label} {key[2]} RSS growth <= 8 MiB"
                     out.append(Verdict(area, target_text, fmt(rss, 1, " MiB"), _at_most(rss, 8)))
-        for phase, bound in (("write", 0.9), ("list", 0.7), ("read", 0.7), ("delete", 0.7)):
+        # Issue 7 set write >= 0.9x on both; issue 20 set write >= 0.8x on tmpfs, with the sandbox.
+        write_bound = 0.8 if local == "tmpfs" else 0.9
+        for phase, bound in (("write", write_bound), ("list", 0.7), ("read", 0.7), ("delete", 0.7)):
             for key in find(local, "small", phase):
                 ours = _cell(table, key, "ours")
                 ratio = ours.ratio if ours else None
                 target_text = f"small files {phase} >= {bound}x plain"
-                out.append(Verdict(area, target_text, fmt_ratio(ratio, 3), _at_least(ratio, bound)))
+                figure = fmt_ratio(ratio, 3)
+                if ours is not None and ours.cpu_ratio is not None:
+                    figure += f" (CPU time: {ours.cpu_ratio:.2f}x)"
+                out.append(Verdict(area, target_text, figure, _at_least(ratio, bound)))
 
     for target in ("ceph", "moto"):
         for case in ("upload", "download"):
@@ -393,11 +412,25 @@ def verdicts(results: dict[str, Any], table: dict[Key, dict[str, Cell]]) -> list
 # -- Markdown ------------------------------------------------------------------------------
 
 
+def _repetitions(results: dict[str, Any], planned: int) -> str:
+    """``5 repetitions``, or per target where runs merged with ``--append`` differ (``local 5, moto 3``)."""
+    counts: dict[str, int] = {}
+    for run in results["runs"]:
+        counts[run["target"]] = max(counts.get(run["target"], 0), run["rep"] + 1)
+    if len(set(counts.values())) <= 1:
+        count = next(iter(counts.values()), planned)
+        return f"{count} repetition{'' if count == 1 else 's'}"
+    return "repetitions: " + ", ".join(f"{target} {count}" for target, count in sorted(counts.items()))
+
+
 def _phase_table(key: Key, cells: dict[str, Cell]) -> list[str]:
     target, case, _, phase = key
     speed_unit = unit(case)
     show_requests = target not in ("local", "tmpfs")
+    show_cpu_ratio = case == "small" and not show_requests
     header = ["library", f"{phase} {speed_unit}", "ratio", "RSS growth MiB", "CPU s"]
+    if show_cpu_ratio:
+        header.append("CPU-time ratio")
     if case == "list":
         header += ["first entry s", "requests", "requests before 1st entry"]
     elif show_requests:
@@ -408,6 +441,8 @@ def _phase_table(key: Key, cells: dict[str, Cell]) -> list[str]:
         cell = cells[lib]
         if cell.na:
             row = [lib_cell(cell), "n/a", "", "", ""]
+            if show_cpu_ratio:
+                row.append("")
             if case == "list":
                 row += ["", "", ""]
             elif show_requests:
@@ -422,6 +457,8 @@ def _phase_table(key: Key, cells: dict[str, Cell]) -> list[str]:
             fmt(cell.rss, 1),
             fmt(cell.cpu, 2),
         ]
+        if show_cpu_ratio:
+            row.append(fmt_ratio(cell.cpu_ratio) if lib != "baseline" else "1.00x")
         if case == "list":
             row += [fmt(cell.first_seconds, 3), fmt(cell.requests), fmt(cell.requests_first)]
         elif show_requests:
@@ -449,8 +486,8 @@ def markdown(results: dict[str, Any], table: dict[Key, dict[str, Cell]], chart: 
         "same machine in the same run. Regenerate with `nox -s bench` (add `-- --peers` for the peers);",
         "the raw figures are in `benchmarks/results/latest.json`, the method in `benchmarks/README.md`.",
         "",
-        f"- Date: {meta['date']}; mode: {meta['mode']}; {plan['reps']} repetitions per workload, medians;"
-        f" total wall time {meta['wall_seconds'] / 60:.1f} min.",
+        f"- Date: {meta['date']}; mode: {meta['mode']}; {_repetitions(results, plan['reps'])} per"
+        f" workload, medians; total wall time {meta['wall_seconds'] / 60:.1f} min.",
         f"- Machine: {machine['cores']} cores ({machine['cpu']}),"
         f" {(machine['memory_bytes'] or 0) / 1024**3:.0f} GiB memory, Linux {machine['kernel']},"
         f" Python {machine['python']}. The S3 servers run on the same machine and share its cores"
@@ -480,7 +517,7 @@ def markdown(results: dict[str, Any], table: dict[Key, dict[str, Cell]], chart: 
         lines.append(f"- Target `{target}`: {text}.")
     lines.append("")
 
-    lines += ["## Targets (issue 7)", "", "| area | target | figure | state |", "|---|---|---|---|"]
+    lines += ["## Targets (issues 7 and 20)", "", "| area | target | figure | state |", "|---|---|---|---|"]
     for verdict in verdicts(results, table):
         state = f"**{verdict.state}**" if verdict.state == "MISSED" else verdict.state
         lines.append(f"| {verdict.area} | {verdict.target} | {verdict.figure} | {state} |")
@@ -520,7 +557,9 @@ def markdown(results: dict[str, Any], table: dict[Key, dict[str, Cell]], chart: 
         "Ratio: the library's throughput over the baseline's, per repetition (the two ran next to each",
         "other), median. RSS growth: peak resident memory during the operation minus the resident memory",
         "just before it (kernel high-water mark reset first), median. CPU s: the client process's CPU time.",
-        "Requests counted with botocore's `before-send` event (obstore: not countable, `n/c`).",
+        "CPU-time ratio (local small files): the baseline's CPU time over the library's, per",
+        "repetition, median.",
+        "Requests counted with botocore's `before-send` event (obstore, OpenDAL: not countable, `n/c`).",
         "",
     ]
     titles = {
@@ -623,6 +662,7 @@ def chart(table: dict[Key, dict[str, Cell]], path: Path) -> bool:
         "ours": "#1f77b4",
         "fsspec": "#ff7f0e",
         "obstore": "#2ca02c",
+        "opendal": "#8c564b",
         "smart_open": "#d62728",
         "remote-store-0.33.0": "#9467bd",
     }

@@ -52,6 +52,7 @@ GIB = 1024 * MIB
 PEERS: dict[str, list[str]] = {
     "fsspec": ["s3fs==2026.9.0", "fsspec==2026.9.0"],
     "obstore": ["obstore==0.12.1"],
+    "opendal": ["opendal==0.47.12"],
     "smart_open": ["smart_open[s3]==9.0.2"],
     "remote-store-0.33.0": ["remote-store[s3]==0.33.0"],
 }
@@ -61,6 +62,7 @@ DISTS: dict[str, list[str]] = {
     "ours": ["remote-store-core", "remote-store-local", "remote-store-s3", "boto3", "botocore"],
     "fsspec": ["fsspec", "s3fs", "aiobotocore", "botocore"],
     "obstore": ["obstore"],
+    "opendal": ["opendal"],
     "smart_open": ["smart_open", "boto3", "botocore"],
     "remote-store-0.33.0": ["remote-store", "s3fs", "aiobotocore", "botocore"],
 }
@@ -69,6 +71,7 @@ IMPORTS = {
     "ours": "remote_store",
     "fsspec": "fsspec",
     "obstore": "obstore",
+    "opendal": "opendal",
     "smart_open": "smart_open",
     "remote-store-0.33.0": "remote_store",
 }
@@ -101,6 +104,18 @@ def size_label(size: int) -> str:
     if size % GIB == 0:
         return f"{size // GIB}GiB"
     return f"{size // MIB}MiB"
+
+
+def parse_size(text: str) -> int:
+    """Bytes of ``256MiB`` or ``2GiB`` (the inverse of ``size_label``).
+
+    Raises:
+        ValueError: ``text`` is not a whole number of MiB or GiB.
+    """
+    match = re.fullmatch(r"\s*(\d+)\s*(MiB|GiB)\s*", text)
+    if match is None or int(match.group(1)) == 0:
+        raise ValueError(f"{text.strip()!r} is not a size such as 256MiB or 2GiB")
+    return int(match.group(1)) * (MIB if match.group(2) == "MiB" else GIB)
 
 
 @dataclass
@@ -505,13 +520,22 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--quick", action="store_true", help="tiny sizes, one repetition (CI smoke test)")
     parser.add_argument(
-        "--peers", action="store_true", help="also fsspec/s3fs, obstore, smart_open, remote-store 0.33.0"
+        "--peers",
+        action="store_true",
+        help="also fsspec/s3fs, obstore, OpenDAL, smart_open, remote-store 0.33.0",
     )
     parser.add_argument(
         "--targets", default="local,tmpfs,ceph,moto", help="comma-separated: local, tmpfs, moto, ceph"
     )
     parser.add_argument("--peer-targets", help="targets on which the peers run (default: every target)")
     parser.add_argument("--reps", type=int, help="repetitions per workload (default: 5, quick: 1)")
+    parser.add_argument(
+        "--s3-small-count", type=int, help="objects of the S3 small-object workload (default: 2,000)"
+    )
+    parser.add_argument(
+        "--s3-sizes",
+        help="comma-separated sizes of the streamed S3 transfers, e.g. 256MiB (default: 256MiB,2GiB)",
+    )
     parser.add_argument(
         "--out", help="results JSON (default benchmarks/results/latest.json, quick: quick.json)"
     )
@@ -532,6 +556,16 @@ def main(argv: list[str] | None = None) -> int:
     plan = QUICK if args.quick else FULL
     if args.reps:
         plan = Plan(**{**plan.__dict__, "reps": args.reps})
+    if args.s3_sizes:
+        try:
+            sizes = tuple(parse_size(text) for text in args.s3_sizes.split(",") if text.strip())
+        except ValueError as error:
+            parser.error(f"--s3-sizes: {error}")
+        plan = Plan(**{**plan.__dict__, "s3_sizes": sizes})
+    if args.s3_small_count is not None:
+        if args.s3_small_count < 1:
+            parser.error("--s3-small-count: at least 1")
+        plan = Plan(**{**plan.__dict__, "s3_small_count": args.s3_small_count})
     targets = [target.strip() for target in args.targets.split(",") if target.strip()]
     unknown = set(targets) - {"local", "tmpfs", "moto", "ceph"}
     if unknown:

@@ -16,6 +16,7 @@ MODULES = {
     "ours": "adapters.ours",
     "fsspec": "adapters.fsspec_lib",
     "obstore": "adapters.obstore_lib",
+    "opendal": "adapters.opendal_lib",
     "smart_open": "adapters.smart_open_lib",
     "remote-store-0.33.0": "adapters.rs033",
 }

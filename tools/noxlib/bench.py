@@ -2,7 +2,7 @@
 
 Arguments after ``--`` go to ``benchmarks/run.py`` untouched: ``nox -s bench`` is the full run
 (writes ``benchmarks/results/latest.json`` and ``docs/benchmarks.md``), ``-- --peers`` adds
-fsspec/s3fs, obstore, smart_open and remote-store 0.33.0 (each in its own venv under
+fsspec/s3fs, obstore, OpenDAL, smart_open and remote-store 0.33.0 (each in its own venv under
 ``benchmarks/.venvs``). ``nox -s bench_quick`` (a default session, so CI runs it) is
 ``run.py --quick``: a few minutes, checks that the benchmarks run and asserts nothing about speed.
 """

@@ -202,3 +202,38 @@ class RequestFaults(FaultInjector):
 def conformance_faults(backend: AzureBackend) -> FaultInjector:
     """Storage faults for the suite's TestFaults: the n-th request of the backend is refused."""
     return RequestFaults(backend)
+
+
+@pytest.fixture(scope="session")
+def hns_facade(azurite: Azurite) -> Iterator[Any]:
+    """The hierarchical-namespace facade over the session's Azurite: ``_dfs_server.py``, a process."""
+    from _dfs_server import DfsServerProcess
+
+    facade = DfsServerProcess(azurite.connection_string, azurite.account_url).start()
+    yield facade
+    facade.stop()
+
+
+@pytest.fixture
+def make_hns_backend(
+    azurite: Azurite, container: ContainerClient, hns_facade: Any
+) -> Iterator[Callable[..., AzureBackend]]:
+    """Build ``AzureBackend`` objects over the test's container through the HNS facade; closed after."""
+    built: list[AzureBackend] = []
+
+    def make(**options: Any) -> AzureBackend:
+        settings: dict[str, Any] = {
+            "container": container.container_name,
+            "connection_string": azurite.connection_string.replace(
+                azurite.account_url, hns_facade.account_url
+            ),
+            "hierarchical_namespace": "true",
+        }
+        settings.update(options)
+        backend = AzureBackend(**settings)
+        built.append(backend)
+        return backend
+
+    yield make
+    for backend in built:
+        backend.close()

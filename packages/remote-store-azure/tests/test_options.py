@@ -199,14 +199,37 @@ def test_one_client_for_many_threads_and_closed_means_closed(backend: AzureBacke
         backend.list_files("")
 
 
-@pytest.mark.spec("AZURE-021")
-@pytest.mark.parametrize("value", ["true", "auto", True, "AUTO"])
-def test_hierarchical_namespace_is_not_supported_yet(value: object) -> None:
-    with pytest.raises(ConfigError, match=r"^hierarchical_namespace: .* not supported yet"):
+@pytest.mark.spec("AZURE-031")
+@pytest.mark.parametrize(("value", "expected"), [("true", "true"), (True, "true"), ("AUTO", "auto")])
+def test_hierarchical_namespace_true_and_auto_are_accepted(value: object, expected: str) -> None:
+    assert AzureBackend(**BASE, hierarchical_namespace=value).options.hierarchical_namespace == expected
+
+
+@pytest.mark.spec("AZURE-031")
+def test_hierarchical_namespace_without_datalake_is_a_config_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    import importlib.util
+
+    find_spec = importlib.util.find_spec
+    monkeypatch.setattr(
+        importlib.util,
+        "find_spec",
+        lambda name, *args: None if name == "azure.storage.filedatalake" else find_spec(name, *args),
+    )
+    with pytest.raises(
+        ConfigError, match=r"^hierarchical_namespace: 'auto' needs azure-storage-file-datalake"
+    ):
+        AzureBackend(**BASE, hierarchical_namespace="auto")
+    assert AzureBackend(**BASE, hierarchical_namespace=False).options.hierarchical_namespace == "false"
+
+
+@pytest.mark.spec("AZURE-031")
+@pytest.mark.parametrize("value", ["yes", "hns", "on"])
+def test_hierarchical_namespace_other_values_are_refused(value: object) -> None:
+    with pytest.raises(ConfigError, match=r"^hierarchical_namespace: must be one of"):
         AzureBackend(**BASE, hierarchical_namespace=value)
 
 
-@pytest.mark.spec("AZURE-021")
+@pytest.mark.spec("AZURE-031")
 @pytest.mark.parametrize("value", ["false", False, "", "FALSE"])
 def test_hierarchical_namespace_false_is_the_flat_namespace(value: object) -> None:
     assert AzureBackend(**BASE, hierarchical_namespace=value).options.hierarchical_namespace == "false"
@@ -219,6 +242,7 @@ def test_capabilities_and_behaviour() -> None:
     backend = AzureBackend(**BASE)
     assert set(backend.capabilities) == {
         Capability.READ,
+        Capability.SEEKABLE_READ,
         Capability.WRITE,
         Capability.ATOMIC_WRITE,
         Capability.DELETE,

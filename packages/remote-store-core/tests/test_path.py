@@ -388,3 +388,31 @@ def test_canonical_path_is_the_text_of_a_remote_path(text: str) -> None:
         assert canonical_path(RemotePath(text)) == expected
     with pytest.raises(InvalidPath):
         canonical_path(b"bytes")
+
+
+@pytest.mark.spec("BACKEND-024")
+@given(segment_lists, st.one_of(segments, st.text(max_size=6)))
+def test_entry_path_matches_remote_path_or_refuses(folder: list[str], name: str) -> None:
+    from remote_store.backend_tools import entry_path
+
+    text = "/".join(folder)
+    full = f"{text}/{name}" if text else name
+    try:
+        expected: RemotePath | None = RemotePath(full)
+    except InvalidPath:
+        expected = None
+    if "/" in name or name == "":
+        expected = None  # one segment only: a name with a slash is not a listed entry's
+    made = entry_path(text, name)
+    assert made == expected
+    if made is not None:
+        assert str(made) == full and made.name == name
+
+
+@pytest.mark.spec("BACKEND-024")
+@pytest.mark.parametrize("name", ["", ".", "..", "a/b", "a\\b", "a\x00b", "tab\there", "\udcff", "del\x7f"])
+def test_entry_path_refuses_names_no_segment_can_hold(name: str) -> None:
+    from remote_store.backend_tools import entry_path
+
+    assert entry_path("folder", name) is None
+    assert entry_path("", name) is None

@@ -75,3 +75,39 @@ def backend(root: Path) -> Iterator[LocalBackend]:
     backend = LocalBackend(root=root)
     yield backend
     backend.close()
+
+
+@pytest.fixture
+def proc_link() -> Iterator[None]:
+    """Publish unnamed files by linking their ``/proc/self/fd`` entry with ``os.link`` (LOCAL-030).
+
+    For tests that make ``os.link`` fail to simulate a file system: the ``AT_EMPTY_PATH`` call
+    of ``_flink`` does not go through ``os.link``.
+    """
+    from remote_store.backends.local import _flink
+
+    _flink.disable()
+    try:
+        yield
+    finally:
+        _flink.enable()
+
+
+@pytest.fixture(params=["openat2", "walk"])
+def resolution(request: pytest.FixtureRequest) -> Iterator[str]:
+    """Run the test with paths resolved through openat2 (where it exists) and with the walk forced.
+
+    LOCAL-026/LOCAL-027: the sandbox must hold on both paths, so the sandbox tests use this.
+    """
+    from remote_store.backends.local import _openat2
+
+    if request.param == "walk":
+        _openat2.disable()
+        try:
+            yield "walk"
+        finally:
+            _openat2.enable()
+        return
+    if not _openat2.available():
+        pytest.skip("openat2(2) is not available here: every path is walked (LOCAL-027)")
+    yield "openat2"

@@ -14,6 +14,9 @@ from _local_helpers import disk, posix_only
 from remote_store import AlreadyExists, InvalidPath, PermissionDenied, RemoteStoreError
 from remote_store.backends.local import LocalBackend
 
+# The sandbox must hold whichever way paths are resolved (LOCAL-026, LOCAL-027).
+pytestmark = pytest.mark.usefixtures("resolution")
+
 # -- LOCAL-018, LOCAL-019: the sandbox and links --------------------------------------------------------
 
 

@@ -147,6 +147,7 @@ def test_failing_stream_in_missing_root_removes_root(backend: LocalBackend, root
 @pytest.mark.spec("LOCAL-006", "LOCAL-020")
 @pytest.mark.parametrize("operation", ["write", "write_atomic", "copy"])
 @pytest.mark.parametrize("overwrite", [False, True])
+@pytest.mark.usefixtures("proc_link")
 def test_publish_failure_leaves_nothing(
     backend: LocalBackend, root: Path, monkeypatch: pytest.MonkeyPatch, operation: str, overwrite: bool
 ) -> None:
@@ -253,6 +254,7 @@ def test_race_free_create(backend: LocalBackend, root: Path, operation: str) -> 
 @pytest.mark.spec("LOCAL-007")
 @pytest.mark.parametrize("operation", ["write", "write_atomic", "copy", "move"])
 @pytest.mark.parametrize("code", [errno.EPERM, errno.ENOTSUP, errno.ENOSYS])
+@pytest.mark.usefixtures("proc_link")
 def test_race_free_create_without_hard_links(
     backend: LocalBackend, root: Path, monkeypatch: pytest.MonkeyPatch, operation: str, code: int
 ) -> None:

@@ -6,7 +6,7 @@ import re
 
 from ._errors import InvalidPath
 
-__all__ = ["PathLike", "RemotePath", "canonical_path"]
+__all__ = ["PathLike", "RemotePath", "canonical_path", "entry_path"]
 
 # Control characters are C0 (U+0000-U+001F), DEL and C1 (U+0080-U+009F): none has a portable
 # meaning in an object key or a file name, and several (NUL, newline) break protocols and logs.
@@ -19,6 +19,7 @@ _SURROGATE = re.compile("[\ud800-\udfff]")
 # below, which exist to say precisely what is wrong with the others.
 _SEGMENT = "(?!\\.\\.?(?:/|\\Z))[^/\\\\\x00-\x1f\x7f-\x9f\ud800-\udfff]+"
 _CANONICAL = re.compile(f"{_SEGMENT}(?:/{_SEGMENT})*")
+_ONE_SEGMENT = re.compile(_SEGMENT)
 
 
 class RemotePath:
@@ -171,6 +172,20 @@ def canonical_path(path: object) -> str:
     if isinstance(path, RemotePath):
         return path._text
     return _validate(path)
+
+
+def entry_path(folder: str, name: str) -> RemotePath | None:
+    """The ``RemotePath`` of the entry ``name`` listed in the folder ``folder``, or ``None``.
+
+    For backends building many paths from a listing (BACKEND-024): ``folder`` is canonical text
+    the backend already holds (``""`` for the root) and is not checked again; ``name`` is checked
+    as one segment in one regular expression match. ``None`` means ``name`` cannot be a segment
+    of a ``RemotePath`` (empty, ``.``, ``..``, or holding ``/``, a backslash, a control
+    character or a lone surrogate): listings skip such entries.
+    """
+    if type(name) is not str or _ONE_SEGMENT.fullmatch(name) is None:
+        return None
+    return _trusted(f"{folder}/{name}" if folder else name)
 
 
 def _validate(path: object) -> str:

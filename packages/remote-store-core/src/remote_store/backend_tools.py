@@ -8,7 +8,7 @@ from ._content import DEFAULT_CHUNK_SIZE, Readable, check_content, iter_chunks
 from ._header_metadata import decode_metadata, encode_metadata, metadata_size
 from ._operation import Operation, OperationContext
 from ._oserror import map_os_error
-from ._path import canonical_path
+from ._path import canonical_path, entry_path
 from ._registry import ENTRY_POINT_GROUP
 from ._secrets import MASK, is_secret_option, masked_options
 from ._url import URL_METHODS, check_url_limit
@@ -29,6 +29,7 @@ __all__ = [
     "check_write_options",
     "decode_metadata",
     "encode_metadata",
+    "entry_path",
     "etag_value",
     "is_secret_option",
     "iter_chunks",

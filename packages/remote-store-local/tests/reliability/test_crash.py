@@ -89,6 +89,7 @@ def test_crash_litter_is_invisible_and_deletable(tmp_path: Path, figures: dict[s
 
 @pytest.mark.spec("GUAR-005")
 @pytest.mark.skipif(sys.platform != "linux", reason="checks the order of Linux system calls")
+@pytest.mark.usefixtures("proc_link")  # records the publishing os.link
 def test_write_atomic_is_durable_before_it_returns(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     # SIGKILL cannot lose the page cache; a power cut can. What survives it is what was fsynced
     # before the call returned: the file's data before it was published, its folder after.

@@ -32,6 +32,9 @@ from remote_store_conformance.workload import OPERATIONS, run_operation
 
 from ._support import SENTINEL_MARK, access_times_work, age_access_times, diff_states, tree_state
 
+# The sandbox must hold whichever way paths are resolved (LOCAL-026, LOCAL-027).
+pytestmark = pytest.mark.usefixtures("resolution")
+
 TRAPS = [
     "link_out",
     "link_abs",

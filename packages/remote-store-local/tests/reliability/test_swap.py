@@ -25,6 +25,9 @@ from remote_store_conformance.reliability import budget
 
 from ._support import SENTINEL_MARK, access_times_work, age_access_times, diff_states, tree_state
 
+# The sandbox must hold whichever way paths are resolved (LOCAL-026, LOCAL-027).
+pytestmark = pytest.mark.usefixtures("resolution")
+
 
 class Flipper(threading.Thread):
     """Flips ``root/swap`` between a real folder and a link to ``outside`` until stopped."""

@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 
-from remote_store.backends.local import LocalBackend, _write
+from remote_store.backends.local import LocalBackend, _flink, _write
 
 
 def _no_hard_links(*args: Any, **kwargs: Any) -> None:
@@ -30,6 +30,7 @@ def conformance_backend(
     request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> Iterator[LocalBackend]:
     monkeypatch.setattr(os, "link", _no_hard_links)
+    monkeypatch.setattr(_flink, "_state", {"call": None})  # every link through os.link (LOCAL-030)
     if request.param == "no_o_tmpfile":
         monkeypatch.setattr(_write, "_UNNAMED", False)
     backend = LocalBackend(root=tmp_path / "root")

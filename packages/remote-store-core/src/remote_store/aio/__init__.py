@@ -5,6 +5,7 @@ Importing it imports ``asyncio`` and ``concurrent.futures``; ``import remote_sto
 """
 
 from ._listing import MAX_LISTING_BATCH, AsyncListing
+from ._read_ahead import DEFAULT_READ_AHEAD
 from ._reader import AsyncReader
 from ._runner import DEFAULT_MAX_WORKERS
 from ._source import DEFAULT_QUEUE_CHUNKS, AsyncReadable, AsyncWriteContent
@@ -13,6 +14,7 @@ from ._store import AsyncStore
 __all__ = [
     "DEFAULT_MAX_WORKERS",
     "DEFAULT_QUEUE_CHUNKS",
+    "DEFAULT_READ_AHEAD",
     "MAX_LISTING_BATCH",
     "AsyncListing",
     "AsyncReadable",

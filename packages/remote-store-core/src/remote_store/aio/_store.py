@@ -16,6 +16,7 @@ from .._path import PathLike, RemotePath
 from .._progress import Progress
 from .._store import Store
 from ._listing import AsyncListing
+from ._read_ahead import DEFAULT_READ_AHEAD, check_read_ahead
 from ._reader import AsyncReader
 from ._runner import DEFAULT_MAX_WORKERS, Runner, awaitable, check_positive, outlast_cancellation
 from ._source import (
@@ -66,10 +67,13 @@ class AsyncStore:
             stream's ``read`` is asked for.
         queue_chunks: the most chunks of an async source held between the loop and the writing
             thread.
+        read_ahead: the most chunks of ``chunk_size`` bytes a reader holds ahead of its caller
+            (read, or being read, on a worker); 0 reads nothing ahead.
 
     Raises:
         InvalidPath: ``root_path`` breaks a path rule.
-        ValueError: ``max_workers``, ``chunk_size`` or ``queue_chunks`` is not a positive ``int``.
+        ValueError: ``max_workers``, ``chunk_size`` or ``queue_chunks`` is not a positive ``int``,
+            or ``read_ahead`` is not an ``int`` >= 0.
     """
 
     def __init__(
@@ -81,6 +85,7 @@ class AsyncStore:
         max_workers: int = DEFAULT_MAX_WORKERS,
         chunk_size: int = DEFAULT_CHUNK_SIZE,
         queue_chunks: int = DEFAULT_QUEUE_CHUNKS,
+        read_ahead: int = DEFAULT_READ_AHEAD,
     ) -> None:
         for name, value in (
             ("max_workers", max_workers),
@@ -88,12 +93,14 @@ class AsyncStore:
             ("queue_chunks", queue_chunks),
         ):
             check_positive(name, value)
+        check_read_ahead(read_ahead)
         self._store = Store(backend, root_path, owns_backend=owns_backend)
         self._max_workers_asked = max_workers
         # A backend that must not be shared between threads gets one call at a time.
         self._runner = Runner(max_workers if backend.behaviour.thread_safe else 1)
         self._chunk_size = chunk_size
         self._queue_chunks = queue_chunks
+        self._read_ahead = read_ahead
         self._closed = False
 
     # -- properties -------------------------------------------------------------------------
@@ -200,7 +207,7 @@ class AsyncStore:
             StoreClosed: the store is closed.
         """
         stream: BinaryIO = await self._run(lambda store: store.read(path), cleanup=_close_stream)
-        return AsyncReader(stream, self._runner, chunk_size=self._chunk_size)
+        return AsyncReader(stream, self._runner, chunk_size=self._chunk_size, read_ahead=self._read_ahead)
 
     async def read_bytes(self, path: PathLike) -> bytes:
         """The whole content of the file at ``path``.
@@ -439,6 +446,7 @@ class AsyncStore:
             max_workers=self._max_workers_asked,
             chunk_size=self._chunk_size,
             queue_chunks=self._queue_chunks,
+            read_ahead=self._read_ahead,
         )
 
     # -- lifecycle --------------------------------------------------------------------------

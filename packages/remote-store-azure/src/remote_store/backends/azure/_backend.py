@@ -24,9 +24,10 @@ from remote_store import (
 from remote_store.backend_tools import Operation, OperationContext, check_content, check_write_options
 
 from ._attributes import attributes
+from ._hns import DfsPaths
 from ._options import AzureOptions, build_options, option_signature, secret_options
 from ._reader import BlobReader
-from ._requests import Blob, BlobRequests
+from ._requests import Blob, BlobRequests, is_directory
 from ._sas import blob_sas_url, shared_key
 from ._upload import upload
 
@@ -37,6 +38,7 @@ logger = logging.getLogger("remote_store.azure")
 _CAPABILITIES = CapabilitySet(
     {
         Capability.READ,
+        Capability.SEEKABLE_READ,
         Capability.WRITE,
         Capability.ATOMIC_WRITE,
         Capability.DELETE,
@@ -55,6 +57,13 @@ _BEHAVIOUR = Behaviour(
     file_folder_conflicts_rejected=False,  # blob "a" and blob "a/b" may exist side by side
     missing_ok_delete_detects_folders=False,  # delete(missing_ok=True) is one Delete Blob
     retries_storage_faults=True,  # the SDK retries 5xx, 429 and connection failures
+)
+
+_HNS_BEHAVIOUR = Behaviour(
+    real_empty_folders=True,  # directories are real: one stays after its last file (AZURE-031)
+    file_folder_conflicts_rejected=False,  # not claimed: the service's refusals are not verified here
+    missing_ok_delete_detects_folders=True,  # delete asks Get Blob Properties first: a directory is no file
+    retries_storage_faults=True,
 )
 
 
@@ -87,7 +96,10 @@ class AzureBackend(Backend):
         max_concurrency: blocks staged in parallel by one write (default 4).
         max_chunk_get_size: the size of each ranged GET of a read (default 2 MiB); a read
             fetches ``max_concurrency`` of them in parallel.
-        hierarchical_namespace: ``false`` (the default and, in this version, the only choice).
+        hierarchical_namespace: ``false`` (the default: the Blob API alone, flat-namespace
+            semantics), ``true`` (an ADLS Gen2 account: real directories, atomic move and
+            delete_folder through the DFS endpoint; needs the ``[hns]`` extra) or ``auto``
+            (ask the account once, on first need).
 
     Raises:
         ConfigError: an option is invalid or unknown; the message names it (never a secret).
@@ -104,6 +116,9 @@ class AzureBackend(Backend):
             raise ConfigError(f"{sorted(settings)[0]}: give AzureOptions or keyword options, not both")
         self._options = options
         self._requests = BlobRequests(options)
+        choice = options.hierarchical_namespace
+        self._hns: bool | None = None if choice == "auto" else choice == "true"
+        self._dfs = DfsPaths(self._requests.build_file_system, self._requests.place)
         # Only the account key signs a SAS locally (URL-009): the capability follows the options.
         self._capabilities = (
             _CAPABILITIES | {Capability.PRESIGNED_URL} if shared_key(options) is not None else _CAPABILITIES
@@ -111,18 +126,40 @@ class AzureBackend(Backend):
 
     # -- what it is -------------------------------------------------------------------------
 
+    def _dfs_paths(self, ctx: OperationContext) -> DfsPaths | None:
+        """The DFS seam on an HNS account, ``None`` on a flat one (``auto`` asks the account once)."""
+        if self._hns is None:
+            self._hns = self._requests.account_is_hns(ctx)
+        return self._dfs if self._hns else None
+
+    @property
+    def hierarchical_namespace(self) -> bool:
+        """True when the backend works with the account's hierarchical namespace (AZURE-031).
+
+        With ``hierarchical_namespace = "auto"`` the first use sends Get Account Information.
+
+        Raises:
+            PermissionDenied: ``auto`` and the credential may not read the account's information.
+            BackendUnavailable: ``auto`` and the account cannot be reached.
+        """
+        return self._dfs_paths(self.context(Operation.EXISTS)) is not None
+
     @property
     def capabilities(self) -> CapabilitySet:
-        """Every capability but ``ATOMIC_MOVE`` (a move is a copy and a delete) and ``SEEKABLE_READ``.
+        """Every capability but ``ATOMIC_MOVE`` on a flat account (a move is a copy and a delete).
 
-        ``PRESIGNED_URL`` only when the options authenticate with the account key (URL-009).
+        READ, SEEKABLE_READ, WRITE, ATOMIC_WRITE, DELETE, LIST, MOVE, COPY, METADATA, CONTENT_TYPE,
+        USER_METADATA, CONDITIONAL_WRITE; PRESIGNED_URL too when the options authenticate with the
+        account key (URL-009); ATOMIC_MOVE too on an HNS account (AZURE-032).
         """
+        if self.hierarchical_namespace:
+            return self._capabilities | {Capability.ATOMIC_MOVE}
         return self._capabilities
 
     @property
     def behaviour(self) -> Behaviour:
-        """Folders are prefixes, a blob may sit beside a prefix, the SDK retries faults."""
-        return _BEHAVIOUR
+        """Flat: folders are prefixes, a blob may sit beside a prefix. HNS: real directories."""
+        return _HNS_BEHAVIOUR if self.hierarchical_namespace else _BEHAVIOUR
 
     @property
     def options(self) -> AzureOptions:
@@ -136,6 +173,7 @@ class AzureBackend(Backend):
     def close(self) -> None:
         """Close the client's connections; idempotent. Later calls raise ``StoreClosed``."""
         self._requests.close()
+        self._dfs.close()
 
     # -- writes -----------------------------------------------------------------------------
 
@@ -211,9 +249,18 @@ class AzureBackend(Backend):
             raise ctx.error(NotFound, "the root is a folder, not a file")
         options = self._options
         downloader = self._requests.get_blob(ctx, path, concurrency=options.max_concurrency)
+        if self._dfs_paths(ctx) is not None and is_directory(downloader.properties.metadata or {}):
+            # An HNS directory reads as an empty blob: the metadata tells (AZURE-031).
+            raise ctx.error(NotFound, "path is a folder, not a file")
         chunk = options.max_chunk_get_size
+        requests = self._requests
         return BlobReader(
-            self._requests, ctx, downloader, chunk=chunk, window=chunk * options.max_concurrency
+            requests,
+            ctx,
+            downloader,
+            chunk=chunk,
+            window=chunk * options.max_concurrency,
+            fetch_range=lambda offset, length, etag: requests.get_range(ctx, path, offset, length, etag=etag),
         )
 
     def read(self, path: str) -> BinaryIO:
@@ -223,18 +270,42 @@ class AzureBackend(Backend):
         with self._open(self.context(Operation.READ_BYTES, path), path) as reader:
             return reader.read()
 
+    def read_range(self, path: str, start: int, end: int) -> bytes:
+        # One ranged Get Blob up to the chunk; an empty range one Get Blob Properties (AZURE-028).
+        ctx = self.context(Operation.READ_RANGE, path)
+        if not path or path.endswith("/"):
+            self._requests.check_open(ctx)
+            raise ctx.error(NotFound, "no such file")
+        if start == end:
+            if self._file(ctx, path) is None:
+                raise ctx.error(NotFound, "no such file")
+            return b""
+        data = self._requests.get_range(ctx, path, start, end - start)
+        if not data and self._dfs_paths(ctx) is not None and self._file(ctx, path) is None:
+            # An HNS directory answers as an empty blob: nothing read, so ask what it is (AZURE-031).
+            raise ctx.error(NotFound, "no such file")
+        return data
+
     # -- queries ----------------------------------------------------------------------------
 
-    def _file(self, ctx: OperationContext, path: str) -> Blob | None:
+    def _entry(self, ctx: OperationContext, path: str) -> Blob | None:
+        """Get Blob Properties of ``path``: a file, an HNS directory, or ``None``."""
         if not path or path.endswith("/"):
             self._requests.check_open(ctx)
             return None
         return self._requests.get_blob_properties(ctx, path)
 
+    def _file(self, ctx: OperationContext, path: str) -> Blob | None:
+        entry = self._entry(ctx, path)
+        return None if entry is None or entry.is_directory else entry
+
     def _folder(self, ctx: OperationContext, path: str) -> bool:
         if not path:
             self._requests.check_open(ctx)
             return True
+        if self._dfs_paths(ctx) is not None:
+            entry = self._entry(ctx, path)
+            return entry is not None and entry.is_directory
         first = next(self._requests.list_blobs(ctx, f"{path}/", delimiter=False, page_size=1), None)
         return first is not None and bool(first.blobs)
 
@@ -246,6 +317,8 @@ class AzureBackend(Backend):
 
     def exists(self, path: str) -> bool:
         ctx = self.context(Operation.EXISTS, path)
+        if path and self._dfs_paths(ctx) is not None:
+            return self._entry(ctx, path) is not None
         return self._file(ctx, path) is not None or self._folder(ctx, path)
 
     def get_file_info(self, path: str) -> FileInfo:
@@ -260,6 +333,16 @@ class AzureBackend(Backend):
 
     def delete(self, path: str, *, missing_ok: bool = False) -> None:
         ctx = self.context(Operation.DELETE, path)
+        if path and self._dfs_paths(ctx) is not None:
+            # Delete Blob also deletes an empty HNS directory: ask what the path is first.
+            entry = self._entry(ctx, path)
+            if entry is not None and entry.is_directory:
+                raise ctx.error(InvalidPath, "path is a folder; use delete_folder")
+            if entry is not None and self._requests.delete_blob(ctx, path):
+                return
+            if not missing_ok:
+                raise ctx.error(NotFound, "no such file")
+            return
         if path and self._requests.delete_blob(ctx, path):
             return
         if not missing_ok:
@@ -272,6 +355,17 @@ class AzureBackend(Backend):
         if not path:
             self._requests.check_open(ctx)
             raise ctx.error(InvalidPath, "refusing to delete the root")
+        dfs = self._dfs_paths(ctx)
+        if dfs is not None:
+            # A DFS delete takes a file as well as a directory: ask what the path is first.
+            entry = self._entry(ctx, path)
+            if entry is not None and not entry.is_directory:
+                raise ctx.error(InvalidPath, "path is a file; use delete")
+            if entry is not None and dfs.delete_directory(ctx, path, recursive=recursive):
+                return
+            if not missing_ok:
+                raise ctx.error(NotFound, "no such folder")
+            return
         marker = f"{path}/"
         if not recursive:
             page = next(self._requests.list_blobs(ctx, marker, delimiter=False, page_size=2), None)
@@ -329,8 +423,17 @@ class AzureBackend(Backend):
         self._copy(self.context(Operation.COPY, src), src, dst, overwrite)
 
     def move(self, src: str, dst: str, *, overwrite: bool = False) -> None:
-        # Not atomic (no ATOMIC_MOVE): a failure after the copy leaves both blobs, dst whole.
         ctx = self.context(Operation.MOVE, src)
+        dfs = self._dfs_paths(ctx)
+        if dfs is not None:
+            # HNS: one atomic rename, conditional on the destination without overwrite (AZURE-032).
+            if src == dst:
+                raise ctx.error(InvalidPath, "source and destination are the same file", path=dst)
+            if self._file(ctx, src) is None:  # a rename would move a directory too
+                raise ctx.error(NotFound, "no such file")
+            dfs.rename(ctx, src, dst, replace=overwrite)
+            return
+        # Flat: not atomic (no ATOMIC_MOVE): a failure after the copy leaves both blobs, dst whole.
         self._copy(ctx, src, dst, overwrite)
         self._requests.delete_blob(ctx, src)
 
@@ -340,6 +443,9 @@ class AzureBackend(Backend):
             raise ctx.error(InvalidPath, "source and destination are the same file", path=dst)
         if not src or src.endswith("/"):
             self._requests.check_open(ctx)
+            raise ctx.error(NotFound, "no such file")
+        if self._dfs_paths(ctx) is not None and self._file(ctx, src) is None:
+            # Copy Blob would copy an HNS directory as a blob: ask what the source is (AZURE-031).
             raise ctx.error(NotFound, "no such file")
         self._requests.copy_blob(ctx, src, dst, create=not overwrite)
 
@@ -351,9 +457,11 @@ class AzureBackend(Backend):
         return self._list_files(ctx, path, recursive)
 
     def _list_files(self, ctx: OperationContext, path: str, recursive: bool) -> Iterator[FileInfo]:
-        for page in self._requests.list_blobs(ctx, f"{path}/" if path else "", delimiter=not recursive):
+        hns = self._dfs_paths(ctx) is not None
+        prefix = f"{path}/" if path else ""
+        for page in self._requests.list_blobs(ctx, prefix, delimiter=not recursive, metadata=hns):
             for blob in page.blobs:
-                info = _file_info(blob)
+                info = None if blob.is_directory else _file_info(blob)
                 if info is not None:
                     yield info
 
@@ -363,10 +471,16 @@ class AzureBackend(Backend):
         return self._list_folders(ctx, path)
 
     def _list_folders(self, ctx: OperationContext, path: str) -> Iterator[str]:
-        for page in self._requests.list_blobs(ctx, f"{path}/" if path else "", delimiter=True):
-            for prefix in page.prefixes:
-                folder = _valid_path(prefix[:-1])
-                if folder is not None and not folder.is_root:
+        hns = self._dfs_paths(ctx) is not None
+        seen: set[str] = set()  # on HNS a directory with entries is both a blob and a prefix
+        for page in self._requests.list_blobs(ctx, f"{path}/" if path else "", delimiter=True, metadata=hns):
+            names = [prefix[:-1] for prefix in page.prefixes]
+            names += [blob.name for blob in page.blobs if blob.is_directory]
+            for name in sorted(names):
+                folder = _valid_path(name)
+                if folder is not None and not folder.is_root and name not in seen:
+                    if hns:
+                        seen.add(name)
                     yield str(folder)
 
 

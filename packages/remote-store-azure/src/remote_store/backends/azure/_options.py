@@ -140,10 +140,9 @@ def _hierarchical_namespace(name: str, value: object) -> str:
     text = (_text(name, "false" if value is False else "true" if value is True else value) or "false").lower()
     if text not in _HNS_CHOICES:
         raise ConfigError(f"{name}: must be one of {', '.join(_HNS_CHOICES)}, not {text!r}")
-    if text != "false":
+    if text != "false" and importlib.util.find_spec("azure.storage.filedatalake") is None:
         raise ConfigError(
-            f"{name}: {text!r} is not supported yet: this version uses the Blob API on every account "
-            "(flat namespace semantics; see specs/azure.md, AZURE-020); set it to false"
+            f'{name}: {text!r} needs azure-storage-file-datalake: pip install "remote-store-azure[hns]"'
         )
     return text
 

@@ -34,6 +34,7 @@ from remote_store.backend_tools import OperationContext
 
 from ._attributes import Attributes, read_metadata
 from ._errors import azure_code, map_error
+from ._hns import dfs_endpoint
 from ._options import AzureOptions
 from ._redact import hide_sas_signatures
 from ._version import __version__
@@ -41,7 +42,7 @@ from ._version import __version__
 if TYPE_CHECKING:
     from azure.storage.blob import BlobClient, ContainerClient, StorageStreamDownloader
 
-__all__ = ["PAGE_SIZE", "Blob", "BlobRequests", "Page"]
+__all__ = ["PAGE_SIZE", "Blob", "BlobRequests", "Page", "is_directory"]
 
 PAGE_SIZE = 5000
 """Blobs asked per List Blobs page (Azure's maximum); tests lower it to exercise paging."""
@@ -54,7 +55,9 @@ _COPY_POLL = (0.05, 2.0)
 class Blob:
     """What Azure tells about one blob: its full name, size, time, ETag, content type and metadata.
 
-    ``metadata`` is empty in listings, which do not ask for it.
+    ``metadata`` is empty in listings, which do not ask for it. ``is_directory``: the blob is a
+    directory of an HNS account (metadata ``hdi_isfolder=true``; known from Get Blob Properties,
+    and from listings that asked for metadata).
     """
 
     name: str
@@ -63,6 +66,7 @@ class Blob:
     etag: str | None
     content_type: str | None
     metadata: Metadata = dataclasses.field(default_factory=Metadata)
+    is_directory: bool = False
 
 
 @dataclasses.dataclass(frozen=True)
@@ -125,11 +129,10 @@ class BlobRequests:
                     self._client = self._build()
             return self._client
 
-    def _build(self) -> ContainerClient:
-        from azure.storage.blob import ContainerClient
-
+    def _settings(self) -> dict[str, Any]:
+        """The transport, retry and hook settings both SDK clients (blob and DFS) are built with."""
         options = self._options
-        settings: dict[str, Any] = {
+        return {
             "connection_timeout": options.connection_timeout,
             "read_timeout": options.read_timeout,
             "retry_total": options.retry_total,
@@ -138,13 +141,21 @@ class BlobRequests:
             "initial_backoff": _BACKOFF[0],
             "increment_base": _BACKOFF[1],
             "random_jitter_range": _BACKOFF[2],
+            "user_agent": f"remote-store-azure/{__version__}",
+            "raw_request_hook": self._observe,
+            "raw_response_hook": _read_error_body,
+        }
+
+    def _build(self) -> ContainerClient:
+        from azure.storage.blob import ContainerClient
+
+        options = self._options
+        settings: dict[str, Any] = {
+            **self._settings(),
             "max_single_put_size": options.max_single_put_size,
             "max_block_size": options.max_block_size,
             "max_single_get_size": options.max_chunk_get_size,
             "max_chunk_get_size": options.max_chunk_get_size,
-            "user_agent": f"remote-store-azure/{__version__}",
-            "raw_request_hook": self._observe,
-            "raw_response_hook": _read_error_body,
         }
         if options.connection_string is not None:
             if "sharedaccesssignature=" in options.connection_string.lower():
@@ -153,6 +164,32 @@ class BlobRequests:
                 options.connection_string, options.container, **settings
             )
         return ContainerClient(options.endpoint, options.container, credential=self._credential(), **settings)
+
+    def build_file_system(self, datalake: Any) -> Any:
+        """The DFS ``FileSystemClient`` of the container, from the ``azure.storage.filedatalake`` module.
+
+        Same credential and settings as the blob client; the endpoint is the blob endpoint with
+        ``.blob.`` made ``.dfs.`` (an IP endpoint stays as it is).
+        """
+        options = self._options
+        credential = self._credential()
+        if options.connection_string is not None:
+            credential = _connection_credential(options.connection_string)
+        return datalake.FileSystemClient(
+            dfs_endpoint(options.endpoint), options.container, credential=credential, **self._settings()
+        )
+
+    def account_is_hns(self, ctx: OperationContext) -> bool:
+        """Get Account Information: whether the account has a hierarchical namespace.
+
+        Raises:
+            PermissionDenied: the credential may not read the account's information (a SAS
+                without account scope): set ``hierarchical_namespace`` to true or false.
+        """
+        container = self._container(ctx)
+        with self._mapped(ctx):
+            information = container.get_account_information()
+        return bool(information.get("is_hns_enabled"))
 
     def _credential(self) -> Any:
         options = self._options
@@ -346,6 +383,38 @@ class BlobRequests:
         with self._mapped(ctx, exists=BackendUnavailable):
             return downloader.read(size)
 
+    def get_range(
+        self, ctx: OperationContext, name: str, offset: int, length: int, *, etag: str | None = None
+    ) -> bytes:
+        """Bytes ``offset`` to ``offset + length`` of blob ``name``: ranged Get Blob(s), in one call.
+
+        One request up to the chunk (``max_chunk_get_size``); a longer range is fetched chunk by
+        chunk, ``max_concurrency`` at a time. ``etag`` (as Azure gave it) sends ``If-Match``. A
+        range that starts at or past the end of the blob (Azure's ``416 InvalidRange``) gives
+        ``b""``; one that ends past it gives the bytes up to the end.
+
+        Raises:
+            NotFound: no blob ``name`` (or it was deleted).
+            BackendUnavailable: ``etag`` no longer matches: the blob changed (AZURE-027).
+        """
+        from azure.core import MatchConditions
+
+        blob = self._blob(ctx, name)
+        extra: dict[str, Any] = (
+            {"etag": etag, "match_condition": MatchConditions.IfNotModified} if etag else {}
+        )
+        try:
+            downloader = blob.download_blob(
+                offset=offset, length=length, max_concurrency=self._options.max_concurrency, **extra
+            )
+            data: bytes = downloader.readall()
+        except Exception as error:
+            status, code = azure_code(error)
+            if status == 416 or code == "InvalidRange":
+                return b""
+            raise map_error(error, ctx, self.place, exists=BackendUnavailable) from error
+        return data
+
     def get_blob_properties(self, ctx: OperationContext, name: str) -> Blob | None:
         """Get Blob Properties (a HEAD); ``None`` when there is no blob ``name``."""
         blob = self._blob(ctx, name)
@@ -419,22 +488,34 @@ class BlobRequests:
     # -- listings ---------------------------------------------------------------------------
 
     def list_blobs(
-        self, ctx: OperationContext, prefix: str, *, delimiter: bool, page_size: int | None = None
+        self,
+        ctx: OperationContext,
+        prefix: str,
+        *,
+        delimiter: bool,
+        page_size: int | None = None,
+        metadata: bool = False,
     ) -> Iterator[Page]:
         """List Blobs below ``prefix``, one page per request, sent as the iteration reaches it.
 
-        With ``delimiter``, names below a further ``/`` come as prefixes (one level).
+        With ``delimiter``, names below a further ``/`` come as prefixes (one level). With
+        ``metadata`` the blobs' metadata is asked for too, so that directories of an HNS account
+        are known (``Blob.is_directory``).
         """
         container = self._container(ctx)
         page_size = page_size or PAGE_SIZE
+        include = ["metadata"] if metadata else None
         with self._mapped(ctx):
             if delimiter:
                 pages = container.walk_blobs(
-                    name_starts_with=prefix or None, delimiter="/", results_per_page=page_size
+                    name_starts_with=prefix or None,
+                    include=include,
+                    delimiter="/",
+                    results_per_page=page_size,
                 ).by_page()
             else:
                 pages = container.list_blobs(
-                    name_starts_with=prefix or None, results_per_page=page_size
+                    name_starts_with=prefix or None, include=include, results_per_page=page_size
                 ).by_page()
         while True:
             with self._mapped(ctx):
@@ -464,16 +545,36 @@ class BlobRequests:
         return failed
 
 
+def is_directory(metadata: dict[str, str]) -> bool:
+    """True for the metadata of an HNS directory (``hdi_isfolder=true``, any case of the key)."""
+    return any(key.lower() == "hdi_isfolder" and value.lower() == "true" for key, value in metadata.items())
+
+
+def _connection_credential(connection_string: str) -> Any:
+    """The shared key or SAS of a connection string, as an SDK credential (``None``: anonymous)."""
+    from azure.core.credentials import AzureNamedKeyCredential, AzureSasCredential
+
+    parts = dict(item.split("=", 1) for item in connection_string.split(";") if "=" in item)
+    settings = {key.strip().lower(): value.strip() for key, value in parts.items()}
+    if "accountkey" in settings:
+        return AzureNamedKeyCredential(settings.get("accountname", ""), settings["accountkey"])
+    if "sharedaccesssignature" in settings:
+        return AzureSasCredential(settings["sharedaccesssignature"].lstrip("?"))
+    return None
+
+
 def _read_error_body(response: Any) -> None:
     """Read the body of an error answer at once, so that its connection returns to the pool.
 
     The SDK's retry policy drops a retried answer unread; for a streamed Get Blob that left the
     connection held by the dropped answer until garbage collection closed it (a ``ResourceWarning``
     and one socket per retry: AZURE-026). Error documents are small; reading one early changes
-    nothing for the SDK, which parses the same bytes later.
+    nothing for the SDK, which parses the same bytes later. An empty body (``Content-Length: 0``,
+    as the Get Blob of an empty blob or of an HNS directory) is read too: the SDK's downloader
+    never reads the body of a blob of size 0.
     """
     answer = response.http_response
-    if answer.status_code >= 400:
+    if answer.status_code >= 400 or answer.headers.get("Content-Length") == "0":
         with contextlib.suppress(Exception):  # a body that cannot be read: the SDK reports it
             answer.body()
 
@@ -504,6 +605,7 @@ def _blob_of(properties: Any) -> Blob:
         modified = modified.replace(tzinfo=timezone.utc)
     etag = properties.etag.strip('"') if properties.etag else None
     settings = getattr(properties, "content_settings", None)
+    metadata = getattr(properties, "metadata", None) or {}
     return Blob(
         name=properties.name,
         size=int(properties.size or 0),
@@ -511,4 +613,5 @@ def _blob_of(properties: Any) -> Blob:
         etag=etag or None,
         content_type=getattr(settings, "content_type", None) or None,
         metadata=read_metadata(getattr(properties, "metadata", None)),
+        is_directory=is_directory(metadata),
     )

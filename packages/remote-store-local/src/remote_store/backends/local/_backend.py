@@ -41,7 +41,7 @@ from ._listing import file_info, scan, walk_files
 from ._litter import remove_stale_temps
 from ._names import has_temp_segment, is_temp_name
 from ._tree import DIR_FLAGS, NOT_A_FOLDER, Place, locate, locate_target, lstat_at, remove_folders
-from ._write import discard, name_new, open_temp, publish
+from ._write import create_small, discard, name_new, open_temp, publish
 
 __all__ = ["LocalBackend"]
 
@@ -261,13 +261,20 @@ class LocalBackend(Backend):
         self, operation: Operation, path: str, content: WriteContent, *, overwrite: bool, durable: bool
     ) -> None:
         context = self._begin(operation, path, creating=True)
+        # Before anything else: invalid content wins over an existing file (BACKEND-016).
+        check_content(content, context=context)
+        if not overwrite and not durable and isinstance(content, (bytes, bytearray, memoryview)):
+            # Bytes in hand: nothing to consume, so no need to look at the target first (LOCAL-028).
+            place = locate(context, self._root, follow=False)
+            if place is not None:
+                with place:
+                    if create_small(context, place, content):
+                        return
 
         def fill(stream: io.BufferedWriter) -> None:
             for chunk in iter_chunks(content, context=context):
                 stream.write(chunk)
 
-        # Before anything else: invalid content wins over an existing file (BACKEND-016).
-        check_content(content, context=context)
         self._create(context, fill, overwrite=overwrite, durable=durable)
 
     def _create(

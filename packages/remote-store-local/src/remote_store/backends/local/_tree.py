@@ -23,6 +23,7 @@ from types import TracebackType
 from remote_store import ConfigError, InvalidPath, NotFound, PermissionDenied
 from remote_store.backend_tools import OperationContext
 
+from . import _openat2
 from ._filetype import MISSING_ERRNOS
 
 __all__ = [
@@ -52,6 +53,14 @@ _MAX_LINKS = 40
 
 NOT_A_FOLDER = frozenset({errno.ELOOP, errno.ENOTDIR, errno.EMLINK})
 """What open(2) with ``DIR_FLAGS`` gives when the entry is a link or a file (FreeBSD: EMLINK for a link)."""
+
+# Why the direct resolution gives way to the walk: something on the way is missing, not a folder
+# or a link (ELOOP from RESOLVE_NO_SYMLINKS), or openat2 saw a path leave its folder (EXDEV,
+# EAGAIN). The walk then finds out which, and resolves links itself.
+_WALK_INSTEAD = NOT_A_FOLDER | MISSING_ERRNOS | {errno.EXDEV, errno.EAGAIN}
+
+# Folders opened below the first one in one openat2 call (links refused by RESOLVE_NO_SYMLINKS).
+_BENEATH_FLAGS = os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | os.O_NOFOLLOW
 
 Created = list[tuple["int | None", str]]
 """Folders made by one context, outermost first: ``(folder descriptor or None, entry)``."""
@@ -171,10 +180,13 @@ def locate(
     """
     if path is None:
         path = context.path or ""
+    segments = path.split("/") if path else []
     fds: list[int] = []
     try:
         try:
-            place = _walk(context, root, fds, path.split("/") if path else [], follow, created)
+            place = _direct(root, fds, segments, follow, created)
+            if place is None:
+                place = _walk(context, root, fds, segments, follow, created)
         except OSError as error:
             raise context.os_error(error) from error
     except BaseException:
@@ -275,6 +287,57 @@ def _link_segments(
         elif part and part != ".":
             segments.append(part)
     return segments
+
+
+def _direct(
+    root: str, fds: list[int], segments: list[str], follow: bool, created: Created | None
+) -> Place | None:
+    """The place of ``segments`` in a few system calls when no link is on the way; ``None``: walk.
+
+    The first folder is opened by path with ``O_NOFOLLOW`` (as the walk does), every folder
+    below it in one ``openat2`` call that refuses links and leaving it (LOCAL-026); where
+    openat2 is missing, the walk does the rest (LOCAL-027). With ``follow`` the last segment's
+    ``lstat`` must show no link. Anything else (a link, something missing or not a folder) is
+    left to the walk, which knows what to do about it: ``fds`` is then empty again. With
+    ``created``, only paths below a folder of the root go this way (the walk makes the root).
+
+    Raises:
+        OSError: a failure the walk would meet too (``EACCES``, ``EIO``, ...); descriptors opened
+            so far are in ``fds``, for the caller to close.
+    """
+    depth = len(segments)
+    if depth == 0 or (depth == 1 and created is not None):
+        return None
+    folder: int | None = None
+    try:
+        if depth > 1:
+            folder = os.open(_prefix(root) + segments[0], DIR_FLAGS)
+            fds.append(folder)
+            if depth > 2:
+                deep = _openat2.open_beneath(folder, "/".join(segments[1:-1]), _BENEATH_FLAGS)
+                if deep is None:
+                    return _give_way(fds)
+                fds.append(deep)
+                folder = deep
+    except OSError as error:
+        if error.errno in _WALK_INSTEAD:
+            return _give_way(fds)
+        raise
+    name = segments[-1]
+    if not follow:
+        return Place(root, fds, folder, name, segments, None)
+    entry = name if folder is not None else _prefix(root) + name
+    result = lstat_at(folder, entry)
+    if result is not None and stat.S_ISLNK(result.st_mode):
+        return _give_way(fds)
+    return Place(root, fds, folder, name, segments, result)
+
+
+def _give_way(fds: list[int]) -> Place | None:
+    """Close what ``_direct`` opened, so that the walk starts afresh; ``None`` (walk)."""
+    _close_all(fds)
+    fds.clear()
+    return None
 
 
 def _walk(

@@ -21,10 +21,11 @@ from collections.abc import Callable
 from remote_store import AlreadyExists, InvalidPath, RemoteStoreError
 from remote_store.backend_tools import OperationContext
 
+from ._flink import link_unnamed
 from ._names import new_temp_name
 from ._tree import ROOT_FLAGS, Place
 
-__all__ = ["discard", "name_new", "open_temp", "publish"]
+__all__ = ["create_small", "discard", "name_new", "open_temp", "publish"]
 
 # link(2) fails with these where the file system has no hard links (FAT, some FUSE and network
 # file systems); an exclusive create of the target then reserves the name instead.
@@ -37,7 +38,7 @@ _OPEN_NEW = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0) |
 
 _TEMP_NAME_ATTEMPTS = 16
 
-# An unnamed file (O_TMPFILE) is published by linking its /proc/self/fd entry (open(2)); read
+# An unnamed file (O_TMPFILE) is published by linkat(2) of its descriptor (_flink); read
 # and write, so that it can be copied into a named file where linking turns out impossible.
 _OPEN_UNNAMED = os.O_RDWR | getattr(os, "O_TMPFILE", 0) | getattr(os, "O_CLOEXEC", 0)
 _UNNAMED = hasattr(os, "O_TMPFILE") and os.path.isdir("/proc/self/fd")
@@ -84,6 +85,50 @@ def open_temp(
         except OSError as error:
             raise context.os_error(error) from error
     raise context.os_error(FileExistsError(errno.EEXIST, "no free temporary file name"))
+
+
+# Why create_small gives way to the general path, which handles each case: the name is taken
+# (a file, a folder, a link to follow), the folder went away, or the file system has no hard links.
+_GENERAL_PATH = _NO_HARD_LINKS | {errno.EEXIST, errno.ENOENT, errno.ENOTDIR}
+
+
+def create_small(context: OperationContext, place: Place, data: bytes | bytearray | memoryview) -> bool:
+    """Create the file ``place`` names, holding ``data``, if nothing is there; ``True`` once done.
+
+    The fast path of a create with bytes in hand (LOCAL-028): an unnamed temporary file in the
+    folder of ``place``, written with ``write(2)`` and linked into place (LOCAL-005, LOCAL-030), without
+    looking at the target first: ``linkat(2)`` fails with ``EEXIST`` if anything is there.
+    ``False`` means nothing was created and nothing is left: the caller takes the general path
+    (the name is taken, the folder went away, no ``O_TMPFILE`` or no hard links here).
+
+    Raises:
+        RemoteStoreError: any other OS failure, mapped.
+    """
+    if not _UNNAMED:
+        return False
+    try:
+        fd = os.open(place.entry("."), _OPEN_UNNAMED, 0o666, dir_fd=place.folder)
+    except OSError as error:
+        if error.errno in _NO_TMPFILE or error.errno in _GENERAL_PATH:
+            return False
+        raise context.os_error(error) from error
+    try:
+        if type(data) is not bytes:
+            view = memoryview(data)  # counted in bytes, whatever its format (as iter_chunks does)
+            data = (view if view.c_contiguous else memoryview(view.tobytes())).cast("B")
+        written = os.write(fd, data)
+        if written < len(data):  # a short write (rare on a regular file): write the rest
+            rest = memoryview(data)[written:]
+            while rest:
+                rest = rest[os.write(fd, rest) :]
+        link_unnamed(fd, place.folder, place.entry())
+    except OSError as error:
+        if error.errno in _GENERAL_PATH:
+            return False
+        raise context.os_error(error) from error
+    finally:
+        os.close(fd)  # an unnamed file not linked vanishes with its descriptor
+    return True
 
 
 def _taken(context: OperationContext, target: Place) -> RemoteStoreError:
@@ -173,11 +218,14 @@ def _link_unnamed(context: OperationContext, target: Place, fd: int, *, durable:
         InvalidPath: a folder exists at ``target``.
         OSError: any other failure, for the caller to map.
     """
-    # linkat(2) with AT_SYMLINK_FOLLOW; a descriptor argument makes Python call linkat rather
-    # than link(2), which would not follow the /proc link (the path is absolute: the descriptor
-    # itself is ignored).
-    if _link(context, f"/proc/self/fd/{fd}", fd, target, follow=True):
+    try:
+        link_unnamed(fd, target.folder, target.entry())
         return None
+    except FileExistsError as error:
+        raise _taken(context, target) from error
+    except OSError as error:
+        if error.errno not in _NO_HARD_LINKS:
+            raise
     named = open_temp(context, target)
     if named is None:
         raise FileNotFoundError(errno.ENOENT, "the folder was removed meanwhile")
