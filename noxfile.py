@@ -8,10 +8,11 @@ and how a backend declares its test servers are in ``tools/noxlib/`` (its docstr
 - On every Python, 3.10-3.13: ``tests-<python>``, each distribution's tests against light
   servers only (S3: moto).
 - Once, on 3.12: ``servers`` (each distribution's tests against its heavy servers: Ceph radosgw
-  for S3, sshd for SFTP), ``reliability``, ``thirdparty``.
+  for S3, sshd for SFTP), ``reliability``, ``thirdparty``, ``mutants`` (the adversarial set over
+  memory, local, S3 on moto, Azure on Azurite and SFTP on sshd).
 - Once, on nox's Python: ``lint``, ``typecheck``, ``specs``, ``quickstart``, ``packaging`` (each
   wheel built once), ``docs``, ``examples``, ``bench_quick``.
-- On demand: ``fmt``, ``mutation``, ``mutation_s3``, ``mutants``, ``soak``, ``bench``.
+- On demand: ``fmt``, ``mutation``, ``mutation_s3``, ``soak``, ``bench``.
 
 Environment: ``REMOTE_STORE_S3_SERVERS=moto,ceph`` (after ``python3 tools/s3servers/ceph.py
 install``, as ``.ci/run`` does) enables the Ceph run; without it ``servers`` leaves Ceph out, saying
@@ -127,9 +128,9 @@ def mutation_s3(session: nox.Session) -> None:
     noxlib.mutation.mutation_s3(session)
 
 
-@nox.session(python=ONE_PYTHON, default=False)
+@nox.session(python=ONE_PYTHON)
 def mutants(session: nox.Session) -> None:
-    """The adversarial mutants of issue 19 (conformance/tests/mutants) against the suite (on demand)."""
+    """The adversarial mutants of issue 19 (conformance/tests/mutants): the suite must catch every one."""
     noxlib.mutants.mutants(session)
 
 

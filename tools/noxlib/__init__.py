@@ -27,7 +27,9 @@ The CI shape (``.ci/run`` runs ``nox``: every default session)
   a pip-installed emulator that starts in half a second).
 - Once, on ``ONE_PYTHON``: ``servers`` (each distribution's whole test folder against its heavy
   servers: Ceph radosgw for S3; Azurite, sshd for the backends being added), ``reliability``
-  (light and heavy servers) and ``thirdparty``.
+  (light and heavy servers), ``thirdparty`` and ``mutants`` (the adversarial set of
+  conformance/tests/mutants over memory, local, S3 on moto, Azure on Azurite and SFTP on sshd;
+  it fails while the suite misses one).
 - Once, on nox's Python: ``lint``, ``typecheck``, ``specs``, ``quickstart`` (the one run of the
   README quick start), ``docs``, ``examples``, ``packaging`` (every wheel built once, then checked
   alone, together and as editable installs) and ``bench_quick``.

@@ -286,6 +286,21 @@ class Requirements:
         return True
 
     @property
+    def secret_values(self) -> tuple[str, ...]:
+        """The values of the secret options (CONFIG-007) the backend under test was built with.
+
+        None by default: a backend author returns them (e.g. the test server's password) so that
+        the suite checks that no ``repr`` or ``str`` of the backend or a store shows one
+        (BACKEND-001).
+        """
+        return ()
+
+    @property
+    def declares_secrets(self) -> bool:
+        """``secret_values`` names at least one value: the test that no ``repr`` shows one runs."""
+        return any(self.secret_values)
+
+    @property
     def modified_at_tolerance(self) -> float:
         """Seconds ``FileInfo.modified_at`` may differ from the local clock at write time (STORE-025).
 

@@ -97,17 +97,19 @@ class _PublishPartial:
                     getattr(base, operation)(path, old, overwrite=True)
             raise
 
-    def write(self, path: str, content: WriteContent, *, overwrite: bool = False) -> None:
+    def write(self, path: str, content: WriteContent, *, overwrite: bool = False, **options: Any) -> None:
         if "write" in self.publish_partial_in and not _bytes_like(content):
             self._write_publishing("write", path, content, overwrite)
         else:
-            super().write(path, content, overwrite=overwrite)  # type: ignore[misc]
+            super().write(path, content, overwrite=overwrite, **options)  # type: ignore[misc]
 
-    def write_atomic(self, path: str, content: WriteContent, *, overwrite: bool = False) -> None:
+    def write_atomic(
+        self, path: str, content: WriteContent, *, overwrite: bool = False, **options: Any
+    ) -> None:
         if "write_atomic" in self.publish_partial_in and not _bytes_like(content):
             self._write_publishing("write_atomic", path, content, overwrite)
         else:
-            super().write_atomic(path, content, overwrite=overwrite)  # type: ignore[misc]
+            super().write_atomic(path, content, overwrite=overwrite, **options)  # type: ignore[misc]
 
 
 PublishPartial = _PublishPartial
@@ -130,10 +132,12 @@ class CheckBeforeReading:
             raise AlreadyExists("file already exists", path=path, operation=operation, backend=self.type_name)  # type: ignore[attr-defined]
         getattr(base, operation)(path, content, overwrite=True)
 
-    def write(self, path: str, content: WriteContent, *, overwrite: bool = False) -> None:
+    def write(self, path: str, content: WriteContent, *, overwrite: bool = False, **options: Any) -> None:
         self._create_checked("write", path, content, overwrite)
 
-    def write_atomic(self, path: str, content: WriteContent, *, overwrite: bool = False) -> None:
+    def write_atomic(
+        self, path: str, content: WriteContent, *, overwrite: bool = False, **options: Any
+    ) -> None:
         self._create_checked("write_atomic", path, content, overwrite)
 
 

@@ -9,23 +9,29 @@ backend author, and runs pytest there with this folder on ``PYTHONPATH``.
 
 from __future__ import annotations
 
+import importlib.util
 import os
+import shutil
+import sys
 import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 import pytest
 from _bases import BASES, find_mutant
 
 __all__ = [
+    "azurite_server",
     "conformance_backend",
     "conformance_faults",
     "conformance_links",
     "conformance_litter",
     "conformance_requirements",
     "s3_server",
+    "sshd_server",
 ]
 
 _BASE, _NAME = os.environ.get("RS_MUTANT", "memory:base").split(":", 1)
@@ -102,14 +108,84 @@ def s3_server() -> Iterator[str | None]:
         server.wait(timeout=30)
 
 
+_TOOLS = Path(__file__).resolve().parents[3] / "tools"
+
+
+def _tool(name: str) -> ModuleType:
+    """``tools/<name>.py`` (the repository's server starters), loaded as a module."""
+    spec = importlib.util.spec_from_file_location(f"_mutants_{name}", _TOOLS / f"{name}.py")
+    if spec is None or spec.loader is None:
+        raise RuntimeError(f"cannot load {_TOOLS / name}.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up while it executes
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(scope="session")
+def azurite_server() -> Iterator[Any]:
+    """Azurite for this run (``tools/azurite_server.py``; ``None`` unless the base is Azure)."""
+    if _BASE != "azure":
+        yield None
+        return
+    tool = _tool("azurite_server")
+    server = tool.start()
+    try:
+        yield server
+    finally:
+        tool.stop(server)
+
+
+@pytest.fixture(scope="session")
+def sshd_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    """A private sshd for this run (``tools/sshd_server.py``; ``None`` unless the base is SFTP)."""
+    if _BASE != "sftp":
+        yield None
+        return
+    tool = _tool("sshd_server")
+    server = tool.start(tmp_path_factory.mktemp("sshd"))
+    try:
+        yield server
+    finally:
+        tool.stop(server)
+
+
 @pytest.fixture
-def conformance_backend(tmp_path: Path, s3_server: str | None) -> Iterator[Any]:
+def conformance_backend(
+    tmp_path: Path, s3_server: str | None, azurite_server: Any, sshd_server: Any
+) -> Iterator[Any]:
     """A fresh, empty mutant (or base) backend per test."""
     options: dict[str, Any]
+    cleanup: list[Any] = []
     if _BASE == "memory":
         options = {}
     elif _BASE == "local":
         options = {"root": str(tmp_path / "root")}  # does not exist yet, as the local tests do
+    elif _BASE == "azure":
+        from azure.storage.blob import ContainerClient
+
+        container = ContainerClient.from_connection_string(
+            azurite_server.connection_string, f"mut-{uuid.uuid4().hex[:20]}"
+        )
+        container.create_container()
+        cleanup.append(container.delete_container)
+        cleanup.append(container.close)
+        options = {
+            "container": container.container_name,
+            "connection_string": azurite_server.connection_string,
+        }
+    elif _BASE == "sftp":
+        root = Path(sshd_server.data) / uuid.uuid4().hex
+        root.mkdir()
+        cleanup.append(lambda: shutil.rmtree(root, ignore_errors=True))
+        options = {
+            "host": sshd_server.host,
+            "port": sshd_server.port,
+            "username": sshd_server.username,
+            "private_key": sshd_server.client_key,
+            "known_hosts": sshd_server.known_hosts,
+            "root": str(root),
+        }
     else:
         assert s3_server is not None
         bucket = f"mut-{uuid.uuid4().hex[:20]}"
@@ -119,11 +195,13 @@ def conformance_backend(tmp_path: Path, s3_server: str | None) -> Iterator[Any]:
             "endpoint_url": s3_server,
             "region_name": "us-east-1",
             "aws_access_key_id": "testing",
-            "aws_secret_access_key": "testing",
+            "aws_secret_access_key": SECRET,
         }
     backend = _CLASS(**options)
     yield backend
     backend.close()
+    for step in cleanup:
+        step()
 
 
 _ADMIN: dict[str, Any] = {}
@@ -144,10 +222,23 @@ def _admin(endpoint: str) -> Any:
     return _ADMIN[endpoint]
 
 
+SECRET = f"mutant-secret-{uuid.uuid4().hex}"
+"""The S3 base's secret access key: moto accepts any, and the suite checks that none is shown."""
+
+
 @pytest.fixture
 def conformance_requirements() -> Any:
-    """The base's declared deviations (none for memory and local)."""
-    return _KIND.requirements()
+    """The base's declared deviations (none), and the secret option value S3 and Azure are built with."""
+    if _BASE not in ("s3", "azure"):
+        return _KIND.requirements()
+    secret = SECRET if _BASE == "s3" else _tool("azurite_server").ACCOUNT_KEY
+
+    class WithSecret(_KIND.requirements):  # type: ignore[name-defined,misc]
+        @property
+        def secret_values(self) -> tuple[str, ...]:
+            return (secret,)
+
+    return WithSecret()
 
 
 @pytest.fixture

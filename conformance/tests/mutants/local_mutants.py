@@ -91,11 +91,11 @@ class MoveDeleteThenRename(LocalBase):
 class SharedTargetSlot(LocalBase):
     """BACKEND-007: a write parks its path in state shared by all threads, then writes to what is parked."""
 
-    def write(self, path: str, content: WriteContent, *, overwrite: bool = False) -> None:
+    def write(self, path: str, content: WriteContent, *, overwrite: bool = False, **options: Any) -> None:
         slot: SharedSlot = self.__dict__.setdefault("_slot", SharedSlot())
         slot.value = path
         time.sleep(0.001)
-        super().write(slot.value, content, overwrite=overwrite)
+        super().write(slot.value, content, overwrite=overwrite, **options)
 
 
 # -- what listings and queries show -------------------------------------------------------------
@@ -193,7 +193,7 @@ class OverwriteKeepsTail(LocalBase):
             if len(old) > len(new):
                 getattr(super(), operation)(path, new + old[len(new) :], overwrite=True)
 
-    def write(self, path: str, content: WriteContent, *, overwrite: bool = False) -> None:
+    def write(self, path: str, content: WriteContent, *, overwrite: bool = False, **options: Any) -> None:
         self._keep_tail("write", path, content, overwrite)
 
 
@@ -207,7 +207,7 @@ class ReadEndsAt8MiB(LocalBase):
 class FailedCreateLeavesFolders(LocalBase):
     """BACKEND-013: a failed create leaves the ancestor folders it made on the way."""
 
-    def write(self, path: str, content: WriteContent, *, overwrite: bool = False) -> None:
+    def write(self, path: str, content: WriteContent, *, overwrite: bool = False, **options: Any) -> None:
         if "/" in path and not super().is_file(path):
             parent = path.rsplit("/", 1)[0]
             try:
@@ -215,7 +215,7 @@ class FailedCreateLeavesFolders(LocalBase):
                     os.makedirs(_disk(self, parent), exist_ok=True)
             except (RemoteStoreError, OSError):
                 pass  # a conflict: the base reports it
-        super().write(path, content, overwrite=overwrite)
+        super().write(path, content, overwrite=overwrite, **options)
 
 
 # -- folders, deletes, move and copy ------------------------------------------------------------

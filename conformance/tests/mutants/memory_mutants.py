@@ -6,6 +6,7 @@ measure the suite as a black box. Each class docstring cites the requirement it 
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import time
 import unicodedata
@@ -66,7 +67,7 @@ class PartialPublish(MemoryBase):
             for chunk in iter_chunks(content, context=context):
                 received += bytes(chunk)
                 with self._lock:
-                    self._files[path] = _Entry(bytes(received), _now())
+                    self._files[path] = self._new_entry(bytes(received), None, None)
                     self._folders.update(_parents(path))
         except BaseException:
             with self._lock:
@@ -77,7 +78,7 @@ class PartialPublish(MemoryBase):
                 self._folders = folders
             raise
         with self._lock:
-            self._files[path] = _Entry(bytes(received), _now())
+            self._files[path] = self._new_entry(bytes(received), None, None)
             self._folders.update(_parents(path))
 
 
@@ -98,7 +99,7 @@ class AtomicPartialPublish(MemoryBase):
             for chunk in iter_chunks(content, context=context):
                 received += bytes(chunk)
                 with self._lock:
-                    self._files[path] = _Entry(bytes(received), _now())
+                    self._files[path] = self._new_entry(bytes(received), None, None)
                     self._folders.update(_parents(path))
         except BaseException:
             with self._lock:
@@ -116,7 +117,9 @@ class CheckBeforeReading(MemoryBase):
     A creator racing in while a slow source is being read is overwritten: two winners.
     """
 
-    def _commit(self, context: OperationContext, path: str, content: WriteContent, overwrite: bool) -> None:
+    def _commit(
+        self, context: OperationContext, path: str, content: WriteContent, overwrite: bool, options: Any
+    ) -> None:
         check_content(content, context=context)
         with self._lock:
             _ensure_open(self, context)
@@ -126,7 +129,7 @@ class CheckBeforeReading(MemoryBase):
         with self._lock:
             _ensure_open(self, context)
             self._check_target(context, path, True)  # the "race-free" re-check forgets overwrite
-            self._files[path] = _Entry(data, _now())
+            self._files[path] = self._new_entry(data, None, None)
             self._folders.update(_parents(path))
 
 
@@ -134,10 +137,12 @@ class LostUpdates(MemoryBase):
     """BACKEND-007: a write updates the folder set by an unlocked copy, yield and store: concurrent
     writes on different paths lose each other's parent folders (the files themselves stay right)."""
 
-    def _commit(self, context: OperationContext, path: str, content: WriteContent, overwrite: bool) -> None:
+    def _commit(
+        self, context: OperationContext, path: str, content: WriteContent, overwrite: bool, options: Any
+    ) -> None:
         with self._lock:
             folders = set(self._folders)
-        super()._commit(context, path, content, overwrite)
+        super()._commit(context, path, content, overwrite, options)
         time.sleep(0.0005)
         folders.update(_parents(path))
         self._folders = folders
@@ -175,14 +180,16 @@ class ListFilesRecursiveFirstPage(MemoryBase):
 class OverwriteKeepsTail(MemoryBase):
     """STORE-005: an overwrite with shorter content keeps the tail of the longer old content."""
 
-    def _commit(self, context: OperationContext, path: str, content: WriteContent, overwrite: bool) -> None:
+    def _commit(
+        self, context: OperationContext, path: str, content: WriteContent, overwrite: bool, options: Any
+    ) -> None:
         with self._lock:
             old = self._files.get(path)
-        super()._commit(context, path, content, overwrite)
+        super()._commit(context, path, content, overwrite, options)
         with self._lock:
             new = self._files[path]
             if old is not None and len(old.data) > len(new.data):
-                self._files[path] = _Entry(new.data + old.data[len(new.data) :], new.modified_at)
+                self._files[path] = dataclasses.replace(new, data=new.data + old.data[len(new.data) :])
 
 
 class EmptyFileOverwritten(MemoryBase):
@@ -196,52 +203,60 @@ class EmptyFileOverwritten(MemoryBase):
 class EmptyContentNoFile(MemoryBase):
     """STREAM-007: empty content (``b""`` or an empty stream) creates no file."""
 
-    def _commit(self, context: OperationContext, path: str, content: WriteContent, overwrite: bool) -> None:
+    def _commit(
+        self, context: OperationContext, path: str, content: WriteContent, overwrite: bool, options: Any
+    ) -> None:
         _ensure_open(self, context)
         data = b"".join(bytes(c) for c in iter_chunks(content, context=context))
         if not data:
             with self._lock:
                 self._check_target(context, path, overwrite)
             return
-        super()._commit(context, path, data, overwrite)
+        super()._commit(context, path, data, overwrite, options)
 
 
 class ShortReadIsEnd(MemoryBase):
     """STREAM-003: a stream's short read (fewer bytes than asked) is taken for its end."""
 
-    def _commit(self, context: OperationContext, path: str, content: WriteContent, overwrite: bool) -> None:
+    def _commit(
+        self, context: OperationContext, path: str, content: WriteContent, overwrite: bool, options: Any
+    ) -> None:
         if isinstance(content, (bytes, bytearray, memoryview)) or not hasattr(content, "read"):
-            return super()._commit(context, path, content, overwrite)
+            return super()._commit(context, path, content, overwrite, options)
         size = 65536
         parts: list[bytes] = []
         while True:
             chunk = content.read(size)
             if not isinstance(chunk, (bytes, bytearray)):
-                return super()._commit(context, path, content, overwrite)  # let the base refuse it
+                return super()._commit(context, path, content, overwrite, options)  # let the base refuse it
             parts.append(bytes(chunk))
             if len(chunk) < size:
                 break
-        super()._commit(context, path, b"".join(parts), overwrite)
+        super()._commit(context, path, b"".join(parts), overwrite, options)
 
 
 class ReadsWholeStream(MemoryBase):
     """STREAM-005: a stream is read with one ``read()`` without a size (the whole content)."""
 
-    def _commit(self, context: OperationContext, path: str, content: WriteContent, overwrite: bool) -> None:
+    def _commit(
+        self, context: OperationContext, path: str, content: WriteContent, overwrite: bool, options: Any
+    ) -> None:
         if isinstance(content, (bytes, bytearray, memoryview)) or not hasattr(content, "read"):
-            return super()._commit(context, path, content, overwrite)
+            return super()._commit(context, path, content, overwrite, options)
         data = content.read()
         if isinstance(data, (bytes, bytearray)):
-            super()._commit(context, path, bytes(data), overwrite)
+            super()._commit(context, path, bytes(data), overwrite, options)
         else:
-            super()._commit(context, path, content, overwrite)
+            super()._commit(context, path, content, overwrite, options)
 
 
 class ClosesCallersStream(MemoryBase):
     """STREAM-006: the content stream is closed after a successful write."""
 
-    def _commit(self, context: OperationContext, path: str, content: WriteContent, overwrite: bool) -> None:
-        super()._commit(context, path, content, overwrite)
+    def _commit(
+        self, context: OperationContext, path: str, content: WriteContent, overwrite: bool, options: Any
+    ) -> None:
+        super()._commit(context, path, content, overwrite, options)
         close = getattr(content, "close", None)
         if callable(close) and not isinstance(content, (bytes, bytearray, memoryview)):
             close()
@@ -250,16 +265,20 @@ class ClosesCallersStream(MemoryBase):
 class SliceKeepsWholeBuffer(MemoryBase):
     """STREAM-001: a sliced ``memoryview`` is stored as its whole underlying buffer."""
 
-    def _commit(self, context: OperationContext, path: str, content: WriteContent, overwrite: bool) -> None:
+    def _commit(
+        self, context: OperationContext, path: str, content: WriteContent, overwrite: bool, options: Any
+    ) -> None:
         if isinstance(content, memoryview) and isinstance(content.obj, (bytes, bytearray)):
             content = bytes(content.obj)
-        super()._commit(context, path, content, overwrite)
+        super()._commit(context, path, content, overwrite, options)
 
 
 class FailedStreamKeepsPart(MemoryBase):
     """STREAM-008: a stream raising part-way leaves a file holding what was read before."""
 
-    def _commit(self, context: OperationContext, path: str, content: WriteContent, overwrite: bool) -> None:
+    def _commit(
+        self, context: OperationContext, path: str, content: WriteContent, overwrite: bool, options: Any
+    ) -> None:
         received = bytearray()
         try:
             for chunk in iter_chunks(content, context=context):
@@ -268,28 +287,30 @@ class FailedStreamKeepsPart(MemoryBase):
             if received:
                 with self._lock:
                     self._check_target(context, path, overwrite)
-                    self._files[path] = _Entry(bytes(received), _now())
+                    self._files[path] = self._new_entry(bytes(received), None, None)
                     self._folders.update(_parents(path))
             raise
-        super()._commit(context, path, bytes(received), overwrite)
+        super()._commit(context, path, bytes(received), overwrite, options)
 
 
 class TextMidwayEncoded(MemoryBase):
     """BACKEND-016: a stream that turns to ``str`` midway is encoded as UTF-8 instead of refused."""
 
-    def _commit(self, context: OperationContext, path: str, content: WriteContent, overwrite: bool) -> None:
+    def _commit(
+        self, context: OperationContext, path: str, content: WriteContent, overwrite: bool, options: Any
+    ) -> None:
         if isinstance(content, (bytes, bytearray, memoryview)) or not hasattr(content, "read"):
-            return super()._commit(context, path, content, overwrite)
+            return super()._commit(context, path, content, overwrite, options)
         first: Any = content.read(65536)
         if not isinstance(first, (bytes, bytearray)):
-            return super()._commit(context, path, _Prepend(first, content), overwrite)
+            return super()._commit(context, path, _Prepend(first, content), overwrite, options)
         parts = [bytes(first)]
         while first:
             first = content.read(65536)
             if isinstance(first, str):
                 first = first.encode()
             parts.append(bytes(first))
-        super()._commit(context, path, b"".join(parts), overwrite)
+        super()._commit(context, path, b"".join(parts), overwrite, options)
 
 
 class _Prepend:
@@ -309,11 +330,13 @@ class _Prepend:
 class ExistsBeforeContent(MemoryBase):
     """BACKEND-016: called directly, an existing file is reported before invalid content is."""
 
-    def _commit(self, context: OperationContext, path: str, content: WriteContent, overwrite: bool) -> None:
+    def _commit(
+        self, context: OperationContext, path: str, content: WriteContent, overwrite: bool, options: Any
+    ) -> None:
         with self._lock:
             _ensure_open(self, context)
             self._check_target(context, path, overwrite)
-        super()._commit(context, path, content, overwrite)
+        super()._commit(context, path, content, overwrite, options)
 
 
 # -- reads -------------------------------------------------------------------------------------
@@ -401,10 +424,12 @@ class ReadintoOverclaims(MemoryBase):
 class OnlyDirectParentCreated(MemoryBase):
     """STORE-006: a write creates its direct parent folder only, not the ancestors above it."""
 
-    def _commit(self, context: OperationContext, path: str, content: WriteContent, overwrite: bool) -> None:
+    def _commit(
+        self, context: OperationContext, path: str, content: WriteContent, overwrite: bool, options: Any
+    ) -> None:
         with self._lock:
             before = set(self._folders)
-        super()._commit(context, path, content, overwrite)
+        super()._commit(context, path, content, overwrite, options)
         with self._lock:
             parent = path.rsplit("/", 1)[0] if "/" in path else None
             for folder in list(_parents(path)):
@@ -507,8 +532,10 @@ class NamesNormalized(MemoryBase):
     spellings; only the text reported back differs (STORE-024 asks for a verbatim round trip).
     """
 
-    def _commit(self, context: OperationContext, path: str, content: WriteContent, overwrite: bool) -> None:
-        super()._commit(context, unicodedata.normalize("NFC", path), content, overwrite)
+    def _commit(
+        self, context: OperationContext, path: str, content: WriteContent, overwrite: bool, options: Any
+    ) -> None:
+        super()._commit(context, unicodedata.normalize("NFC", path), content, overwrite, options)
 
     def is_file(self, path: str) -> bool:
         return super().is_file(unicodedata.normalize("NFC", path))
@@ -619,8 +646,10 @@ class CopyAliases(MemoryBase):
         self._aliases[dst] = src
         self._aliases[src] = dst
 
-    def _commit(self, context: OperationContext, path: str, content: WriteContent, overwrite: bool) -> None:
-        super()._commit(context, path, content, overwrite)
+    def _commit(
+        self, context: OperationContext, path: str, content: WriteContent, overwrite: bool, options: Any
+    ) -> None:
+        super()._commit(context, path, content, overwrite, options)
         twin = self._aliases.get(path)
         with self._lock:
             if twin is not None and twin in self._files:

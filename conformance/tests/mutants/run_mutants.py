@@ -9,10 +9,12 @@ passes. First it runs the unmutated bases under the same harness: they must pass
 "caught" means nothing and that base's mutants are not run.
 
 Usage (from anywhere; needs remote-store-core, -local, -s3, the conformance plugin,
-pytest-timeout and moto[server] installed)::
+pytest-timeout and moto[server] installed; the azure and sftp bases also need their packages, and
+Azurite (``tools/azurite_server.py``) or OpenSSH's sshd (``tools/sshd_server.py``))::
 
-    python conformance/tests/mutants/run_mutants.py                 # everything
+    python conformance/tests/mutants/run_mutants.py                 # memory, local and S3
     python conformance/tests/mutants/run_mutants.py --base memory   # one base
+    python conformance/tests/mutants/run_mutants.py --base azure --base sftp   # the agnostic set
     python conformance/tests/mutants/run_mutants.py --only memory:partial_publish --verbose
     python conformance/tests/mutants/run_mutants.py --list
 
@@ -24,7 +26,6 @@ from __future__ import annotations
 
 import argparse
 import concurrent.futures
-import importlib
 import json
 import os
 import re
@@ -38,7 +39,7 @@ HERE = Path(__file__).resolve().parent
 REPO = HERE.parents[2]
 sys.path.insert(0, str(HERE))
 
-from _bases import BASES  # noqa: E402
+from _bases import BASES, DEFAULT_BASES, mutants_of  # noqa: E402
 from _registry import Mutant  # noqa: E402
 
 _CONFTEST = "from harness import *  # noqa: F403\n"
@@ -55,7 +56,10 @@ def _run_folder() -> Path:
     return folder
 
 
-def _run_one(folder: Path, base: str, name: str, *, test_timeout: int, run_timeout: int) -> dict[str, object]:
+def _pytest(
+    folder: Path, base: str, name: str, targets: list[str], *, test_timeout: int, run_timeout: int
+) -> tuple[int | None, str]:
+    """Run the suite (``targets``: the test file, or node ids of tests in it) for one mutant."""
     env = dict(os.environ)
     env["RS_MUTANT"] = f"{base}:{name}"
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(HERE), env.get("PYTHONPATH", "")]))
@@ -63,7 +67,7 @@ def _run_one(folder: Path, base: str, name: str, *, test_timeout: int, run_timeo
         sys.executable,
         "-m",
         "pytest",
-        str(folder / "test_conformance.py"),
+        *targets,
         "-x",
         "-q",
         "-rfE",
@@ -73,19 +77,49 @@ def _run_one(folder: Path, base: str, name: str, *, test_timeout: int, run_timeo
         "--basetemp",
         str(folder / f"tmp-{base}-{name}"),
     ]
-    started = time.monotonic()
     try:
         done = subprocess.run(
             command, cwd=folder, env=env, capture_output=True, text=True, timeout=run_timeout, check=False
         )
-        code: int | None = done.returncode
-        output = done.stdout + done.stderr
+        return done.returncode, done.stdout + done.stderr
     except subprocess.TimeoutExpired as expired:
-        code = None
         output = (
             (expired.stdout or b"").decode(errors="replace")
             if isinstance(expired.stdout, bytes)
             else (expired.stdout or "")
+        )
+        return None, output
+
+
+def _run_one(
+    folder: Path,
+    base: str,
+    name: str,
+    *,
+    test_timeout: int,
+    run_timeout: int,
+    first: str | None = None,
+    only: list[str] | None = None,
+) -> dict[str, object]:
+    """Run the suite against one mutant (``name == "base"``: the unmutated base, the control).
+
+    ``only``: node ids of the suite tests to run instead of the whole suite (a hinted control).
+    ``first`` is the node id of the suite test that caught this mutant in an earlier run (the
+    hints file): it runs alone first, and a failure there is a catch like any other; when it
+    passes (the suite or the mutant changed), the whole suite runs as without a hint.
+    """
+    started = time.monotonic()
+    suite = str(folder / "test_conformance.py")
+    hinted = False
+    if first:
+        code, output = _pytest(
+            folder, base, name, [f"{suite}::{first}"], test_timeout=test_timeout, run_timeout=run_timeout
+        )
+        hinted = code == 1 and "Failed: Timeout" not in output
+    if not hinted:
+        targets = [f"{suite}::{test}" for test in only] if only else [suite]
+        code, output = _pytest(
+            folder, base, name, targets, test_timeout=test_timeout, run_timeout=run_timeout
         )
     seconds = round(time.monotonic() - started, 1)
     failure = _FAILED.search(output)
@@ -110,13 +144,37 @@ def _run_one(folder: Path, base: str, name: str, *, test_timeout: int, run_timeo
         "failure": (failure.group(3) or "")[:300] if failure else None,
         "summary": summary,
         "output_tail": "\n".join(output.strip().splitlines()[-40:]) if code not in (0, 1) else "",
+        "hinted": hinted,
     }
+
+
+HINTS = HERE / "caught_by.json"
+"""Which suite test caught each mutant last time (``--save-hints``): run first, to save time."""
+
+
+def _load_hints(path: Path) -> dict[str, str]:
+    """The hints file's mapping, or none when it is missing."""
+    if not path.exists():
+        return {}
+    return {str(key): str(value) for key, value in json.loads(path.read_text()).items()}
+
+
+def _save_hints(path: Path, results: list[dict[str, object]]) -> None:
+    """Merge this run's catching tests into the hints file (sorted, one per line)."""
+    hints = _load_hints(path)
+    for r in results:
+        key = f"{r['base']}:{r['name']}"
+        if r["outcome"] == "CAUGHT" and r["caught_by"]:
+            hints[key] = str(r["caught_by"])
+        else:
+            hints.pop(key, None)
+    path.write_text(json.dumps(dict(sorted(hints.items())), indent=1, ensure_ascii=False) + "\n")
 
 
 def _mutants(bases: list[str]) -> list[tuple[str, Mutant]]:
     found = []
     for base in bases:
-        for mutant in importlib.import_module(BASES[base].module).REGISTRY:
+        for mutant in mutants_of(base):
             found.append((base, mutant))
     return found
 
@@ -172,12 +230,30 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--run-timeout", type=int, default=900, help="seconds per mutant run")
     parser.add_argument("--skip-control", action="store_true", help="do not run the unmutated bases first")
+    parser.add_argument(
+        "--hinted-control",
+        action="store_true",
+        help="controls run only the tests the hints name for their base (the tests that must pass"
+        " unmutated for a hinted catch to mean something); the whole suite runs against every"
+        " unmutated base in the tests and servers sessions anyway",
+    )
     parser.add_argument("--list", action="store_true", help="list the mutants and exit")
     parser.add_argument("--verbose", action="store_true", help="print each run's last lines")
     parser.add_argument("--report", type=Path, default=REPO / "build" / "mutants-report.json")
+    parser.add_argument(
+        "--hints",
+        type=Path,
+        default=HINTS,
+        help="JSON: <base>:<name> -> the suite test that caught it before, run first",
+    )
+    parser.add_argument("--no-hints", action="store_true", help="run the whole suite for every mutant")
+    parser.add_argument(
+        "--save-hints", action="store_true", help="record in --hints the test that caught each mutant"
+    )
     args = parser.parse_args(argv)
+    hints = {} if args.no_hints else _load_hints(args.hints)
 
-    bases = args.base or list(BASES)
+    bases = args.base or list(DEFAULT_BASES)
     if args.only:
         bases = sorted({item.split(":", 1)[0] for item in args.only})
     selected = [
@@ -197,8 +273,16 @@ def main(argv: list[str] | None = None) -> int:
     broken: set[str] = set()
     if not args.skip_control:
         for base in bases:
+            only = None
+            if args.hinted_control:
+                only = sorted({test for key, test in hints.items() if key.split(":", 1)[0] == base}) or None
             result = _run_one(
-                folder, base, "base", test_timeout=args.test_timeout, run_timeout=args.run_timeout
+                folder,
+                base,
+                "base",
+                test_timeout=args.test_timeout,
+                run_timeout=args.run_timeout,
+                only=only,
             )
             results.append(result)
             print(
@@ -220,6 +304,7 @@ def main(argv: list[str] | None = None) -> int:
             mutant.name,
             test_timeout=args.test_timeout,
             run_timeout=args.run_timeout,
+            first=hints.get(f"{base}:{mutant.name}"),
         )
         result["requirement"] = mutant.requirement
         result["description"] = mutant.description
@@ -257,6 +342,9 @@ def main(argv: list[str] | None = None) -> int:
     )
     _write(args.report, results, elapsed, broken)
     print(f"report: {args.report} (and {args.report.with_suffix('.md').name})")
+    if args.save_hints:
+        _save_hints(args.hints, mutant_results)
+        print(f"hints: {args.hints}")
     return 0 if caught == total and not broken else 1
 
 

@@ -174,12 +174,12 @@ class _EndsOnError:
 class LargeFailureCompletes(S3Base):
     """STREAM-008: a stream failing after more than the threshold is completed with what was read."""
 
-    def _write(self, context: OperationContext, content: WriteContent, overwrite: bool) -> None:
+    def _write(self, context: OperationContext, content: WriteContent, overwrite: bool, options: Any) -> None:
         if hasattr(content, "read") and not isinstance(
             content, (bytes, bytearray, memoryview, io.TextIOBase)
         ):
             content = _EndsOnError(content, self._options.multipart_threshold)
-        super()._write(context, content, overwrite)
+        super()._write(context, content, overwrite, options)
 
 
 # -- content and streams ----------------------------------------------------------------------
@@ -188,15 +188,15 @@ class LargeFailureCompletes(S3Base):
 class EmptyStreamNoObject(S3Base):
     """STREAM-007: an empty stream creates no object (``b""`` still does)."""
 
-    def _write(self, context: OperationContext, content: WriteContent, overwrite: bool) -> None:
+    def _write(self, context: OperationContext, content: WriteContent, overwrite: bool, options: Any) -> None:
         if hasattr(content, "read") and not isinstance(content, (bytes, bytearray, memoryview)):
             first = content.read(1)
             if first == b"":
                 if not overwrite and self.is_file(context.path):
-                    super()._write(context, b"", overwrite)  # the base raises AlreadyExists
+                    super()._write(context, b"", overwrite, options)  # the base raises AlreadyExists
                 return
             content = _Prepended(first, content)
-        super()._write(context, content, overwrite)
+        super()._write(context, content, overwrite, options)
 
 
 class _Prepended:
@@ -214,21 +214,21 @@ class _Prepended:
 class ReadsWholeStream(S3Base):
     """STREAM-005: a content stream is read with one ``read()`` without a size."""
 
-    def _write(self, context: OperationContext, content: WriteContent, overwrite: bool) -> None:
+    def _write(self, context: OperationContext, content: WriteContent, overwrite: bool, options: Any) -> None:
         if hasattr(content, "read") and not isinstance(
             content, (bytes, bytearray, memoryview, io.TextIOBase)
         ):
             data: Any = content.read()
             is_bytes = isinstance(data, (bytes, bytearray))
             content = bytes(data) if is_bytes else _Prepended(data, content)
-        super()._write(context, content, overwrite)
+        super()._write(context, content, overwrite, options)
 
 
 class ClosesCallersStream(S3Base):
     """STREAM-006: the caller's content stream is closed after a successful write."""
 
-    def _write(self, context: OperationContext, content: WriteContent, overwrite: bool) -> None:
-        super()._write(context, content, overwrite)
+    def _write(self, context: OperationContext, content: WriteContent, overwrite: bool, options: Any) -> None:
+        super()._write(context, content, overwrite, options)
         if hasattr(content, "close") and not isinstance(content, (bytes, bytearray, memoryview)):
             content.close()
 

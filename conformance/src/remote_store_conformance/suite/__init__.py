@@ -38,6 +38,7 @@ from .test_listing import TestListing, TestListingLarge, TestListingNames
 from .test_litter import TestLitter
 from .test_metadata import TestMetadata
 from .test_move_copy import TestMoveCopy, TestMoveCopyErrors
+from .test_observation import TestObservation
 from .test_progress import TestProgress
 from .test_queries import TestQueries
 from .test_random_access import TestRandomAccess, TestRandomAccessUndeclared
@@ -83,6 +84,7 @@ __all__ = [
     "TestMetadata",
     "TestMoveCopy",
     "TestMoveCopyErrors",
+    "TestObservation",
     "TestProgress",
     "TestQueries",
     "TestRandomAccess",

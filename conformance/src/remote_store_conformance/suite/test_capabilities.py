@@ -68,6 +68,20 @@ class TestCapabilities:
         if Capability.SEEKABLE_READ in declared:
             assert Capability.READ in declared, "SEEKABLE_READ refines READ, which is not declared"
 
+    @pytest.mark.spec("BACKEND-002")
+    def test_capabilities_stay_the_same_while_the_backend_is_used(self, store: Store) -> None:
+        backend = store.backend
+        declared = backend.capabilities
+        if Capability.WRITE in declared:
+            store.write("caps/file.txt", b"x")
+        assert backend.capabilities == declared, "capabilities changed after a write"
+        assert store.capabilities == declared
+        if Capability.READ in declared and Capability.WRITE in declared:
+            store.read_bytes("caps/file.txt")
+        if Capability.DELETE in declared and Capability.WRITE in declared:
+            store.delete("caps/file.txt")
+        assert backend.capabilities == declared, "capabilities changed while the backend was used"
+
     @pytest.mark.spec("BACKEND-020")
     def test_capability_sets_are_immutable_values(self, conformance_backend: Backend) -> None:
         declared = conformance_backend.capabilities

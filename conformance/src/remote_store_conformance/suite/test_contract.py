@@ -28,6 +28,7 @@ from remote_store import (
 from remote_store.backend_tools import ENTRY_POINT_GROUP, Operation
 
 from .._markers import requires
+from .._requirements import Requirements
 from .._support import RecordingBackend, write_tree
 from ..plugin import NESTED_ROOT
 
@@ -58,6 +59,10 @@ BACKEND_OPERATIONS: list[tuple[str, Callable[[Backend], object], Capability | No
 AFTER_CLOSE = [
     pytest.param(name, call, marks=requires(needed) if needed else (), id=name)
     for name, call, needed in BACKEND_OPERATIONS
+] + [
+    # The root is always a folder while the backend is open; after close it is no answer either.
+    pytest.param("is_folder", lambda backend: backend.is_folder(""), id="is_folder-root"),
+    pytest.param("exists", lambda backend: backend.exists(""), id="exists-root"),
 ]
 
 
@@ -207,6 +212,17 @@ class TestContract:
         view = open_store(conformance_backend, "some/root", owns_backend=False)
         shown = repr(view)
         assert "\n" not in shown and text in shown and "some/root" in shown
+
+    @requires("declares_secrets")
+    @pytest.mark.spec("BACKEND-001", "CONFIG-007")
+    def test_repr_shows_no_secret(
+        self, open_store: Callable[..., Store], conformance_backend: Backend, requirements: Requirements
+    ) -> None:
+        secrets = [secret for secret in requirements.secret_values if secret]
+        view = open_store(conformance_backend, owns_backend=False)
+        for text in (repr(conformance_backend), str(conformance_backend), repr(view), str(view)):
+            shown = [secret for secret in secrets if secret in text]
+            assert not shown, f"{text!r} shows a secret option's value"
 
     @pytest.mark.spec("BACKEND-011")
     def test_queries_never_raise_not_found(self, conformance_backend: Backend) -> None:

@@ -77,6 +77,21 @@ class TestDelete:
             store.delete("a", missing_ok=True)
         assert snapshot(store, "a", "a/one.txt") == before
 
+    @requires("real_empty_folders")
+    @pytest.mark.spec("STORE-012")
+    def test_delete_of_an_empty_folder_changes_nothing(
+        self, store: Store, requirements: Requirements
+    ) -> None:
+        store.write("empty/file.txt", b"x")
+        store.delete("empty/file.txt")  # "empty" stays, a folder holding nothing (STORE-016)
+        for missing_ok in (False, True):
+            if missing_ok and not requirements.missing_ok_delete_detects_folders:
+                store.delete("empty", missing_ok=True)
+            else:
+                with pytest.raises(InvalidPath):
+                    store.delete("empty", missing_ok=missing_ok)
+            assert store.is_folder("empty"), f"delete('empty', missing_ok={missing_ok}) removed a folder"
+
     @pytest.mark.spec("STORE-012")
     def test_delete_of_the_root_is_invalid(self, store: Store) -> None:
         write_tree(store, TREE)
@@ -103,6 +118,18 @@ class TestDeleteFolder:
         assert snapshot(store, "a", "a/sub") == before
         for path in TREE:
             assert store.is_file(path), path
+
+    @requires("real_empty_folders")
+    @pytest.mark.spec("STORE-013")
+    def test_folder_holding_only_an_empty_folder_is_not_deleted(self, store: Store) -> None:
+        store.write("outer/inner/file.txt", b"x")
+        store.delete("outer/inner/file.txt")  # "outer/inner" stays, empty (STORE-016)
+        with pytest.raises(DirectoryNotEmpty):
+            store.delete_folder("outer")
+        assert store.is_folder("outer/inner")
+        store.delete_folder("outer/inner")
+        store.delete_folder("outer")
+        assert not store.exists("outer")
 
     @pytest.mark.spec("STORE-013")
     def test_folder_holding_only_a_folder_is_not_deleted(self, store: Store) -> None:

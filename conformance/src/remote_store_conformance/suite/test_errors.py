@@ -154,3 +154,42 @@ class TestErrorsFromTheBackend:
             conformance_backend.write(backend_path, b"y")
         assert caught.value.path == backend_path
         assert backend_path not in caught.value.message
+
+    @pytest.mark.spec("BACKEND-005")
+    def test_errors_do_not_hide_what_they_were_raised_from(self, conformance_backend: Backend) -> None:
+        # A backend translating a lower-level error keeps it as __cause__: ``raise ... from None``
+        # while handling one hides it from whoever debugs the failure.
+        backend = conformance_backend
+        caps = backend.capabilities
+        backend.write("errors/file.txt", b"x")
+        calls: list[tuple[str, Callable[[], object]]] = [
+            ("write", lambda: backend.write("errors/file.txt", b"y")),
+        ]
+        if Capability.READ in caps:
+            calls += [
+                ("read", lambda: backend.read("errors/missing.txt").close()),
+                ("read_bytes", lambda: backend.read_bytes("errors/missing.txt")),
+            ]
+        if Capability.METADATA in caps:
+            calls += [
+                ("get_file_info", lambda: backend.get_file_info("errors/missing.txt")),
+                ("get_folder_info", lambda: backend.get_folder_info("errors/missing")),
+            ]
+        if Capability.DELETE in caps:
+            calls += [
+                ("delete", lambda: backend.delete("errors/missing.txt")),
+                ("delete_folder", lambda: backend.delete_folder("errors")),
+            ]
+        if Capability.MOVE in caps:
+            calls.append(("move", lambda: backend.move("errors/missing.txt", "errors/moved.txt")))
+        if Capability.COPY in caps:
+            calls.append(("copy", lambda: backend.copy("errors/missing.txt", "errors/copied.txt")))
+        for operation, call in calls:
+            with pytest.raises(RemoteStoreError) as caught:
+                call()
+            error = caught.value
+            hidden = error.__context__ if error.__suppress_context__ and error.__cause__ is None else None
+            assert hidden is None, (
+                f"{operation} raised {error!r} from None, hiding {hidden!r}: keep the lower-level "
+                "error as __cause__ (raise ... from error)"
+            )

@@ -34,6 +34,9 @@ TREE = {
 }
 """A tree with siblings that share a prefix with folder ``a`` (``ab``, ``a.txt``)."""
 
+PAGE = 1000
+"""The page size of common object stores: STORE-023 asks for complete listings past it."""
+
 AWKWARD_NAMES = [
     "ünïcödé/naïve café.txt",
     "日本語/ファイル.txt",
@@ -46,6 +49,9 @@ AWKWARD_NAMES = [
     "dots/name.with.many.dots.tar.gz",
     "deep/d1/d2/d3/d4/d5/d6/d7/d8/d9/d10/d11/d12/leaf.txt",
     "MixedCase/File.TXT",
+    "nfd/cafe\u0301 decomposed.txt",  # an NFD name: normalizing it to NFC changes its text (PATH-007)
+    " leading space/trailing space .txt",  # no trimming (PATH-007)
+    "trailing space /inner.txt",
 ]
 """Names a backend must store verbatim and hand back unchanged (STORE-024)."""
 
@@ -136,31 +142,52 @@ class TestListing:
 
 @requires(Capability.LIST, Capability.WRITE, "large_listings")
 class TestListingLarge:
-    @pytest.mark.spec("STORE-023")
-    def test_listing_past_one_thousand_entries(self, store: Store, requirements: Requirements) -> None:
-        # 560 files and 540 folders directly in "big": 1,100 entries in one folder listing, and
-        # 1,100 files in a recursive one, so every listing crosses a 1,000-entry page boundary.
-        files = [f"big/file-{index:04d}.txt" for index in range(560)]
-        nested = [f"big/folder-{index:04d}/inner.txt" for index in range(540)]
+    @pytest.mark.spec("STORE-023", "STORE-014", "STORE-026")
+    def test_listing_past_one_thousand_entries(
+        self, store: Store, conformance_backend: Backend, requirements: Requirements
+    ) -> None:
+        # More than one 1,000-entry page (STORE-023) of each kind alone: files directly in "flat",
+        # folders directly in "nest". A backend that reads only the first page of one kind of
+        # listing, of a recursive delete or of a folder's totals misses entries in one of them.
+        # The tree is written through the backend, in threads where it allows: the listings and
+        # deletes under test go through the store.
+        count = PAGE + 1
+        files = [f"flat/file-{index:04d}.txt" for index in range(count)]
+        nested = [f"nest/folder-{index:04d}/inner.txt" for index in range(count)]
         paths = files + nested
+
+        def put(path: str) -> None:
+            conformance_backend.write(path, b".")
+
         if requirements.thread_safe:
             with ThreadPoolExecutor(max_workers=8) as pool:
-                list(pool.map(lambda path: store.write(path, b"."), paths))
+                list(pool.map(put, paths))
         else:
             for path in paths:
-                store.write(path, b".")
+                put(path)
 
-        direct = _paths(store.list_files("big"))
-        assert len(direct) == len(files)
+        direct = _paths(store.list_files("flat"))
+        assert len(direct) == count, f"list_files('flat') gave {len(direct)} of {count} files"
         assert set(direct) == set(files)
-        folders = list(store.list_folders("big"))
-        assert len(folders) == len(nested)
+        folders = list(store.list_folders("nest"))
+        assert len(folders) == count, f"list_folders('nest') gave {len(folders)} of {count} folders"
         assert set(folders) == {path.split("/")[1] for path in nested}
-        recursive = _paths(store.list_files("big", recursive=True))
-        assert len(recursive) == len(paths)
-        assert set(recursive) == set(paths)
+        assert _paths(store.list_files("nest")) == []
+        recursive = _paths(store.list_files("nest", recursive=True))
+        assert len(recursive) == count, f"list_files('nest', recursive=True) gave {len(recursive)} of {count}"
+        assert set(recursive) == set(nested)
         from_root = _paths(store.list_files("", recursive=True))
         assert len(from_root) == len(paths)
+        assert set(from_root) == set(paths)
+        if store.supports(Capability.METADATA):
+            for folder, expected in (("flat", count), ("nest", count), ("", len(paths))):
+                info = store.get_folder_info(folder)
+                assert (info.file_count, info.total_size) == (expected, expected), folder
+        if store.supports(Capability.DELETE):
+            for folder in ("flat", "nest"):
+                store.delete_folder(folder, recursive=True)
+                assert not store.exists(folder), f"delete_folder({folder!r}, recursive=True) left part of it"
+            assert _paths(store.list_files("", recursive=True)) == []
 
 
 @requires(Capability.LIST, Capability.WRITE, Capability.READ, "unicode_paths")

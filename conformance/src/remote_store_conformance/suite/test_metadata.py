@@ -85,6 +85,14 @@ class TestMetadata:
             assert abs(info.modified_at - newest) <= timedelta(seconds=1)
 
     @pytest.mark.spec("STORE-026")
+    def test_folder_info_counts_every_name(self, store: Store) -> None:
+        # Names a file system calls hidden or odd are files like any other.
+        files = {"odd/.hidden": b"1", "odd/.dot/inner.txt": b"22", "odd/~tilde": b"333", "odd/plain": b"4444"}
+        write_tree(store, files)
+        info = store.get_folder_info("odd")
+        assert (info.file_count, info.total_size) == (4, 10)
+
+    @pytest.mark.spec("STORE-026")
     def test_folder_info_of_the_root(self, store: Store) -> None:
         write_tree(store, TREE)
         info = store.get_folder_info("")

@@ -72,6 +72,16 @@ class TestRead:
         with store.read("rest.bin") as stream:
             assert stream.read(-1) == content
 
+    @pytest.mark.spec("STREAM-009")
+    def test_the_backend_stream_is_closed_after_its_with_block(self, conformance_backend: Backend) -> None:
+        # The backend's own stream, not Store's wrapper (which closes what it wraps).
+        if Capability.WRITE not in conformance_backend.capabilities:
+            pytest.skip("needs a file to read: the backend does not declare WRITE")
+        conformance_backend.write("closing.bin", b"content")
+        with conformance_backend.read("closing.bin") as stream:
+            assert stream.read(3) == b"con"
+        assert stream.closed, "the stream read() returned is still open after its with block"
+
     @pytest.mark.spec("STREAM-010")
     def test_several_streams_read_one_file_independently(self, store: Store) -> None:
         content = random_bytes(300_000, "independent")

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from remote_store import Capability, InvalidContent, Store
+from remote_store import AlreadyExists, Capability, InvalidContent, Store
 
 from .._markers import requires
 from .._support import (
@@ -16,6 +16,7 @@ from .._support import (
     GeneratedStream,
     MinimalReader,
     StreamBroken,
+    digest,
     digest_of_stream,
     error_chain,
     failing_stream,
@@ -172,3 +173,36 @@ class TestStreamingLarge:
             found, size = digest_of_stream(stream, 64 * 1024 + 1)
         assert size == LARGE_SIZE
         assert found == source.expected_digest
+        whole = store.read_bytes("large/stream.bin")
+        assert len(whole) == LARGE_SIZE, f"read_bytes gave {len(whole)} of {LARGE_SIZE} bytes (STREAM-011)"
+        assert digest(whole) == source.expected_digest
+
+    @pytest.mark.spec("STORE-004")
+    @pytest.mark.parametrize("method", WRITE_METHODS)
+    def test_large_create_over_an_existing_file_is_refused(self, store: Store, method: str) -> None:
+        # Content larger than any single request: a backend that uploads in parts checks too.
+        store.write("large/existing.bin", b"old")
+        with pytest.raises(AlreadyExists):
+            getattr(store, method)("large/existing.bin", GeneratedStream(LARGE_SIZE, seed="large-existing"))
+        assert store.read_bytes("large/existing.bin") == b"old"
+
+    @pytest.mark.spec("STREAM-008", "ATOMIC-003")
+    @pytest.mark.parametrize("method", WRITE_METHODS)
+    @pytest.mark.parametrize("overwrite", [False, True], ids=["create", "replace"])
+    def test_large_stream_failing_late_writes_nothing(
+        self, store: Store, method: str, overwrite: bool
+    ) -> None:
+        # The stream breaks after more content than any single request holds.
+        if overwrite:
+            store.write("large/failing.bin", b"old")
+        with pytest.raises(Exception) as caught:
+            getattr(store, method)(
+                "large/failing.bin",
+                failing_stream(random_bytes(LARGE_SIZE, "large-failing"), piece=MIB),
+                overwrite=overwrite,
+            )
+        assert any(isinstance(error, StreamBroken) for error in error_chain(caught.value)), caught.value
+        if overwrite:
+            assert store.read_bytes("large/failing.bin") == b"old"
+        else:
+            assert not store.exists("large/failing.bin"), "a stream that broke left a file"

@@ -61,6 +61,16 @@ class TestWrite:
         assert store.read_bytes("report.csv") == b"original"
         assert snapshot(store, "report.csv") == before
 
+    @pytest.mark.spec("STORE-004")
+    @pytest.mark.parametrize("existing", [b"", b"x"], ids=["empty", "one-byte"])
+    def test_write_refuses_an_existing_small_file(self, store: Store, existing: bytes) -> None:
+        # An empty file is a file: "nothing there yet" must not be read from its size.
+        store.write("small.bin", existing)
+        for content in (b"replacement", b""):
+            with pytest.raises(AlreadyExists):
+                store.write("small.bin", content)
+        assert store.read_bytes("small.bin") == existing
+
     @pytest.mark.spec("STORE-005")
     def test_overwrite_replaces_the_whole_file(self, store: Store) -> None:
         store.write("notes.txt", b"a much longer original content " * 1000)
@@ -209,4 +219,8 @@ class _TextAfterBytes:
 
     def read(self, size: int = -1) -> object:
         self._calls += 1
-        return b"binary first " * 100 if self._calls == 1 else "then text"
+        # Text once, then the end: a backend that encodes the text instead of refusing it ends
+        # its write (and fails the test) instead of reading text forever.
+        if self._calls == 1:
+            return b"binary first " * 100
+        return "then text" if self._calls == 2 else b""
