@@ -31,6 +31,7 @@ AIO_RESULTS = [
     HERE / "results" / "aio-ceph-download.json",
 ]
 PARQUET_RESULTS = HERE / "results" / "parquet-ceph.json"
+S3_CALLS_RESULTS = HERE / "results" / "s3-calls.json"
 MIB = 1024 * 1024
 
 NAMES = {
@@ -543,6 +544,12 @@ def markdown(results: dict[str, Any], table: dict[Key, dict[str, Cell]], chart: 
         import parquet_bench
 
         lines += [parquet_bench.section(json.loads(PARQUET_RESULTS.read_text(encoding="utf-8"))), ""]
+
+    # Issue 20's listing and small-call figures come from their own run (s3_calls_bench.py).
+    if S3_CALLS_RESULTS.exists() and meta["mode"] != "quick":
+        import s3_calls_bench
+
+        lines += [s3_calls_bench.section(json.loads(S3_CALLS_RESULTS.read_text(encoding="utf-8"))), ""]
 
     lines += [
         "## All figures",

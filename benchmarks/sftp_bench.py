@@ -4,6 +4,12 @@ Usage::
 
     python benchmarks/sftp_bench.py [--quick] [--reps N] [--out benchmarks/results/sftp.json]
     python benchmarks/sftp_bench.py --render   # re-render the section from the JSON
+    python benchmarks/sftp_bench.py --small-only [--baseline-python PY] [--reps N]
+
+``--small-only`` runs only the 1 KiB create/read workload (500 files per run) and prints the
+median seconds and CPU time per call and the ratios against tuned paramiko per repetition; with
+``--baseline-python``, another interpreter's remote-store (an older checkout) alternates too,
+as the client ``ours-baseline``. Its results go to ``benchmarks/results/sftp-small.json``.
 
 Starts a private OpenSSH ``sshd`` on 127.0.0.1 (``tools/sshd_server.py``), then runs every
 workload in fresh worker processes (``sftp_worker.py``), the clients alternating, their order
@@ -61,10 +67,10 @@ def _sshd() -> Any:
     return module
 
 
-def _worker(spec: dict[str, Any]) -> dict[str, Any]:
+def _worker(spec: dict[str, Any], python: str | None = None) -> dict[str, Any]:
     env = {key: value for key, value in os.environ.items() if key not in ("PYTHONPATH", "PYTHONHOME")}
     done = subprocess.run(
-        [sys.executable, str(WORKER), json.dumps(spec)],
+        [python or sys.executable, str(WORKER), json.dumps(spec)],
         capture_output=True,
         text=True,
         env=env,
@@ -86,6 +92,83 @@ def _alternate(clients: list[str], reps: int) -> list[tuple[int, str]]:
         shift = rep % len(clients)
         order += [(rep, client) for client in clients[shift:] + clients[:shift]]
     return order
+
+
+def run_small(reps: int, baseline: str | None, count: int = 500) -> dict[str, Any]:
+    """Start sshd, run only the 1 KiB create/read workload, clients alternating."""
+    tool = _sshd()
+    work = Path(tempfile.mkdtemp(prefix="rs-sftp-small-"))
+    server = tool.start(work / "sshd")
+    runs: list[dict[str, Any]] = []
+    load_before = os.getloadavg()[0]
+    info = {
+        "host": server.host,
+        "port": server.port,
+        "username": server.username,
+        "key": server.client_key,
+        "known_hosts": server.known_hosts,
+        "data": server.data,
+    }
+    clients = ["paramiko", "ours"] + (["ours-baseline"] if baseline else [])
+    try:
+        for rep, client in _alternate(clients, reps):
+            spec: dict[str, Any] = {"case": "small", "client": "paramiko" if client == "paramiko" else "ours"}
+            spec.update(server=info, count=count, size=1024, folder=f"small-{client}-{rep}")
+            result = _worker(spec, baseline if client == "ours-baseline" else None)
+            runs.append({"case": "small", "variant": f"{count}x1KiB", "client": client, "rep": rep, **result})
+            print(f"[sftp-small] rep {rep + 1} {client}: {_small_line(result)}", file=sys.stderr, flush=True)
+    finally:
+        tool.stop(server)
+        shutil.rmtree(work, ignore_errors=True)
+    return {
+        "meta": {
+            "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            "mode": "small-only",
+            "reps": reps,
+            "cores": os.cpu_count(),
+            "load_average": [round(load_before, 2), round(os.getloadavg()[0], 2)],
+            "baseline": baseline,
+        },
+        "runs": runs,
+    }
+
+
+def _small_line(result: dict[str, Any]) -> str:
+    if not result.get("ok"):
+        return f"FAILED {result.get('error')}"
+    return ", ".join(
+        f"{phase['name']} {phase['seconds'] / phase['units'] * 1e3:.3f} ms"
+        f" (cpu {phase['cpu_seconds'] / phase['units'] * 1e3:.3f} ms)"
+        for phase in result["phases"]
+    )
+
+
+def small_summary(results: dict[str, Any]) -> str:
+    """Medians per call and, per repetition, remote-store's rate and CPU time against paramiko's."""
+    by: dict[tuple[str, int, str], dict[str, Any]] = {}
+    for entry in results["runs"]:
+        if entry.get("ok"):
+            for phase in entry["phases"]:
+                by[entry["client"], entry["rep"], phase["name"]] = phase
+    lines = [f"load average {results['meta']['load_average']}, {results['meta']['reps']} repetitions"]
+    clients = sorted({client for client, _, _ in by}, key=["paramiko", "ours", "ours-baseline"].index)
+    for phase_name in ("create", "read"):
+        for client in clients:
+            phases = [phase for (who, _, name), phase in by.items() if who == client and name == phase_name]
+            wall = statistics.median(p["seconds"] / p["units"] for p in phases) * 1e3
+            cpu = statistics.median(p["cpu_seconds"] / p["units"] for p in phases) * 1e3
+            line = f"{phase_name:6} {client:14} wall {wall:.3f} ms/call, cpu {cpu:.3f} ms/call"
+            if client != "paramiko":
+                rate, cpu_ratio = [], []
+                for (who, rep, name), phase in by.items():
+                    base = by.get(("paramiko", rep, name))
+                    if who == client and name == phase_name and base:
+                        rate.append(base["seconds"] / phase["seconds"])
+                        cpu_ratio.append(phase["cpu_seconds"] / base["cpu_seconds"])
+                line += f"; rate / paramiko {statistics.median(rate):.2f}"
+                line += f", cpu / paramiko {statistics.median(cpu_ratio):.2f}"
+            lines.append(line)
+    return "\n".join(lines)
 
 
 def run(quick: bool, reps: int) -> dict[str, Any]:
@@ -350,7 +433,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--reps", type=int, help="repetitions (default 5, quick 1)")
     parser.add_argument("--out", default=None, help="results JSON (default benchmarks/results/sftp.json)")
     parser.add_argument("--render", action="store_true", help="print the section of an existing JSON")
+    parser.add_argument("--small-only", action="store_true", help="only the 1 KiB create/read workload")
+    parser.add_argument(
+        "--baseline-python", help="with --small-only: an interpreter with another remote-store"
+    )
     args = parser.parse_args(argv)
+    if args.small_only:
+        results = run_small(args.reps or 5, args.baseline_python)
+        out = Path(args.out) if args.out else HERE / "results" / "sftp-small.json"
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(json.dumps(results, indent=1) + "\n", encoding="utf-8")
+        print(small_summary(results))
+        return 0
     out = Path(args.out) if args.out else (RESULTS if not args.quick else ROOT / "build" / "sftp-quick.json")
     if args.render:
         print(section(json.loads(out.read_text(encoding="utf-8"))))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import os
 import signal
 import threading
@@ -11,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from _requests import RequestLog
 
 from remote_store import (
     AlreadyExists,
@@ -23,7 +25,7 @@ from remote_store import (
     PermissionDenied,
     StoreClosed,
 )
-from remote_store.backends.sftp import SFTPBackend, _remote
+from remote_store.backends.sftp import SFTPBackend
 from remote_store.backends.sftp._names import is_temp_name, new_temp_name
 
 MiB = 1024 * 1024
@@ -212,22 +214,17 @@ def test_sftp_008_a_dropped_connection_fails_the_call_and_the_next_reconnects(
 
 
 @pytest.mark.spec("SFTP-009")
-def test_sftp_009_write_atomic_fsyncs_write_does_not(
-    backend: SFTPBackend, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    synced: list[object] = []
-    original = _remote.Remote.fsync
-
-    async def spy(self: _remote.Remote, handle: Any) -> None:
-        synced.append(handle)
-        await original(self, handle)
-
-    monkeypatch.setattr(_remote.Remote, "fsync", spy)
-    backend.write("plain.txt", b"a")
-    backend.copy("plain.txt", "copy.txt")
-    assert synced == []
-    backend.write_atomic("atomic.txt", b"b")
-    assert len(synced) == 1
+def test_sftp_009_write_atomic_fsyncs_write_does_not(backend: SFTPBackend) -> None:
+    log = RequestLog()
+    with log.recording():
+        backend.write("plain.txt", b"a")
+        backend.write("stream.txt", io.BytesIO(b"s"))
+        backend.copy("plain.txt", "copy.txt")
+        assert "fsync@openssh.com" not in log.requests
+        backend.write_atomic("atomic.txt", b"b")
+        assert log.requests.count("fsync@openssh.com") == 1
+        backend.write_atomic("streamed.txt", io.BytesIO(b"c"))
+        assert log.requests.count("fsync@openssh.com") == 2
     assert "fsync@openssh.com" in backend.server_extensions
 
 
@@ -471,17 +468,27 @@ def test_sftp_018_read_range_reads_only_the_range(
     content = os.urandom(3 * MiB)
     backend.write("range.bin", content)
     reads: list[tuple[int, int]] = []
-    real_read = asyncssh.SFTPClientFile.read
+    handler_class = asyncssh.sftp.SFTPClientHandler
+    real_send = handler_class._send_request
 
-    async def read(self: Any, size: int = -1, offset: int | None = None) -> Any:
-        reads.append((size, -1 if offset is None else offset))
-        return await real_read(self, size, offset)
+    def send(self: Any, pkttype: Any, args: Any, waiter: Any) -> None:
+        if pkttype == 5:  # SSH_FXP_READ: handle, offset (uint64), length (uint32)
+            reads.append((int.from_bytes(args[1], "big"), int.from_bytes(args[2], "big")))
+        real_send(self, pkttype, args, waiter)
 
-    monkeypatch.setattr(asyncssh.SFTPClientFile, "read", read)
-    assert backend.read_range("range.bin", 2 * MiB, 2 * MiB + 10) == content[2 * MiB : 2 * MiB + 10]
-    assert backend.read_range("range.bin", 3 * MiB - 4, 4 * MiB) == content[-4:]
-    assert backend.read_range("range.bin", 5, 5) == b""
-    assert backend.read_range("range.bin", 4 * MiB, 5 * MiB) == b""
-    assert reads == [(10, 2 * MiB), (MiB + 4, 3 * MiB - 4), (MiB, 4 * MiB)]
+    def read_range(start: int, end: int) -> tuple[bytes, int, int]:
+        """The bytes read, and the first offset and total length the read requests asked for."""
+        reads.clear()
+        data = backend.read_range("range.bin", start, end)
+        return data, min((offset for offset, _ in reads), default=start), sum(size for _, size in reads)
+
+    monkeypatch.setattr(handler_class, "_send_request", send)
+    assert read_range(2 * MiB, 2 * MiB + 10) == (content[2 * MiB : 2 * MiB + 10], 2 * MiB, 10)
+    data, first, asked = read_range(3 * MiB - 4, 4 * MiB)  # asyncssh's parallel requests
+    assert (data, first) == (content[-4:], 3 * MiB - 4)
+    assert asked >= MiB + 4
+    assert read_range(5, 5) == (b"", 5, 0)
+    assert read_range(4 * MiB, 5 * MiB)[0] == b""
+    assert all(offset >= 4 * MiB for offset, _ in reads)
     with pytest.raises(NotFound):
         backend.read_range("absent.bin", 0, 1)

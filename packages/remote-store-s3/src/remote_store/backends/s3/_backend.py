@@ -174,7 +174,7 @@ class S3Backend(Backend):
 
     def _is_folder(self, context: OperationContext) -> bool:
         page = next(self._requests.pages(context, f"{context.path}/", delimiter=False, page_size=1))
-        return page.get("KeyCount", 0) > 0 or bool(page.get("Contents"))
+        return bool(page.objects or page.prefixes)
 
     def get_file_info(self, path: str) -> FileInfo:
         context = self.context(Operation.GET_FILE_INFO, path)
@@ -335,7 +335,7 @@ class S3Backend(Backend):
         prefix = f"{path}/"
         if not recursive:
             page = next(self._requests.pages(context, prefix, delimiter=False, page_size=2))
-            keys = [item["Key"] for item in page.get("Contents", ())]
+            keys = [item.key for item in page.objects]
             if any(key != prefix for key in keys):
                 raise context.error(DirectoryNotEmpty, "folder is not empty")
             if keys:
@@ -347,7 +347,7 @@ class S3Backend(Backend):
         failed: list[str] = []
         failures = 0
         for page in self._requests.pages(context, prefix, delimiter=False, page_size=PAGE_SIZE):
-            keys = [item["Key"] for item in page.get("Contents", ())]
+            keys = [item.key for item in page.objects]
             for start in range(0, len(keys), DELETE_BATCH):
                 batch = keys[start : start + DELETE_BATCH]
                 found += len(batch)

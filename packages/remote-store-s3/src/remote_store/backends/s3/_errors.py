@@ -22,6 +22,8 @@ from remote_store import (
 )
 from remote_store.backend_tools import OperationContext
 
+from ._listing import MalformedListing
+
 __all__ = ["error_code", "is_conflict", "is_precondition_failed", "map_error", "missing_bucket"]
 
 _NOT_FOUND = frozenset({"NoSuchKey", "404", "NotFound"})
@@ -128,11 +130,17 @@ def map_error(
     AccessDenied/403 and credential errors -> ``PermissionDenied``; NoSuchBucket, throttling, 5xx
     and connection failures (refused, timeouts, broken streams) -> ``BackendUnavailable`` naming
     the bucket and endpoint; InvalidObjectName/KeyTooLong -> ``InvalidPath``; missing or unusable
-    credentials and profiles -> ``ConfigError``; everything else -> ``RemoteStoreError``. A
-    ``RemoteStoreError`` is returned unchanged. The caller raises the result ``from error``.
+    credentials and profiles -> ``ConfigError``; a ListObjectsV2 answer that cannot be read
+    (``MalformedListing``) -> ``RemoteStoreError`` naming the bucket and endpoint; everything
+    else -> ``RemoteStoreError``. A ``RemoteStoreError`` is returned unchanged. The caller
+    raises the result ``from error``.
     """
     if isinstance(error, RemoteStoreError):
         return error
+    if isinstance(error, MalformedListing):
+        return context.error(
+            RemoteStoreError, f"bucket {bucket!r} at {endpoint} sent a listing that cannot be read: {error}"
+        )
     code, status = error_code(error)
     if code or status:
         return _client_error(error, code, status, context, bucket, endpoint)

@@ -15,8 +15,10 @@ from typing import TYPE_CHECKING, Any
 from remote_store import FileInfo, InvalidPath, RemotePath
 from remote_store.backend_tools import decode_metadata
 
+from ._listing import ListingPage
+
 if TYPE_CHECKING:
-    from mypy_boto3_s3.type_defs import HeadObjectOutputTypeDef, ListObjectsV2OutputTypeDef
+    from mypy_boto3_s3.type_defs import HeadObjectOutputTypeDef
 
 __all__ = ["carried_headers", "file_info", "listed_files", "listed_folders"]
 
@@ -39,24 +41,24 @@ def file_info(path: str, head: HeadObjectOutputTypeDef) -> FileInfo:
     )
 
 
-def listed_files(page: ListObjectsV2OutputTypeDef) -> Iterator[FileInfo]:
+def listed_files(page: ListingPage) -> Iterator[FileInfo]:
     """The files of one ListObjectsV2 page (no content type: listings have none)."""
-    for item in page.get("Contents", ()):
-        path = _valid_path(item["Key"])
+    for item in page.objects:
+        path = _valid_path(item.key)
         if path is not None:
             yield FileInfo(
                 path=path,
                 name=path.name,
-                size=int(item["Size"]),
-                modified_at=_utc(item["LastModified"]),
-                etag=_etag(item.get("ETag")),
+                size=item.size,
+                modified_at=item.last_modified,
+                etag=_etag(item.etag),
             )
 
 
-def listed_folders(page: ListObjectsV2OutputTypeDef) -> Iterator[str]:
+def listed_folders(page: ListingPage) -> Iterator[str]:
     """The folders of one ListObjectsV2 page sent with a delimiter: its common prefixes, without ``/``."""
-    for item in page.get("CommonPrefixes", ()):
-        folder = _valid_path(item.get("Prefix", "")[:-1])
+    for prefix in page.prefixes:
+        folder = _valid_path(prefix[:-1])
         if folder is not None and not folder.is_root:
             yield str(folder)
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import collections
 import concurrent.futures
 import contextlib
@@ -43,6 +42,7 @@ from ._options import Options, validate
 from ._pool import Connection, Pool
 from ._reader import SFTPReader
 from ._remote import Remote, file_info, outcome
+from ._round_trip import RoundTrip
 
 __all__ = ["SFTPBackend"]
 
@@ -312,8 +312,9 @@ class SFTPBackend(Backend):
             self._write_small(context, text, bytes(content), overwrite=overwrite, durable=durable)
             return
         with self._lease(context) as remote:
-            created = remote.create_temp(text, overwrite=overwrite, block_size=-1)
-            target, temp, handle = self._wait(context, self._submit(created))
+            created = remote.create_temp(text, overwrite=overwrite)
+            target, temp, opened = self._wait(context, self._submit(created))
+            handle = remote.file(opened, -1)
             try:
                 try:
                     self._send(context, handle, content, text)
@@ -348,18 +349,20 @@ class SFTPBackend(Backend):
             # Content one write request can carry goes with the close; more is written first, in
             # parallel requests of the server's limit (a request over it ends the session).
             whole = len(data) <= remote.max_write
-            created = remote.create_temp(text, overwrite=overwrite, block_size=0 if whole else -1)
-            target, temp, handle = await created
+            target, temp, handle = await remote.create_temp(text, overwrite=overwrite)
             try:
-                steps = [handle.write(data, 0)] if data and whole else []
                 if not whole:
-                    await handle.write(data, 0)
+                    await remote.file(handle, -1).write(data, 0)
+                trip = RoundTrip(remote.sftp)
+                if data and whole:
+                    trip.write(handle, 0, data)
                 if durable:
-                    steps.append(remote.fsync(handle))
-                steps.append(handle.close())
+                    trip.fsync(handle)
+                trip.close(handle)
                 # Every answer is looked at: a failed close may report a failed write (SFTP-012).
-                for answer in await asyncio.gather(*steps, return_exceptions=True):
-                    outcome(answer)
+                for answer in await trip.answers():
+                    if not isinstance(answer, remote.ssh.SFTPOpUnsupported):  # no fsync offered
+                        outcome(answer)
                 atomic = Capability.ATOMIC_WRITE if durable else None
                 await remote.publish(temp, target.real, overwrite=overwrite, atomic=atomic)
             except BaseException:
@@ -553,10 +556,9 @@ class SFTPBackend(Backend):
         async def work(remote: Remote) -> None:
             real, _ = await remote.find_file(source)
             remote_dst = remote.at(destination)
-            created = remote_dst.create_temp(destination, overwrite=overwrite, block_size=-1)
-            target, temp, writer = await created
+            target, temp, opened = await remote_dst.create_temp(destination, overwrite=overwrite)
             try:
-                async with writer, remote.sftp.open(real, "rb") as reader:
+                async with remote.file(opened, -1) as writer, remote.sftp.open(real, "rb") as reader:
                     await remote.copy_data(reader, writer)
                 await remote_dst.publish(temp, target.real, overwrite=overwrite)
             except BaseException:

@@ -35,6 +35,7 @@ from ._names import is_temp_name, new_temp_name
 from ._pool import asyncssh_module, server_extensions
 from ._readdir import readdir
 from ._reader import read_to_end
+from ._round_trip import RoundTrip
 
 __all__ = ["READDIR_AHEAD", "Remote", "Target", "file_info", "outcome"]
 
@@ -43,7 +44,7 @@ READDIR_AHEAD = 8
 
 
 def outcome(result: Any) -> Any:
-    """``result``, one of ``asyncio.gather(..., return_exceptions=True)``'s: raised if an exception."""
+    """``result``, one of ``RoundTrip.answers()``'s: raised if an exception."""
     if isinstance(result, BaseException):
         raise result
     return result
@@ -73,7 +74,7 @@ class Remote:
 
     ``folders`` is the backend's record of folders known to exist (shared by its connections).
     Requests that do not depend on each other's answers are sent together and answered in one
-    round trip (``asyncio.gather``: the requests go out in order, and an SFTP server processes the
+    round trip (``RoundTrip``, SFTP-023: the requests go out in order, and an SFTP server processes the
     requests on one file handle in the order received; OpenSSH processes every request in order).
     """
 
@@ -155,10 +156,10 @@ class Remote:
         """
         if path:
             full = self.full(path)
-            outcomes: tuple[Any, Any] = await asyncio.gather(
-                self.sftp.realpath(full), self.sftp.lstat(full), return_exceptions=True
-            )
-            resolved, attrs = outcomes
+            trip = RoundTrip(self.sftp)
+            trip.realpath(full)
+            trip.lstat(full)
+            resolved, attrs = await trip.answers()
             if isinstance(resolved, BaseException) and not isinstance(resolved, self.ssh.SFTPNoSuchFile):
                 raise resolved
             if isinstance(attrs, BaseException) and not isinstance(attrs, self.ssh.SFTPNoSuchFile):
@@ -219,12 +220,11 @@ class Remote:
             raise
         return Target(posixpath.join(folder, rest[-1]), folder, created)
 
-    async def create_temp(self, path: str, *, overwrite: bool, block_size: int) -> tuple[Target, str, Any]:
-        """A new temporary file for the file at ``path``: ``(target, its path, the open file)``.
+    async def create_temp(self, path: str, *, overwrite: bool) -> tuple[Target, str, bytes]:
+        """A new temporary file for the file at ``path``: ``(target, its path, its open handle)``.
 
-        The file is opened with ``O_CREAT|O_EXCL`` in the target's folder (SFTP-006).
-        ``block_size`` goes to asyncssh's ``open``: ``0`` makes each read or write one request
-        (small content), ``-1`` splits large ones into parallel requests. Where the folder is
+        The file is opened with ``O_CREAT|O_EXCL`` in the target's folder (SFTP-006); ``file``
+        makes asyncssh's file object of the handle. Where the folder is
         known (SFTP-019) the open, a ``realpath`` of the folder and an ``lstat`` of the target go
         in one round trip; anything unexpected in the answers (the folder gone, swapped for a
         link, a link or folder at the target) undoes the open and takes the full walk
@@ -239,13 +239,11 @@ class Remote:
         if folder in self.folders:
             temp = posixpath.join(folder, new_temp_name())
             real = posixpath.join(folder, name)
-            answers: tuple[Any, Any, Any] = await asyncio.gather(
-                self.sftp.realpath(folder),
-                self.sftp.lstat(real),
-                self.sftp.open(temp, "xb", block_size=block_size),
-                return_exceptions=True,
-            )
-            resolved, attrs, opened = answers
+            trip = RoundTrip(self.sftp)
+            trip.realpath(folder)
+            trip.lstat(real)
+            trip.create(temp)
+            resolved, attrs, opened = await trip.answers()
             missing = self.ssh.SFTPNoSuchFile
             # The record is out of date: the folder resolves elsewhere (a link now), or it (or a
             # parent) is gone or no longer a folder (ENOTDIR is "no such file" in SFTP).
@@ -278,16 +276,26 @@ class Remote:
         target = await self.target(path, overwrite=overwrite)
         temp = posixpath.join(target.folder, new_temp_name())
         try:
-            opened = await self.sftp.open(temp, "xb", block_size=block_size)
+            trip = RoundTrip(self.sftp)
+            trip.create(temp)
+            (opened,) = await trip.answers()
+            outcome(opened)
         except BaseException:
             await self.remove_folders(target.created)
             raise
         self.folders.add(target.folder)
         return target, temp, opened
 
-    async def _undo_open(self, opened: Any, temp: str) -> None:
+    async def _undo_open(self, opened: bytes, temp: str) -> None:
         """Close and remove a temporary file opened in vain (one round trip); never raises."""
-        await asyncio.gather(opened.close(), self.sftp.remove(temp), return_exceptions=True)
+        trip = RoundTrip(self.sftp)
+        trip.close(opened)
+        trip.remove(temp)
+        await trip.answers()
+
+    def file(self, handle: bytes, block_size: int) -> Any:
+        """Asyncssh's file object for the open write ``handle`` (``block_size`` as ``open`` takes it)."""
+        return self.ssh.SFTPClientFile(self.sftp._handler, handle, False, None, "strict", block_size, -1)
 
     async def _make_folder(self, real: str) -> bool:
         try:
@@ -312,11 +320,15 @@ class Remote:
         its end.
         """
         if size < self.max_read:
-            opened = await self.sftp.open(real, "rb", block_size=0)
-            answers: tuple[Any, Any] = await asyncio.gather(
-                opened.read(size + 1, 0), opened.close(), return_exceptions=True
-            )
-            data, closed = answers
+            trip = RoundTrip(self.sftp)
+            trip.open_to_read(real)
+            (opened,) = await trip.answers()
+            outcome(opened)
+            trip.read(opened, 0, size + 1)
+            trip.close(opened)
+            data, closed = await trip.answers()
+            if isinstance(data, self.ssh.SFTPEOFError):
+                data = b""
             outcome(data)
             outcome(closed)
             if len(data) <= size:
@@ -330,16 +342,25 @@ class Remote:
         A range the server can send in one read request is opened, then read and closed in one
         round trip; a larger one is one read call that asyncssh splits into parallel requests.
         """
-        small = end - start <= self.max_read
-        async with self.sftp.open(real, "rb", block_size=0 if small else -1) as opened:
-            if not small:
+        if end - start > self.max_read:
+            async with self.sftp.open(real, "rb") as opened:
                 return bytes(await opened.read(end - start, start))
-            answers: tuple[Any, Any] = await asyncio.gather(
-                opened.read(end - start, start), opened.close(), return_exceptions=True
-            )
-            data, closed = answers
+        trip = RoundTrip(self.sftp)
+        trip.open_to_read(real)
+        (opened,) = await trip.answers()
+        outcome(opened)
+        if end == start:
+            trip.close(opened)
+            (closed,) = await trip.answers()
             outcome(closed)
-            return bytes(outcome(data))
+            return b""
+        trip.read(opened, start, end - start)
+        trip.close(opened)
+        data, closed = await trip.answers()
+        outcome(closed)
+        if isinstance(data, self.ssh.SFTPEOFError):
+            return b""
+        return bytes(outcome(data))
 
     async def remove_folders(self, created: list[str]) -> None:
         """Remove the folders a failed call made, deepest first, if they are still empty."""
@@ -384,10 +405,10 @@ class Remote:
             elif "hardlink@openssh.com" in server_extensions(self.sftp):
                 # Link and removal of the temporary name sent together (one round trip): the
                 # server runs them in order, and if the link fails the temporary file goes anyway.
-                outcomes: tuple[Any, Any] = await asyncio.gather(
-                    self.sftp.link(temp, real), self.sftp.remove(temp), return_exceptions=True
-                )
-                linked, removed = outcomes
+                trip = RoundTrip(self.sftp)
+                trip.link(temp, real)
+                trip.remove(temp)
+                linked, removed = await trip.answers()
                 if isinstance(linked, BaseException):
                     raise linked
                 self._removed(removed, context)
