@@ -1,8 +1,9 @@
 """The Azure rows: remote-store-azure against raw azure-storage-blob, in one run on Azurite.
 
-Usage: ``python benchmarks/azure_bench.py [--size-mib 256] [--small 300] [--blobs 5000] [--reps 2]``
-(needs ``-e packages/remote-store-azure``, Node.js and npm; Azurite is installed and started by
-``tools/azurite_server.py``). Writes ``benchmarks/results/azure.json`` and prints a table.
+Usage: ``python benchmarks/azure_bench.py [--size-mib 256] [--small 300] [--blobs 5000] [--reps 2]
+[--cases upload,download,small,list] [--out FILE]`` (needs ``-e packages/remote-store-azure``,
+Node.js and npm; Azurite is installed and started by ``tools/azurite_server.py``). Writes
+``benchmarks/results/azure.json`` (or ``--out``) and prints a table.
 
 Every (library, workload, repetition) runs in a fresh process (this file with ``--worker``), the
 libraries alternating, the client warmed up with one request before the clock starts; RSS growth is
@@ -166,6 +167,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--blobs", type=int, default=5000)
     parser.add_argument("--reps", type=int, default=2)
     parser.add_argument("--cases", default="upload,download,small,list", help="comma-separated")
+    parser.add_argument("--out", type=Path, default=RESULTS, help="the JSON written")
     args = parser.parse_args(argv)
     if args.worker:
         print(json.dumps(worker(json.loads(args.worker))))
@@ -190,8 +192,8 @@ def main(argv: list[str] | None = None) -> int:
                 for lib in LIBS if rep % 2 == 0 else reversed(LIBS):
                     for phase in _run_worker({**base, **case, "lib": lib})["phases"]:
                         figures.setdefault(phase["name"], {}).setdefault(lib, []).append(phase)
-        RESULTS.parent.mkdir(parents=True, exist_ok=True)
-        RESULTS.write_text(json.dumps({"size_mib": args.size_mib, "figures": figures}, indent=1) + "\n")
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        args.out.write_text(json.dumps({"size_mib": args.size_mib, "figures": figures}, indent=1) + "\n")
         print(report(figures))
     finally:
         azurite_server.stop(server)

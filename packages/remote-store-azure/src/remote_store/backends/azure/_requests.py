@@ -13,7 +13,6 @@ SDK's ``raw_request_hook``): tests count requests and inject faults there.
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import importlib
 import threading
 import time
@@ -25,7 +24,6 @@ from typing import TYPE_CHECKING, Any
 from remote_store import (
     AlreadyExists,
     BackendUnavailable,
-    Metadata,
     NotFound,
     PreconditionFailed,
     RemoteStoreError,
@@ -35,6 +33,7 @@ from remote_store.backend_tools import OperationContext
 from ._attributes import Attributes, read_metadata
 from ._errors import azure_code, map_error
 from ._hns import dfs_endpoint
+from ._listing import Blob, Page, is_directory, list_blobs_query, parse_list_blobs
 from ._options import AzureOptions
 from ._redact import hide_sas_signatures
 from ._version import __version__
@@ -49,32 +48,6 @@ PAGE_SIZE = 5000
 
 _COPY_POLL = (0.05, 2.0)
 """First and longest pause between two polls of a pending copy, in seconds."""
-
-
-@dataclasses.dataclass(frozen=True)
-class Blob:
-    """What Azure tells about one blob: its full name, size, time, ETag, content type and metadata.
-
-    ``metadata`` is empty in listings, which do not ask for it. ``is_directory``: the blob is a
-    directory of an HNS account (metadata ``hdi_isfolder=true``; known from Get Blob Properties,
-    and from listings that asked for metadata).
-    """
-
-    name: str
-    size: int
-    modified_at: datetime
-    etag: str | None
-    content_type: str | None
-    metadata: Metadata = dataclasses.field(default_factory=Metadata)
-    is_directory: bool = False
-
-
-@dataclasses.dataclass(frozen=True)
-class Page:
-    """One page of a listing: the blobs, and the prefixes that end at the delimiter (with their ``/``)."""
-
-    blobs: list[Blob]
-    prefixes: list[str]
 
 
 _BACKOFF = (0.5, 1.5, 0.5)
@@ -503,33 +476,17 @@ class BlobRequests:
         are known (``Blob.is_directory``).
         """
         container = self._container(ctx)
-        page_size = page_size or PAGE_SIZE
-        include = ["metadata"] if metadata else None
-        with self._mapped(ctx):
-            if delimiter:
-                pages = container.walk_blobs(
-                    name_starts_with=prefix or None,
-                    include=include,
-                    delimiter="/",
-                    results_per_page=page_size,
-                ).by_page()
-            else:
-                pages = container.list_blobs(
-                    name_starts_with=prefix or None, include=include, results_per_page=page_size
-                ).by_page()
+        size = page_size or PAGE_SIZE
+        marker: str | None = None
         while True:
+            query = list_blobs_query(
+                prefix, delimiter=delimiter, page_size=size, metadata=metadata, marker=marker
+            )
             with self._mapped(ctx):
-                page = next(pages, None)
-                if page is None:
-                    return
-                blobs: list[Blob] = []
-                prefixes: list[str] = []
-                for item in page:
-                    if hasattr(item, "prefix") and not hasattr(item, "size"):
-                        prefixes.append(item.name)
-                    else:
-                        blobs.append(_blob_of(item))
-            yield Page(blobs, prefixes)
+                page, marker = parse_list_blobs(_send_list(container, query))
+            yield page
+            if marker is None:
+                return
 
     def delete_blobs(self, ctx: OperationContext, names: Sequence[str]) -> list[str]:
         """Delete Blob for each of ``names`` (with snapshots); the names that could not be deleted.
@@ -545,11 +502,6 @@ class BlobRequests:
         return failed
 
 
-def is_directory(metadata: dict[str, str]) -> bool:
-    """True for the metadata of an HNS directory (``hdi_isfolder=true``, any case of the key)."""
-    return any(key.lower() == "hdi_isfolder" and value.lower() == "true" for key, value in metadata.items())
-
-
 def _connection_credential(connection_string: str) -> Any:
     """The shared key or SAS of a connection string, as an SDK credential (``None``: anonymous)."""
     from azure.core.credentials import AzureNamedKeyCredential, AzureSasCredential
@@ -561,6 +513,34 @@ def _connection_credential(connection_string: str) -> Any:
     if "sharedaccesssignature" in settings:
         return AzureSasCredential(settings["sharedaccesssignature"].lstrip("?"))
     return None
+
+
+def _send_list(container: ContainerClient, query: str) -> bytes:
+    """One List Blobs request on ``container``'s own pipeline (auth, retries, hooks); the XML body.
+
+    Raises:
+        azure.core.exceptions.HttpResponseError: any answer but 200, with its status and
+            ``x-ms-error-code`` (as the SDK's errors carry them), for ``map_error``.
+    """
+    from azure.core.exceptions import HttpResponseError
+    from azure.core.rest import HttpRequest
+
+    url = container.url
+    request = HttpRequest(
+        "GET",
+        f"{url}{'&' if '?' in url else '?'}{query}",
+        headers={"x-ms-version": container.api_version, "Accept": "application/xml"},
+    )
+    # The client's pipeline is the one its own calls run on; the SDK offers no public way to
+    # send a request on it and keep the answer undeserialised.
+    response = container._pipeline.run(request).http_response
+    if response.status_code != 200:
+        error = HttpResponseError(response=response)
+        # The attribute the SDK's own storage errors carry, which map_error reads.
+        error.error_code = response.headers.get("x-ms-error-code")  # type: ignore[attr-defined]
+        raise error
+    body: bytes = response.body()
+    return body
 
 
 def _read_error_body(response: Any) -> None:
