@@ -51,7 +51,7 @@ def test_defaults_and_strings_are_converted() -> None:
     assert (options.max_single_put_size, options.max_block_size, options.max_chunk_get_size) == (
         8 * 1024 * 1024,
         8 * 1024 * 1024,
-        2 * 1024 * 1024,
+        4 * 1024 * 1024,
     )
     typed = AzureBackend(AzureOptions(container="data", account_name="acct"))
     assert typed.options.endpoint == "https://acct.blob.core.windows.net"

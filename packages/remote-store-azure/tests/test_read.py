@@ -63,7 +63,7 @@ def test_a_read_holds_one_window(
     finally:
         tracemalloc.stop()
     assert total == 24 * MIB
-    # A 2 MiB read-ahead window plus the SDK's transient buffers of its answers (12.4 MiB here).
+    # A 1 MiB read-ahead window plus the SDK's transient buffers of its answers (12.4 MiB here).
     assert peak < 16 * MIB, f"peak {peak / MIB:.1f} MiB"
 
 

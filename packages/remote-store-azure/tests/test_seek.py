@@ -61,7 +61,7 @@ def test_reads_at_a_few_positions_fetch_only_those(
     make_backend: Callable[..., AzureBackend], container: ContainerClient
 ) -> None:
     container.upload_blob("big", DATA)
-    backend = make_backend()
+    backend = make_backend(max_chunk_get_size=2 * MIB)
     log = RequestLog(backend)
     with backend.read("big") as stream:
         assert stream.read(4) == DATA[:4]

@@ -259,7 +259,9 @@ class AzureBackend(Backend):
             ctx,
             downloader,
             chunk=chunk,
-            window=chunk * options.max_concurrency,
+            # The SDK fetches the chunks of a sized read one after another: a window of more
+            # than one chunk would hold more memory for no more speed.
+            window=chunk,
             fetch_range=lambda offset, length, etag: requests.get_range(ctx, path, offset, length, etag=etag),
         )
 

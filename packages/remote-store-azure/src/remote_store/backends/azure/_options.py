@@ -181,7 +181,7 @@ class AzureOptions:
     max_single_put_size: int = _option(_integer(0, _MAX_PUT_SIZE), 8 * MiB)
     max_block_size: int = _option(_integer(64 * KiB, _MAX_BLOCK_SIZE), 8 * MiB)
     max_concurrency: int = _option(_integer(1, _MAX_CONCURRENCY), 4)
-    max_chunk_get_size: int = _option(_integer(64 * KiB, 256 * MiB), 2 * MiB)
+    max_chunk_get_size: int = _option(_integer(64 * KiB, 256 * MiB), 4 * MiB)
     hierarchical_namespace: str = _option(_hierarchical_namespace, "false")
 
     def __post_init__(self) -> None:

@@ -2,9 +2,8 @@
 
 Read in order (AZURE-014), the first chunk (``max_chunk_get_size``) comes with the Get Blob that
 opened the read; later ones are ranged GETs with ``If-Match`` on the first answer's ETag, sent
-when the caller's reads reach them, ``max_concurrency`` chunks at a time (the SDK's downloader
-fetches them in parallel) into a read-ahead window of ``max_concurrency x max_chunk_get_size``
-bytes.
+when the caller's reads reach them, one at a time (the SDK's downloader fetches the chunks of a
+sized read one after another) into a read-ahead window (``window``: one chunk).
 
 After a seek (AZURE-027) the stream reads at the caller's position: a position inside what the
 window holds, or up to 256 KiB ahead of it, is served by reading on in order; any other position
