@@ -6,7 +6,7 @@ import tracemalloc
 from collections.abc import Callable
 
 import pytest
-from _azure_helpers import MIB
+from _azure_helpers import MIB, RequestLog
 from azure.storage.blob import ContainerClient
 
 from remote_store import BackendUnavailable, NotFound
@@ -65,6 +65,25 @@ def test_a_read_holds_one_window(
     assert total == 24 * MIB
     # A 1 MiB read-ahead window plus the SDK's transient buffers of its answers (12.4 MiB here).
     assert peak < 16 * MIB, f"peak {peak / MIB:.1f} MiB"
+
+
+@pytest.mark.spec("AZURE-014")
+def test_a_read_fetches_one_chunk_when_it_reaches_it(
+    make_backend: Callable[..., AzureBackend], container: ContainerClient
+) -> None:
+    backend = make_backend(max_chunk_get_size=MIB, max_concurrency=4)
+    container.upload_blob("big", OLD * 6)
+    log = RequestLog(backend)
+    with backend.read("big") as stream:
+        assert stream.read(64 * 1024) == OLD[: 64 * 1024]
+        assert log.kinds == ["GET"]
+        stream.seek(MIB - 10)
+        assert stream.read(20) == (OLD * 2)[MIB - 10 : MIB + 10]
+        assert log.kinds == ["GET"] * 2
+        ranges = [headers.get("x-ms-range") for headers in log.headers_of("GET")]
+        assert ranges == [f"bytes=0-{MIB - 1}", f"bytes={MIB}-{2 * MIB - 1}"]
+        # Reading on into the third chunk fetches it alone, not max_concurrency chunks ahead.
+        assert all(stream.read(256 * 1024) for _ in range(4)) and len(log.kinds) == 3
 
 
 @pytest.mark.spec("AZURE-014")
