@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
+from typing import Any
 from urllib.parse import parse_qsl
 
 import pytest
 from _azure_helpers import RequestLog
-from azure.storage.blob import ContainerClient
+from azure.storage.blob import ContainerClient, ContainerSasPermissions, generate_container_sas
 
 from remote_store import BackendUnavailable
 from remote_store.backend_tools import Operation
@@ -165,3 +166,27 @@ def test_a_listing_error_is_mapped(make_backend) -> None:  # type: ignore[no-unt
         list(backend.list_files(""))
     assert "ContainerNotFound" in str(caught.value)
     assert getattr(caught.value.__cause__, "status_code", None) == 404
+
+
+@pytest.mark.spec("AZURE-035")
+def test_listings_work_with_a_sas(
+    azurite: Any,
+    container: ContainerClient,
+    make_backend,  # type: ignore[no-untyped-def]
+) -> None:
+    key = azurite.connection_string.split("AccountKey=")[1].split(";")[0]
+    sas = generate_container_sas(
+        "devstoreaccount1",
+        container.container_name,
+        account_key=key,
+        permission=ContainerSasPermissions(read=True, list=True),
+        expiry=datetime.now(timezone.utc) + timedelta(hours=1),
+    )
+    container.upload_blob("s/a b&c.txt", b"1")
+    container.upload_blob("s/d/e", b"1")
+    endpoint = azurite.connection_string.split("BlobEndpoint=")[1].split(";")[0]
+    as_option = make_backend(connection_string=None, account_url=endpoint, sas_token=sas)
+    in_string = make_backend(connection_string=f"BlobEndpoint={endpoint};SharedAccessSignature={sas}")
+    for backend in (as_option, in_string):
+        assert [info.path.name for info in backend.list_files("s")] == ["a b&c.txt"]
+        assert list(backend.list_folders("s")) == ["s/d"]
