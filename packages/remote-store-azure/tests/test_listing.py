@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
 from typing import Any
 from urllib.parse import parse_qsl
@@ -160,7 +161,7 @@ def test_listings_match_the_sdk_on_azurite(
 
 
 @pytest.mark.spec("AZURE-035")
-def test_a_listing_error_is_mapped(make_backend) -> None:  # type: ignore[no-untyped-def]
+def test_a_listing_error_is_mapped(make_backend: Callable[..., AzureBackend]) -> None:
     backend = make_backend(container="rs-never-created")
     with pytest.raises(BackendUnavailable, match="does not exist") as caught:
         list(backend.list_files(""))
@@ -170,9 +171,7 @@ def test_a_listing_error_is_mapped(make_backend) -> None:  # type: ignore[no-unt
 
 @pytest.mark.spec("AZURE-035")
 def test_listings_work_with_a_sas(
-    azurite: Any,
-    container: ContainerClient,
-    make_backend,  # type: ignore[no-untyped-def]
+    azurite: Any, container: ContainerClient, make_backend: Callable[..., AzureBackend]
 ) -> None:
     key = azurite.connection_string.split("AccountKey=")[1].split(";")[0]
     sas = generate_container_sas(
