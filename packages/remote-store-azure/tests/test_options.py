@@ -181,18 +181,35 @@ def test_import_and_construction_import_no_sdk_and_send_nothing() -> None:
 
 
 @pytest.mark.spec("AZURE-006")
-def test_one_client_for_many_threads_and_closed_means_closed(backend: AzureBackend) -> None:
+def test_one_client_for_many_threads_and_closed_means_closed(
+    backend: AzureBackend, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from concurrent.futures import ThreadPoolExecutor
 
     requests = backend._requests
+    assert requests._client is None  # built on first use
+    build = requests._build
+    built: list[object] = []
+
+    def counting_build() -> Any:
+        client = build()
+        built.append(client)
+        return client
+
+    monkeypatch.setattr(requests, "_build", counting_build)
     with ThreadPoolExecutor(8) as pool:
         list(pool.map(lambda i: backend.is_file(f"f{i}"), range(16)))
     client = requests._client
     assert client is not None
     backend.is_file("again")
     assert requests._client is client
+    assert built == [client]  # one client built, by all 8 threads together
+    closes: list[int] = []
+    close = client.close
+    monkeypatch.setattr(client, "close", lambda: (closes.append(1), close())[1])
     backend.close()
     backend.close()
+    assert closes == [1]  # the client itself is closed, once
     with pytest.raises(StoreClosed):
         backend.is_file("x")
     with pytest.raises(StoreClosed):

@@ -4,8 +4,10 @@
 from __future__ import annotations
 
 import threading
+import time
 import tracemalloc
 from collections.abc import Callable
+from typing import Any
 
 import pytest
 from _azure_helpers import MIB, GeneratedStream, RequestLog, sha256
@@ -92,6 +94,38 @@ def test_a_streamed_write_holds_bounded_memory(make_backend: Callable[..., Azure
         tracemalloc.stop()
     assert peak < MIB + 8 * MIB, f"peak {peak / MIB:.1f} MiB"
     assert backend.get_file_info("big.bin").size == 48 * MIB
+
+
+@pytest.mark.spec("AZURE-010")
+@pytest.mark.parametrize("concurrency", [1, 3])
+def test_at_most_max_concurrency_blocks_are_in_flight(
+    make_backend: Callable[..., AzureBackend], monkeypatch: pytest.MonkeyPatch, concurrency: int
+) -> None:
+    backend = make_backend(
+        max_single_put_size=256 * 1024, max_block_size=256 * 1024, max_concurrency=concurrency
+    )
+    requests = backend._requests
+    put_block = requests.put_block
+    lock = threading.Lock()
+    in_flight = 0
+    most = 0
+
+    def counting(*args: Any, **kwargs: Any) -> None:
+        nonlocal in_flight, most
+        with lock:
+            in_flight += 1
+            most = max(most, in_flight)
+        try:
+            time.sleep(0.2)  # long enough for every block the backend would start to overlap
+            put_block(*args, **kwargs)
+        finally:
+            with lock:
+                in_flight -= 1
+
+    monkeypatch.setattr(requests, "put_block", counting)
+    backend.write("f.bin", GeneratedStream(12 * 256 * 1024))
+    assert most == concurrency  # never more; and as many as allowed, so blocks do overlap
+    assert backend.get_file_info("f.bin").size == 12 * 256 * 1024
 
 
 @pytest.mark.spec("AZURE-011")

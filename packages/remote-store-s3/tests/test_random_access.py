@@ -73,7 +73,7 @@ def test_reads_after_a_seek_are_ranged_gets_pinned_to_the_first_etag(
         assert stream.read(3) == data[5:8]
         stream.seek(-1, io.SEEK_END)
         assert stream.read() == data[-1:]
-    assert log.count("GetObject") == 4
+    assert log.operations == ["GetObject"] * 4  # no other request (a HeadObject per seek, say)
     first, *ranged = log.headers_of("GetObject")
     assert "range" not in first
     assert [headers["range"] for headers in ranged] == [
@@ -109,7 +109,7 @@ def test_a_small_seek_ahead_reads_on_through_the_body(backend: S3Backend, admin:
         assert stream.read(10) == data[100_000:100_010]
         assert stream.tell() == 100_010
         assert stream.read() == data[100_010:]
-    assert log.count("GetObject") == 1
+    assert log.operations == ["GetObject"]
 
 
 @pytest.mark.spec("S3-033")

@@ -250,8 +250,13 @@ def test_sftp_010_move_renames_and_copy_uses_copy_data(
         await original(self, *args, **kwargs)
 
     monkeypatch.setattr(sftp_class, "remote_copy", spy)
-    backend.copy("b.bin", "d.bin")
+    log = RequestLog()
+    with log.recording():
+        backend.copy("b.bin", "d.bin")
     assert len(copies) == 1
+    # No byte of the file passes through the client: no read or write request on the wire.
+    assert "copy-data" in log.requests
+    assert "read" not in log.requests and "write" not in log.requests, log.requests
     assert (server_root / "d.bin").read_bytes() == b"other"
     assert (server_root / "d.bin").stat().st_ino != (server_root / "b.bin").stat().st_ino
 
