@@ -42,12 +42,33 @@ class FileInfo:
     content_type: str | None = None
     metadata: Mapping[str, str] = EMPTY_METADATA
 
-    def __post_init__(self) -> None:
-        if self.modified_at.tzinfo is None:
+    def __init__(
+        self,
+        path: RemotePath,
+        name: str,
+        size: int,
+        modified_at: datetime,
+        etag: str | None = None,
+        checksum: str | None = None,
+        content_type: str | None = None,
+        metadata: Mapping[str, str] = EMPTY_METADATA,
+    ) -> None:
+        # Listings build one per file: the fields go in at once rather than through the frozen
+        # dataclass's eight object.__setattr__ calls.
+        if modified_at.tzinfo is None:
             raise ValueError("FileInfo.modified_at must be timezone-aware")
-        if not isinstance(self.metadata, Metadata):
-            # Frozen dataclass: the field is replaced once, here, by its immutable copy.
-            object.__setattr__(self, "metadata", Metadata(self.metadata) if self.metadata else EMPTY_METADATA)
+        if metadata is not EMPTY_METADATA and not isinstance(metadata, Metadata):
+            metadata = Metadata(metadata) if metadata else EMPTY_METADATA  # an immutable copy
+        self.__dict__.update(
+            path=path,
+            name=name,
+            size=size,
+            modified_at=modified_at,
+            etag=etag,
+            checksum=checksum,
+            content_type=content_type,
+            metadata=metadata,
+        )
 
 
 @dataclasses.dataclass(frozen=True)
