@@ -6,6 +6,7 @@ part of the public, versioned API of ``remote-store-core``.
 
 from ._content import DEFAULT_CHUNK_SIZE, Readable, check_content, iter_chunks
 from ._header_metadata import decode_metadata, encode_metadata, metadata_size
+from ._models import listed_file
 from ._operation import Operation, OperationContext
 from ._oserror import map_os_error
 from ._path import canonical_path, entry_path
@@ -33,6 +34,7 @@ __all__ = [
     "etag_value",
     "is_secret_option",
     "iter_chunks",
+    "listed_file",
     "map_os_error",
     "masked_options",
     "metadata_size",

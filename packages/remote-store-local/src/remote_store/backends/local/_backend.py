@@ -61,6 +61,7 @@ content type or user metadata, and cannot compare-and-swap a file against other 
 _OPEN_READ = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | os.O_NOFOLLOW | getattr(os, "O_CLOEXEC", 0)
 
 _BYTES_LIKE = (bytes, bytearray, memoryview)
+_S_ISREG = stat.S_ISREG
 
 # A folder this call just created can be removed by a concurrent failing writer (it cleans up
 # the folders it made) before our temporary file lands in it: walk and make it again, a few times.
@@ -381,26 +382,30 @@ class LocalBackend(Backend):
             if missing_ok:
                 return
             raise
-        place = self._place(context)
+        place = locate(context, self._root)
         if place is None:
             if missing_ok:
                 return
             raise missing(context)
-        with place:
-            if place.is_root or is_folder(place.stat):
-                raise context.error(InvalidPath, "path is a folder; use delete_folder")
-            if not is_regular(place.stat):
+        try:
+            result = place.stat
+            # A regular file (never the root, which is a folder or misconfigured): the common case.
+            if result is None or not _S_ISREG(result.st_mode) or place.is_root:
+                if place.is_root or is_folder(result):
+                    raise context.error(InvalidPath, "path is a folder; use delete_folder")
                 if missing_ok:
                     return
                 raise context.error(NotFound, "no such file")
             try:
-                os.unlink(place.entry(), dir_fd=place.folder)
+                os.unlink(place.at, dir_fd=place.folder)
             except OSError as error:
                 if error.errno in (errno.ENOENT, errno.ENOTDIR) and missing_ok:
                     return
-                if is_folder(lstat_at(place.folder, place.entry())):
+                if is_folder(lstat_at(place.folder, place.at)):
                     raise context.error(InvalidPath, "path is a folder; use delete_folder") from error
                 raise context.os_error(error) from error
+        finally:
+            place.close()
 
     def delete_folder(self, path: str, *, recursive: bool = False, missing_ok: bool = False) -> None:
         try:
