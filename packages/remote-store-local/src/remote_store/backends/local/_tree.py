@@ -114,7 +114,8 @@ class Place:
     def close(self) -> None:
         """Close every descriptor the place holds; idempotent."""
         fds, self._fds = self._fds, []
-        _close_all(fds)
+        for fd in reversed(fds):
+            os.close(fd)
 
     def __enter__(self) -> Place:
         return self
@@ -185,7 +186,7 @@ def locate(
     if path is None:
         path = context.path or ""
     segments = path.split("/") if path else []
-    prefix = _prefix(root)
+    prefix = root if root.endswith(os.sep) else root + os.sep  # _prefix, without a call per path
     fds: list[int] = []
     try:
         try:
