@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 from ._metadata import EMPTY_METADATA, Metadata
-from ._path import RemotePath
+from ._path import _TEXT, RemotePath
 
 if TYPE_CHECKING:  # annotations only: datetime is not imported with the package (CONFIG-018)
     from datetime import datetime
@@ -91,20 +91,24 @@ class FolderInfo:
 
 _new = object.__new__
 _set_attribute = object.__setattr__
+_set_text = _TEXT.__set__  # RemotePath's own slot: the text is canonical by construction
 
 
-def listed_file(path: RemotePath, name: str, size: int, modified_at: datetime) -> FileInfo:
-    """``FileInfo(path, name, size, modified_at)``, built in one step for a listed file.
+def listed_file(folder: str, name: str, size: int, modified_at: datetime) -> FileInfo:
+    """``FileInfo(entry_path(folder, name), name, size, modified_at)``, built in one step.
 
-    For backends building one ``FileInfo`` per listed entry (BACKEND-025): ``path`` comes from
-    ``entry_path`` and ``name`` is its last segment; the result is what the constructor
-    stores, without the cost of its call. ``modified_at`` must be timezone-aware.
+    For backends building one ``FileInfo`` per listed file (BACKEND-025): ``folder`` is
+    canonical text the backend holds (``""`` for the root) and ``name`` a name it checked with
+    ``is_segment``; neither is checked again. The result is what the constructor stores,
+    without the cost of its call and of building the path separately.
 
     Raises:
-        ValueError: ``modified_at`` is naive.
+        ValueError: ``modified_at`` is naive (``FileInfo`` needs a timezone-aware time).
     """
     if modified_at.tzinfo is None:
         raise ValueError("FileInfo.modified_at must be timezone-aware")
+    path = _new(RemotePath)
+    _set_text(path, f"{folder}/{name}" if folder else name)
     info = _new(FileInfo)
     _set_attribute(
         info,

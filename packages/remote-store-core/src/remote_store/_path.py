@@ -6,7 +6,7 @@ import re
 
 from ._errors import InvalidPath
 
-__all__ = ["PathLike", "RemotePath", "canonical_path", "entry_path"]
+__all__ = ["PathLike", "RemotePath", "canonical_path", "entry_path", "is_segment"]
 
 # Control characters are C0 (U+0000-U+001F), DEL and C1 (U+0080-U+009F): none has a portable
 # meaning in an object key or a file name, and several (NUL, newline) break protocols and logs.
@@ -183,6 +183,16 @@ def canonical_path(path: object) -> str:
     if isinstance(path, RemotePath):
         return path._text
     return _check(path)
+
+
+def is_segment(name: object) -> bool:
+    """True if ``name`` can be one segment of a ``RemotePath`` (BACKEND-025).
+
+    The check ``entry_path`` makes, for a backend that builds the path later (with
+    ``listed_file``): one regular expression match. ``False`` for a non-``str``, an empty name,
+    ``.``, ``..``, or one holding ``/``, a backslash, a control character or a lone surrogate.
+    """
+    return type(name) is str and _ONE_SEGMENT_MATCH(name) is not None
 
 
 def entry_path(folder: str, name: str) -> RemotePath | None:

@@ -9,7 +9,7 @@ from datetime import datetime, timezone
 from typing import NamedTuple
 
 from remote_store import FileInfo, PermissionDenied, RemotePath
-from remote_store.backend_tools import OperationContext, entry_path, listed_file
+from remote_store.backend_tools import OperationContext, is_segment, listed_file
 
 from ._filetype import MISSING_ERRNOS, is_folder
 from ._names import TEMP_PREFIX, is_reportable_name, is_temp_name
@@ -163,9 +163,10 @@ def walk_files(context: OperationContext, root: str, *, recursive: bool) -> Iter
     cycles) and reports each file once, under its real folder.
 
     The common entry costs one system call, the ``lstat`` its size and time need: the type
-    comes with the folder entry (``d_type``), and the name is checked as one path segment
-    (``entry_path``), not the whole path again (LOCAL-029). Folders, links and the rest go
-    through ``_classify`` as in ``scan``. Each folder is read here rather than through
+    comes with the folder entry (``d_type``), the name is checked as one path segment
+    (``is_segment``) rather than the whole path again, and path and ``FileInfo`` are built in
+    one step (``listed_file``) (LOCAL-029). Folders, links and the rest go through
+    ``_classify`` as in ``scan``. Each folder is read here rather than through
     ``_raw_entries``: one generator less per file.
     """
     start = context.path or ""
@@ -192,13 +193,12 @@ def walk_files(context: OperationContext, root: str, *, recursive: bool) -> Iter
                             continue
                         try:
                             if entry.is_file(follow_symlinks=False):
-                                path = entry_path(folder, name)
-                                if path is None:
+                                if not is_segment(name):
                                     continue  # a name no RemotePath can hold (LOCAL-013)
                                 result = entry.stat(follow_symlinks=False)
                                 if _S_ISREG(result.st_mode):
                                     modified = _fromtimestamp(result.st_mtime, _UTC)
-                                    yield listed_file(path, name, result.st_size, modified)
+                                    yield listed_file(folder, name, result.st_size, modified)
                                 continue
                         except OSError as error:
                             if error.errno in MISSING_ERRNOS:
