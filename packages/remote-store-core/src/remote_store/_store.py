@@ -715,8 +715,9 @@ class Store:
         self, operation: Operation, source: Iterator[T], convert: Callable[[T], T] | None
     ) -> Iterator[T]:
         try:
-            if convert is None:  # nothing to change: the items pass through
-                yield from source
+            if convert is None:  # nothing to change: the items pass through (not delegated:
+                for item in source:  # a throw() into this iterator stays here, as with convert)
+                    yield item
             else:
                 for item in source:
                     yield convert(item)
