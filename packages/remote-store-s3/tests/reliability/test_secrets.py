@@ -31,7 +31,7 @@ import string
 import subprocess
 import sys
 import textwrap
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -274,27 +274,33 @@ def _through_async_store(recorder: Recorder, registry: Registry) -> int:
     async def calls() -> int:
         store = registry.get_async_store("s3")
         recorder.show(store)
-        await store.write("async/file", b"x", overwrite=True)
-        reader = await store.read("async/file")
-        recorder.show(reader)
-        await reader.close()
-        failed = 0
-        failing = (
-            lambda: store.read_bytes("async/missing"),  # NotFound
+
+        async def read_after_close() -> bytes:
+            reader = await store.read("async/file")
+            recorder.show(reader)
+            await reader.close()
+            return await reader.read()  # ValueError: a closed AsyncReader
+
+        actions: list[Callable[[], Awaitable[object]]] = [
+            lambda: store.write("async/file", b"x", overwrite=True),
             lambda: store.write("async/file", b"again"),  # AlreadyExists
+            lambda: store.read_bytes("async/missing"),  # NotFound
             lambda: store.read_bytes("../escape"),  # InvalidPath
-            lambda: reader.read(),  # read of a closed AsyncReader
-        )
-        for call in failing:
+            read_after_close,
+        ]
+        failed = 0
+        for action in actions:
             try:
-                await call()
+                recorder.texts.append(repr(await action()))
             except (RemoteStoreError, ValueError) as error:
                 failed += 1
                 recorder.texts += error_texts(error)
+        recorder.calls += len(actions)
         recorder.errors += failed
         await store.close()
-        assert failed == len(failing), "an async call meant to fail did not"
-        return len(failing) + 3
+        # All but the first fail on moto; on a server refusing these credentials, every one.
+        assert failed >= len(actions) - 1, "an async call meant to fail did not"
+        return len(actions)
 
     return asyncio.run(calls())
 
