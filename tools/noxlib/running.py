@@ -19,11 +19,12 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-
-import nox
-from nox.command import CommandFailed
+from typing import TYPE_CHECKING
 
 from .paths import REPORTS, ROOT
+
+if TYPE_CHECKING:  # nox is imported where it runs; the tools' tests import this module without it
+    import nox
 
 __all__ = ["JOBS_ENV", "Command", "clear_reports", "jobs", "pytest_command", "run_all"]
 
@@ -69,6 +70,8 @@ def run_all(session: nox.Session, commands: Sequence[Command], *, parallel: bool
         if failed:
             session.error(f"failed: {', '.join(failed)}")
         return
+    from nox.command import CommandFailed
+
     failed = []
     for command in commands:
         session.chdir(command.folder)
