@@ -381,7 +381,7 @@ def main(argv: list[str] | None = None) -> int:
         ceph.ensure_installed()
         started = ceph.start()
         state = str(Path(started.workdir) / "bench-state.json")
-        Path(state).write_text(started.to_json())
+        Path(state).write_text(json.dumps(started.to_json()))
     try:
         server = json.loads(Path(state).read_text())
         libs = [lib.strip() for lib in args.libs.split(",")]
