@@ -84,7 +84,7 @@ class DirectRequests:
         self._events = meta.events
         self._config = meta.config
         self._http = client._endpoint.http_session
-        self._credentials = client._request_signer._credentials
+        self._signer = client._request_signer
         self._region = client._request_signer._region_name
         self._models = {name: meta.service_model.operation_model(name) for name in DIRECT_OPERATIONS}
         self._parser = client._response_parser
@@ -195,10 +195,6 @@ class DirectRequests:
             attempts += 1
             sent = dict(headers)
             sent["User-Agent"] = self._user_agent
-            sent["amz-sdk-invocation-id"] = invocation
-            sent["amz-sdk-request"] = f"attempt={attempts}; max={self._max_attempts}"
-            if method == "PUT":
-                sent["Content-Length"] = str(len(body))
             request = self._request(method=method, url=url, headers=sent, data=body, stream_output=stream)
             request.context = context
             http_response: Any = None
@@ -206,8 +202,11 @@ class DirectRequests:
             caught: Exception | None = None
             try:
                 # Frozen per try: refreshable credentials refresh here, as in botocore's signer.
-                credentials = self._credentials.get_frozen_credentials()
+                credentials = self._signer._credentials.get_frozen_credentials()
                 self._auth(credentials, "s3", self._region).add_auth(request)
+                # Added after signing, as botocore adds them (Content-Length comes with prepare()).
+                request.headers["amz-sdk-invocation-id"] = invocation
+                request.headers["amz-sdk-request"] = f"attempt={attempts}; max={self._max_attempts}"
                 prepared = request.prepare()
                 for _, answer in self._events.emit(before_send, request=prepared):
                     if answer is not None:
