@@ -430,5 +430,34 @@ def test_store_tests_run_through_both_apis_unless_one_is_chosen(tmp_path: Path) 
         assert f"test_api_of_the_store[{chosen}]" in output
 
 
+@pytest.mark.spec("CONF-014")
+def test_a_module_narrows_the_apis_of_its_store_tests(tmp_path: Path) -> None:
+    probe = """
+        CONFORMANCE_APIS = ("sync",)
+
+        def test_api_of_the_store(store, conformance_store_api):
+            assert conformance_store_api == "sync"
+    """
+    other = """
+        def test_api_of_the_store(store, conformance_store_api):
+            pass
+    """
+    files = {"conftest.py": MEMORY_CONFTEST, "test_narrowed.py": probe, "test_other.py": other}
+    counts, output = run_pytest(tmp_path, files, "-rA")
+    assert counts == {"passed": 3}, output
+    assert "test_narrowed.py::test_api_of_the_store[async]" not in output
+    assert "test_other.py::test_api_of_the_store[async]" in output
+    counts, output = run_pytest(tmp_path, files, "-rA", "--conformance-api=async")
+    assert counts == {"passed": 1, "skipped": 1}, output
+
+    files["test_narrowed.py"] = probe.replace('("sync",)', '"sync"')
+    counts, output = run_pytest(tmp_path, files)
+    assert "test_narrowed.CONFORMANCE_APIS must be a tuple" in output, output
+    files["test_narrowed.py"] = probe.replace('("sync",)', '("sync", "threads")')
+    counts, output = run_pytest(tmp_path, files)
+    assert "test_narrowed.CONFORMANCE_APIS must be a tuple" in output and "threads" in output, output
+    assert "passed" not in counts, output
+
+
 def _test_names(cls: type) -> list[str]:
     return [name for name in vars(cls) if name.startswith("test_")]

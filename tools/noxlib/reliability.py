@@ -19,6 +19,7 @@ folder is named on the command line. Arguments after ``--`` go to every pytest r
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import nox
 
@@ -44,7 +45,6 @@ def _run(session: nox.Session, name: str, *, soak: bool) -> None:
     common = {
         "REMOTE_STORE_RELIABILITY": "1",
         "REMOTE_STORE_SOAK": "1" if soak else "",
-        "REMOTE_STORE_RELIABILITY_REPORT": str(figures),
         # hypothesis keeps caches in .hypothesis/ of the working folder, even without a database.
         "HYPOTHESIS_STORAGE_DIRECTORY": str(ROOT / "build" / "hypothesis"),
     }
@@ -68,13 +68,26 @@ def _run(session: nox.Session, name: str, *, soak: bool) -> None:
             # Every package's own config may not say so: warnings are errors here.
             extra=["-p", "no:cacheprovider", "-W", "error", *session.posargs],
         )
-        commands.append(Command(dist.relative, command, dist.path, {**common, **servers}))
+        # A report file per run: runs side by side must not rewrite one file together.
+        report = {"REMOTE_STORE_RELIABILITY_REPORT": str(_part(figures, dist.short))}
+        commands.append(Command(dist.relative, command, dist.path, {**common, **servers, **report}))
     try:
-        run_all(session, commands)
+        run_all(session, commands, parallel=True)
     finally:
-        if figures.exists():
-            text = json.dumps(json.loads(figures.read_text(encoding="utf-8")), indent=2)
+        merged: dict[str, object] = {}
+        for dist in suites:
+            part = _part(figures, dist.short)
+            if part.exists():
+                merged.update(json.loads(part.read_text(encoding="utf-8")))
+                part.unlink()
+        if merged:
+            text = json.dumps(merged, indent=2, sort_keys=True)
+            figures.write_text(text, encoding="utf-8")
             session.log("figures:\n" + text)
+
+
+def _part(figures: Path, short: str) -> Path:
+    return figures.with_name(f"{figures.stem}-{short}.json")
 
 
 def reliability(session: nox.Session) -> None:

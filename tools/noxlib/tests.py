@@ -52,7 +52,7 @@ def tests(session: nox.Session) -> None:
             extra=[*apis, *session.posargs],
         )
         commands.append(Command(dist.relative, command, dist.path, env))
-    run_all(session, commands)
+    run_all(session, commands, parallel=True)
 
 
 def servers(session: nox.Session) -> None:
@@ -84,4 +84,4 @@ def servers(session: nox.Session) -> None:
             extra=session.posargs,
         )
         commands.append(Command(run.dist.relative, command, run.dist.path, run.env))
-    run_all(session, commands)
+    run_all(session, commands, parallel=True)

@@ -141,3 +141,68 @@ def test_lockstep_flags_differing_versions_and_loose_meta_pins() -> None:
         "no wheel built for remote-store-s3",
         "remote-store: does not require remote-store-s3",
     ]
+
+
+def test_jobs_come_from_the_variable_else_the_cpus(monkeypatch: pytest.MonkeyPatch) -> None:
+    from noxlib.running import JOBS_ENV, jobs
+
+    monkeypatch.delenv(JOBS_ENV, raising=False)
+    assert 1 <= jobs() <= 4
+    monkeypatch.setenv(JOBS_ENV, "3")
+    assert jobs() == 3
+    for bad in ("0", "two", "-1"):
+        monkeypatch.setenv(JOBS_ENV, bad)
+        with pytest.raises(ValueError, match=JOBS_ENV):
+            jobs()
+
+
+class _Session:
+    """What run_all uses of a nox session: its virtualenv's bin folder, variables and messages."""
+
+    name = "fake"
+
+    def __init__(self) -> None:
+        self.bin_paths = [str(Path(sys.executable).parent)]
+        self.env = {"FAKE_SESSION": "yes", "DROPPED": None}
+        self.messages: list[str] = []
+
+    def log(self, message: str) -> None:
+        self.messages.append(message)
+
+    warn = log
+
+    def error(self, message: str) -> None:
+        raise RuntimeError(message)
+
+
+def test_commands_side_by_side_all_run_and_the_failed_ones_are_named(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from noxlib import running
+    from noxlib.running import Command, run_all
+
+    monkeypatch.setattr(running, "LOGS", tmp_path / "logs")
+    monkeypatch.setenv("DROPPED", "outer")
+    monkeypatch.setenv(running.JOBS_ENV, "2")
+    python = Path(sys.executable).name
+    script = (
+        "import os, sys, time; start = time.time(); time.sleep(1); "
+        "env = os.environ; "
+        "print(sys.argv[1], os.getcwd(), env['FAKE_SESSION'], env['ONE'], 'DROPPED' in env); "
+        "print('span', start, time.time()); "
+        "sys.exit(sys.argv[1] == 'second')"
+    )
+    commands = [
+        Command(label, [python, "-c", script, label], tmp_path, {"ONE": label})
+        for label in ("first", "second", "third")
+    ]
+    session = _Session()
+    with pytest.raises(RuntimeError, match=r"failed: second$"):
+        run_all(session, commands, parallel=True)  # type: ignore[arg-type]
+    output = capsys.readouterr().out
+    lines = output.splitlines()
+    spans = sorted(tuple(map(float, line.split()[1:])) for line in lines if line.startswith("span"))
+    assert len(spans) == 3 and spans[1][0] < spans[0][1], f"the first two did not run at once: {spans}"
+    for label in ("first", "second", "third"):
+        assert f"{label} {tmp_path} yes {label} False" in output
+        assert (tmp_path / "logs" / f"fake-{label}.log").exists()

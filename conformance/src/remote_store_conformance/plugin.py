@@ -78,12 +78,28 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
 
 
+MODULE_APIS = "CONFORMANCE_APIS"
+"""A test module's variable naming the APIs its store tests run through (CONF-014), e.g. ``("sync",)``."""
+
+
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
-    """Run each test that uses a store once per API chosen with ``--conformance-api`` (CONF-013)."""
+    """Run each test that uses a store once per API chosen (CONF-013), narrowed by its module (CONF-014).
+
+    Raises:
+        pytest.UsageError: the module's ``CONFORMANCE_APIS`` names an API the suite does not have.
+    """
     if "conformance_store_api" not in metafunc.fixturenames:
         return
     chosen = metafunc.config.getoption(_API_OPTION, default="both")
     apis = list(STORE_APIS) if chosen == "both" else [chosen]
+    narrowed = getattr(metafunc.module, MODULE_APIS, None)
+    if narrowed is not None:
+        unknown = [api for api in narrowed if api not in STORE_APIS]
+        if isinstance(narrowed, str) or unknown:
+            raise pytest.UsageError(
+                f"{metafunc.module.__name__}.{MODULE_APIS} must be a tuple of {STORE_APIS}, not {narrowed!r}"
+            )
+        apis = [api for api in apis if api in narrowed]
     metafunc.parametrize("conformance_store_api", apis, indirect=True)
 
 

@@ -118,6 +118,7 @@ def _exchange(backend: S3Backend, action: Callable[[S3Backend], Any]) -> Exchang
 
 _ACTIONS: list[Callable[[S3Backend], Any]] = [
     lambda b: b.write(KEY, b"again", overwrite=True),
+    lambda b: b.write(KEY, b"", overwrite=True),
     lambda b: b.read_bytes(KEY),
     lambda b: b.read_range(KEY, 2, 5),
     lambda b: b.get_file_info(KEY),
