@@ -202,11 +202,10 @@ def test_refreshable_credentials_refresh_on_the_direct_path(backend: S3Backend, 
 
 
 @pytest.mark.spec("S3-043")
+@pytest.mark.servers("ceph")  # moto's server checks no signature
 def test_a_wrong_secret_is_refused_where_the_server_checks_signatures(
-    make_backend: Callable[..., S3Backend], s3_server: Any
+    make_backend: Callable[..., S3Backend],
 ) -> None:
-    if s3_server.name == "moto":
-        pytest.skip("moto's server checks no signature: radosgw does (REMOTE_STORE_S3_SERVERS=ceph)")
     backend = make_backend(aws_secret_access_key="not-the-secret-key-0123456789")
     with pytest.raises(PermissionDenied):
         backend.write("signed.bin", b"x")
