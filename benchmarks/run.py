@@ -3,6 +3,7 @@
 Usage::
 
     python benchmarks/run.py [--quick] [--peers] [--targets local,tmpfs,ceph,moto] [--reps N]
+                             [--local-cases stream,small] [--small-count N]
                              [--out benchmarks/results/latest.json] [--report docs/benchmarks.md]
 
 Every measured run is a fresh process (``worker.py``) of one library on one workload; the
@@ -129,6 +130,7 @@ class Runner:
     pythons: dict[str, str] = field(default_factory=dict)
     failures: list[str] = field(default_factory=list)
     timeout: float = 1200.0
+    local_cases: tuple[str, ...] = ("stream", "small")
 
     def python(self, lib: str) -> str:
         return self.pythons.get(lib, sys.executable)
@@ -200,12 +202,17 @@ class Runner:
         libs = ["baseline", "ours", *self.peers]
         variant = size_label(plan.local_size)
         fixture = "fixture.bin"
-        done = self.worker(
-            "baseline", {"case": "local_fixture", "path": str(root / fixture), "size": plan.local_size}
+        streams = "stream" in self.local_cases
+        done = (
+            self.worker(
+                "baseline", {"case": "local_fixture", "path": str(root / fixture), "size": plan.local_size}
+            )
+            if streams
+            else {"ok": True}
         )
         if not done.get("ok"):
             raise RuntimeError(f"local fixture: {done.get('error')}")
-        for op in ("write", "read", "atomic"):
+        for op in ("write", "read", "atomic") if streams else ():
             for rep, lib in self.alternate(libs):
                 name = fixture if op == "read" else f"{lib}-{rep}.bin"
                 spec = {
@@ -220,7 +227,7 @@ class Runner:
                 # Dirty pages of the previous run must not be written back during this one.
                 os.sync()
                 self.record(target, f"stream_{op}", variant, lib, rep, self.worker(lib, spec))
-        for rep, lib in self.alternate(libs):
+        for rep, lib in self.alternate(libs if "small" in self.local_cases else []):
             spec = {
                 "case": "local_small",
                 "root": str(root / "store"),
@@ -533,6 +540,14 @@ def main(argv: list[str] | None = None) -> int:
         "--s3-small-count", type=int, help="objects of the S3 small-object workload (default: 2,000)"
     )
     parser.add_argument(
+        "--small-count", type=int, help="files of the local small-file workload (default: 10,000)"
+    )
+    parser.add_argument(
+        "--local-cases",
+        default="stream,small",
+        help="comma-separated local workloads to run: stream (1 GiB files), small (default: both)",
+    )
+    parser.add_argument(
         "--s3-sizes",
         help="comma-separated sizes of the streamed S3 transfers, e.g. 256MiB (default: 256MiB,2GiB)",
     )
@@ -566,6 +581,13 @@ def main(argv: list[str] | None = None) -> int:
         if args.s3_small_count < 1:
             parser.error("--s3-small-count: at least 1")
         plan = Plan(**{**plan.__dict__, "s3_small_count": args.s3_small_count})
+    if args.small_count is not None:
+        if args.small_count < 1:
+            parser.error("--small-count: at least 1")
+        plan = Plan(**{**plan.__dict__, "small_count": args.small_count})
+    local_cases = tuple(case.strip() for case in args.local_cases.split(",") if case.strip())
+    if not local_cases or set(local_cases) - {"stream", "small"}:
+        parser.error("--local-cases: a comma-separated choice of stream, small")
     targets = [target.strip() for target in args.targets.split(",") if target.strip()]
     unknown = set(targets) - {"local", "tmpfs", "moto", "ceph"}
     if unknown:
@@ -578,7 +600,7 @@ def main(argv: list[str] | None = None) -> int:
     started = time.perf_counter()
     peers = list(PEERS) if args.peers else []
     tmp = Path(tempfile.mkdtemp(prefix="rs-bench-", dir=args.tmp))
-    runner = Runner(plan, peers, tmp)
+    runner = Runner(plan, peers, tmp, local_cases=local_cases)
     for peer in peers:
         runner.pythons[peer] = ensure_peer_venv(peer)
     versions = {"baseline": _versions(sys.executable, [*DISTS["baseline"], "moto"])}

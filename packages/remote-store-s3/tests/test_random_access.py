@@ -193,7 +193,8 @@ def test_without_an_etag_there_is_no_out_of_order_read() -> None:
 
 @pytest.mark.spec("S3-033")
 def test_a_broken_range_body_is_fetched_again() -> None:
-    data = os.urandom(200_000)
+    # No newline in the data: readline(3) must give all three bytes, whatever os.urandom drew.
+    data = os.urandom(200_000).replace(b"\n", b"x")
     calls: list[tuple[int, int]] = []
 
     class Broken(io.BytesIO):

@@ -7,12 +7,12 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 from ._metadata import EMPTY_METADATA, Metadata
-from ._path import RemotePath
+from ._path import _TEXT, RemotePath
 
 if TYPE_CHECKING:  # annotations only: datetime is not imported with the package (CONFIG-018)
     from datetime import datetime
 
-__all__ = ["FileInfo", "FolderInfo"]
+__all__ = ["FileInfo", "FolderInfo", "listed_file"]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -42,12 +42,33 @@ class FileInfo:
     content_type: str | None = None
     metadata: Mapping[str, str] = EMPTY_METADATA
 
-    def __post_init__(self) -> None:
-        if self.modified_at.tzinfo is None:
+    def __init__(
+        self,
+        path: RemotePath,
+        name: str,
+        size: int,
+        modified_at: datetime,
+        etag: str | None = None,
+        checksum: str | None = None,
+        content_type: str | None = None,
+        metadata: Mapping[str, str] = EMPTY_METADATA,
+    ) -> None:
+        # Listings build one per file: the fields go in at once rather than through the frozen
+        # dataclass's eight object.__setattr__ calls.
+        if modified_at.tzinfo is None:
             raise ValueError("FileInfo.modified_at must be timezone-aware")
-        if not isinstance(self.metadata, Metadata):
-            # Frozen dataclass: the field is replaced once, here, by its immutable copy.
-            object.__setattr__(self, "metadata", Metadata(self.metadata) if self.metadata else EMPTY_METADATA)
+        if metadata is not EMPTY_METADATA and not isinstance(metadata, Metadata):
+            metadata = Metadata(metadata) if metadata else EMPTY_METADATA  # an immutable copy
+        self.__dict__.update(
+            path=path,
+            name=name,
+            size=size,
+            modified_at=modified_at,
+            etag=etag,
+            checksum=checksum,
+            content_type=content_type,
+            metadata=metadata,
+        )
 
 
 @dataclasses.dataclass(frozen=True)
@@ -66,3 +87,41 @@ class FolderInfo:
     file_count: int
     total_size: int
     modified_at: datetime | None = None
+
+
+_new = object.__new__
+_set_attribute = object.__setattr__
+_set_text = _TEXT.__set__  # RemotePath's own slot: the text is canonical by construction
+
+
+def listed_file(folder: str, name: str, size: int, modified_at: datetime) -> FileInfo:
+    """``FileInfo(entry_path(folder, name), name, size, modified_at)``, built in one step.
+
+    For backends building one ``FileInfo`` per listed file (BACKEND-025): ``folder`` is
+    canonical text the backend holds (``""`` for the root) and ``name`` a name it checked with
+    ``is_segment``; neither is checked again. The result is what the constructor stores,
+    without the cost of its call and of building the path separately.
+
+    Raises:
+        ValueError: ``modified_at`` is naive (``FileInfo`` needs a timezone-aware time).
+    """
+    if modified_at.tzinfo is None:
+        raise ValueError("FileInfo.modified_at must be timezone-aware")
+    path = _new(RemotePath)
+    _set_text(path, f"{folder}/{name}" if folder else name)
+    info = _new(FileInfo)
+    _set_attribute(
+        info,
+        "__dict__",
+        {
+            "path": path,
+            "name": name,
+            "size": size,
+            "modified_at": modified_at,
+            "etag": None,
+            "checksum": None,
+            "content_type": None,
+            "metadata": EMPTY_METADATA,
+        },
+    )
+    return info

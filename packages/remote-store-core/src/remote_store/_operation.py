@@ -73,6 +73,14 @@ class OperationContext:
     backend: str
     path: str | None = None
 
+    def __init__(self, operation: Operation, backend: str, path: str | None = None) -> None:
+        # Every backend call builds one: the fields go in at once, not through the frozen
+        # dataclass's three object.__setattr__ calls.
+        fields = self.__dict__
+        fields["operation"] = operation
+        fields["backend"] = backend
+        fields["path"] = path
+
     def at(self, path: str | None) -> OperationContext:
         """The same call acting on another path (the destination of a move or copy, say)."""
         return replace(self, path=path)

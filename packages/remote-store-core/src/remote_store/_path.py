@@ -6,7 +6,7 @@ import re
 
 from ._errors import InvalidPath
 
-__all__ = ["PathLike", "RemotePath", "canonical_path", "entry_path"]
+__all__ = ["PathLike", "RemotePath", "canonical_path", "entry_path", "is_segment"]
 
 # Control characters are C0 (U+0000-U+001F), DEL and C1 (U+0080-U+009F): none has a portable
 # meaning in an object key or a file name, and several (NUL, newline) break protocols and logs.
@@ -20,6 +20,8 @@ _SURROGATE = re.compile("[\ud800-\udfff]")
 _SEGMENT = "(?!\\.\\.?(?:/|\\Z))[^/\\\\\x00-\x1f\x7f-\x9f\ud800-\udfff]+"
 _CANONICAL = re.compile(f"{_SEGMENT}(?:/{_SEGMENT})*")
 _ONE_SEGMENT = re.compile(_SEGMENT)
+_CANONICAL_MATCH = _CANONICAL.fullmatch
+_ONE_SEGMENT_MATCH = _ONE_SEGMENT.fullmatch
 
 
 class RemotePath:
@@ -152,10 +154,16 @@ PathLike = str | RemotePath
 """What every ``Store`` method accepts as a path: a ``str`` or a ``RemotePath``."""
 
 
+# The slot of RemotePath's text, set directly on paths built from text known to be canonical
+# (RemotePath.__setattr__ refuses every assignment).
+_TEXT = RemotePath.__dict__["_text"]
+_new_path = object.__new__
+
+
 def _trusted(text: str) -> RemotePath:
     """Build a RemotePath from text already known to be canonical."""
-    path = RemotePath.__new__(RemotePath)
-    object.__setattr__(path, "_text", text)
+    path = _new_path(RemotePath)
+    _TEXT.__set__(path, text)
     return path
 
 
@@ -169,9 +177,22 @@ def canonical_path(path: object) -> str:
     Raises:
         InvalidPath: ``path`` breaks one of the rules of ``RemotePath`` (specs/paths.md).
     """
+    if type(path) is str:
+        # Most paths a program passes are canonical: one regular expression match, no more calls.
+        return path if _CANONICAL_MATCH(path) is not None else _check(path)
     if isinstance(path, RemotePath):
         return path._text
-    return _validate(path)
+    return _check(path)
+
+
+def is_segment(name: object) -> bool:
+    """True if ``name`` can be one segment of a ``RemotePath`` (BACKEND-025).
+
+    The check ``entry_path`` makes, for a backend that builds the path later (with
+    ``listed_file``): one regular expression match. ``False`` for a non-``str``, an empty name,
+    ``.``, ``..``, or one holding ``/``, a backslash, a control character or a lone surrogate.
+    """
+    return type(name) is str and _ONE_SEGMENT_MATCH(name) is not None
 
 
 def entry_path(folder: str, name: str) -> RemotePath | None:
@@ -183,15 +204,11 @@ def entry_path(folder: str, name: str) -> RemotePath | None:
     of a ``RemotePath`` (empty, ``.``, ``..``, or holding ``/``, a backslash, a control
     character or a lone surrogate): listings skip such entries.
     """
-    if type(name) is not str or _ONE_SEGMENT.fullmatch(name) is None:
+    if type(name) is not str or _ONE_SEGMENT_MATCH(name) is None:
         return None
-    return _trusted(f"{folder}/{name}" if folder else name)
-
-
-def _validate(path: object) -> str:
-    if type(path) is str and _CANONICAL.fullmatch(path) is not None:
-        return path
-    return _check(path)
+    path = _new_path(RemotePath)
+    _TEXT.__set__(path, f"{folder}/{name}" if folder else name)
+    return path
 
 
 def _check(path: object) -> str:

@@ -30,6 +30,8 @@ __all__ = ["Store"]
 
 T = TypeVar("T")
 
+_BYTES_LIKE = (bytes, bytearray, memoryview)
+
 
 class Store:
     """One folder (``root_path``) of a ``Backend``, with validated paths and declared capabilities.
@@ -128,6 +130,9 @@ class Store:
             CapabilityNotSupported: the backend does not declare ``WRITE``, or the capability an
                 option needs (before any I/O; the message names the option).
         """
+        if content_type is None and metadata is None and if_match is None and progress is None:
+            self._write_plain(Operation.WRITE, Capability.WRITE, path, content, overwrite)
+            return
         self._write(
             Operation.WRITE,
             Capability.WRITE,
@@ -163,6 +168,9 @@ class Store:
             CapabilityNotSupported: the backend does not declare ``ATOMIC_WRITE``, or the
                 capability an option needs (before any I/O).
         """
+        if content_type is None and metadata is None and if_match is None and progress is None:
+            self._write_plain(Operation.WRITE_ATOMIC, Capability.ATOMIC_WRITE, path, content, overwrite)
+            return
         self._write(
             Operation.WRITE_ATOMIC,
             Capability.ATOMIC_WRITE,
@@ -172,6 +180,32 @@ class Store:
             options=(content_type, metadata, if_match),
             progress=progress,
         )
+
+    def _write_plain(
+        self,
+        operation: Operation,
+        capability: Capability,
+        path: PathLike,
+        content: WriteContent,
+        overwrite: bool,
+    ) -> None:
+        """A write without options: the checks of ``_write`` that can fail, in its order."""
+        target = self._file_path(path, operation)
+        if capability not in self._backend.capabilities:
+            raise self._backend.context(operation, self._relative(target)).unsupported(capability)
+        if not isinstance(content, _BYTES_LIKE):
+            check_content(content, self._relative(target), operation=operation.value)
+        if self._closed:
+            raise self._closed_error(operation)
+        backend = self._backend
+        write = backend.write if operation is Operation.WRITE else backend.write_atomic
+        try:
+            write(target, content, overwrite=overwrite)
+        except RemoteStoreError as error:
+            self._translate(error, operation)
+            raise
+        except OSError as error:
+            raise self._translate(backend.context(operation).os_error(error), operation) from error
 
     def _write(
         self,
@@ -363,8 +397,21 @@ class Store:
             CapabilityNotSupported: the backend does not declare ``DELETE``.
         """
         target = self._file_path(path, Operation.DELETE)
-        self._require(Capability.DELETE, Operation.DELETE, target)
-        self._call(Operation.DELETE, lambda: self._backend.delete(target, missing_ok=missing_ok))
+        backend = self._backend
+        if Capability.DELETE not in backend.capabilities:
+            raise backend.context(Operation.DELETE, self._relative(target)).unsupported(Capability.DELETE)
+        if self._closed:
+            raise self._closed_error(Operation.DELETE)
+        # The body of _call, without a closure per call.
+        try:
+            backend.delete(target, missing_ok=missing_ok)
+        except RemoteStoreError as error:
+            self._translate(error, Operation.DELETE)
+            raise
+        except OSError as error:
+            raise self._translate(
+                backend.context(Operation.DELETE).os_error(error), Operation.DELETE
+            ) from error
 
     def delete_folder(self, path: PathLike, *, recursive: bool = False, missing_ok: bool = False) -> None:
         """Delete the folder at ``path``; with ``recursive=True`` everything below it too.
@@ -447,7 +494,7 @@ class Store:
         source = self._call(
             Operation.LIST_FILES, lambda: self._backend.list_files(target, recursive=recursive)
         )
-        return self._iterate(Operation.LIST_FILES, source, self._file_info)
+        return self._iterate(Operation.LIST_FILES, source, self._file_info if self._prefix else None)
 
     def list_folders(self, path: PathLike = "") -> Iterator[str]:
         """Lazily yield the names of the folders directly in folder ``path`` (their last segment).
@@ -609,10 +656,15 @@ class Store:
         return f"{self._prefix}/{relative}"
 
     def _file_path(self, path: PathLike, operation: Operation) -> str:
-        target = self._any_path(path, operation)
-        if target == self._prefix:
+        try:
+            relative = canonical_path(path)
+        except InvalidPath as error:
+            error.operation = operation.value
+            raise
+        if not relative:
             raise InvalidPath("a file path must not be empty", path=str(path), operation=operation.value)
-        return target
+        prefix = self._prefix
+        return f"{prefix}/{relative}" if prefix else relative
 
     def _pair(self, src: PathLike, dst: PathLike, operation: Operation) -> tuple[str, str]:
         source = self._file_path(src, operation)
@@ -629,7 +681,10 @@ class Store:
 
     def _check_open(self, operation: Operation) -> None:
         if self._closed:
-            raise self._backend.context(operation).error(StoreClosed, "store is closed")
+            raise self._closed_error(operation)
+
+    def _closed_error(self, operation: Operation) -> StoreClosed:
+        return self._backend.context(operation).error(StoreClosed, "store is closed")
 
     def _relative(self, backend_path: str) -> str:
         prefix = self._prefix
@@ -656,10 +711,16 @@ class Store:
         except OSError as error:
             raise self._translate(self._backend.context(operation).os_error(error), operation) from error
 
-    def _iterate(self, operation: Operation, source: Iterator[T], convert: Callable[[T], T]) -> Iterator[T]:
+    def _iterate(
+        self, operation: Operation, source: Iterator[T], convert: Callable[[T], T] | None
+    ) -> Iterator[T]:
         try:
-            for item in source:
-                yield convert(item)
+            if convert is None:  # nothing to change: the items pass through (not delegated:
+                for item in source:  # a throw() into this iterator stays here, as with convert)
+                    yield item
+            else:
+                for item in source:
+                    yield convert(item)
         except RemoteStoreError as error:
             self._translate(error, operation)
             raise

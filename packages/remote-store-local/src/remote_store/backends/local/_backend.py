@@ -39,7 +39,7 @@ from remote_store.backend_tools import (
 from ._filetype import is_folder, is_regular, missing
 from ._listing import file_info, scan, walk_files
 from ._litter import remove_stale_temps
-from ._names import has_temp_segment, is_temp_name
+from ._names import TEMP_PREFIX, has_temp_segment, is_temp_name
 from ._tree import DIR_FLAGS, NOT_A_FOLDER, Place, locate, locate_target, lstat_at, remove_folders
 from ._write import create_small, discard, name_new, open_temp, publish
 
@@ -59,6 +59,9 @@ content type or user metadata, and cannot compare-and-swap a file against other 
 # O_NONBLOCK keeps open(2) of a FIFO from hanging; the descriptor is made blocking again once
 # fstat has shown a regular file. O_NOFOLLOW: the place was resolved; a link there now is a swap.
 _OPEN_READ = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | os.O_NOFOLLOW | getattr(os, "O_CLOEXEC", 0)
+
+_BYTES_LIKE = (bytes, bytearray, memoryview)
+_S_ISREG = stat.S_ISREG
 
 # A folder this call just created can be removed by a concurrent failing writer (it cleans up
 # the folders it made) before our temporary file lands in it: walk and make it again, a few times.
@@ -173,7 +176,7 @@ class LocalBackend(Backend):
             self.context(operation).claim(error)
             raise
         context = self.context(operation, text)
-        if has_temp_segment(text):
+        if TEMP_PREFIX in text and has_temp_segment(text):
             if creating:
                 raise context.error(InvalidPath, "name is reserved for temporary files of the local backend")
             raise context.error(NotFound, "no such file or folder")
@@ -225,15 +228,15 @@ class LocalBackend(Backend):
         metadata: Mapping[str, str] | None = None,
         if_match: str | None = None,
     ) -> None:
-        context = self.context(Operation.WRITE, path)
-        check_write_options(  # none is declared: each is refused (BACKEND-022)
-            context,
-            self.capabilities,
-            overwrite=overwrite,
-            content_type=content_type,
-            metadata=metadata,
-            if_match=if_match,
-        )
+        if content_type is not None or metadata is not None or if_match is not None:
+            check_write_options(  # none is declared: each is refused (BACKEND-022)
+                self.context(Operation.WRITE, path),
+                self.capabilities,
+                overwrite=overwrite,
+                content_type=content_type,
+                metadata=metadata,
+                if_match=if_match,
+            )
         self._write(Operation.WRITE, path, content, overwrite=overwrite, durable=False)
 
     def write_atomic(
@@ -246,30 +249,33 @@ class LocalBackend(Backend):
         metadata: Mapping[str, str] | None = None,
         if_match: str | None = None,
     ) -> None:
-        context = self.context(Operation.WRITE_ATOMIC, path)
-        check_write_options(  # none is declared: each is refused (BACKEND-022)
-            context,
-            self.capabilities,
-            overwrite=overwrite,
-            content_type=content_type,
-            metadata=metadata,
-            if_match=if_match,
-        )
+        if content_type is not None or metadata is not None or if_match is not None:
+            check_write_options(  # none is declared: each is refused (BACKEND-022)
+                self.context(Operation.WRITE_ATOMIC, path),
+                self.capabilities,
+                overwrite=overwrite,
+                content_type=content_type,
+                metadata=metadata,
+                if_match=if_match,
+            )
         self._write(Operation.WRITE_ATOMIC, path, content, overwrite=overwrite, durable=True)
 
     def _write(
         self, operation: Operation, path: str, content: WriteContent, *, overwrite: bool, durable: bool
     ) -> None:
         context = self._begin(operation, path, creating=True)
-        # Before anything else: invalid content wins over an existing file (BACKEND-016).
-        check_content(content, context=context)
-        if not overwrite and not durable and isinstance(content, (bytes, bytearray, memoryview)):
+        if not isinstance(content, _BYTES_LIKE):
+            # Before anything else: invalid content wins over an existing file (BACKEND-016).
+            check_content(content, context=context)
+        elif not overwrite and not durable:
             # Bytes in hand: nothing to consume, so no need to look at the target first (LOCAL-028).
             place = locate(context, self._root, follow=False)
             if place is not None:
-                with place:
+                try:
                     if create_small(context, place, content):
                         return
+                finally:
+                    place.close()
 
         def fill(stream: io.BufferedWriter) -> None:
             for chunk in iter_chunks(content, context=context):
@@ -376,26 +382,30 @@ class LocalBackend(Backend):
             if missing_ok:
                 return
             raise
-        place = self._place(context)
+        place = locate(context, self._root)
         if place is None:
             if missing_ok:
                 return
             raise missing(context)
-        with place:
-            if place.is_root or is_folder(place.stat):
-                raise context.error(InvalidPath, "path is a folder; use delete_folder")
-            if not is_regular(place.stat):
+        try:
+            result = place.stat
+            # A regular file (never the root, which is a folder or misconfigured): the common case.
+            if result is None or not _S_ISREG(result.st_mode) or place.is_root:
+                if place.is_root or is_folder(result):
+                    raise context.error(InvalidPath, "path is a folder; use delete_folder")
                 if missing_ok:
                     return
                 raise context.error(NotFound, "no such file")
             try:
-                os.unlink(place.entry(), dir_fd=place.folder)
+                os.unlink(place.at, dir_fd=place.folder)
             except OSError as error:
                 if error.errno in (errno.ENOENT, errno.ENOTDIR) and missing_ok:
                     return
-                if is_folder(lstat_at(place.folder, place.entry())):
+                if is_folder(lstat_at(place.folder, place.at)):
                     raise context.error(InvalidPath, "path is a folder; use delete_folder") from error
                 raise context.os_error(error) from error
+        finally:
+            place.close()
 
     def delete_folder(self, path: str, *, recursive: bool = False, missing_ok: bool = False) -> None:
         try:

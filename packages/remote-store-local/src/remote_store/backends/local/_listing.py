@@ -9,7 +9,7 @@ from datetime import datetime, timezone
 from typing import NamedTuple
 
 from remote_store import FileInfo, PermissionDenied, RemotePath
-from remote_store.backend_tools import OperationContext, entry_path
+from remote_store.backend_tools import OperationContext, is_segment, listed_file
 
 from ._filetype import MISSING_ERRNOS, is_folder
 from ._names import TEMP_PREFIX, is_reportable_name, is_temp_name
@@ -161,75 +161,60 @@ def walk_files(context: OperationContext, root: str, *, recursive: bool) -> Iter
     Only subfolder locations wait on the stack, never their contents, and only one folder is
     open at a time. Links to folders are not descended into: that keeps the walk finite (no
     cycles) and reports each file once, under its real folder.
+
+    The common entry costs one system call, the ``lstat`` its size and time need: the type
+    comes with the folder entry (``d_type``), the name is checked as one path segment
+    (``is_segment``) rather than the whole path again, and path and ``FileInfo`` are built in
+    one step (``listed_file``) (LOCAL-029). Folders, links and the rest go through
+    ``_classify`` as in ``scan``. Each folder is read here rather than through
+    ``_raw_entries``: one generator less per file.
     """
-    folder = context.path or ""
-    stack: list[tuple[list[str], str, bool]] = [(folder.split("/") if folder else [], folder, True)]
+    start = context.path or ""
+    stack: list[tuple[list[str], str, bool]] = [(start.split("/") if start else [], start, True)]
     while stack:
-        segments, current, follow = stack.pop()
-        here = context.at(current)
+        segments, folder, follow = stack.pop()
+        here = context.at(folder)
         opened = _open(here, root, segments, follow=follow)
         if opened is None:
             continue
         fd, where = opened
         try:
-            yield from _files(here, root, fd, where, stack if recursive else None)
+            try:
+                iterator = os.scandir(fd)
+            except OSError as error:
+                if error.errno in MISSING_ERRNOS:
+                    continue
+                raise here.os_error(error) from error
+            with iterator:
+                try:
+                    for entry in iterator:
+                        name = entry.name
+                        if name.startswith(TEMP_PREFIX) and is_temp_name(name):
+                            continue
+                        try:
+                            if entry.is_file(follow_symlinks=False):
+                                if not is_segment(name):
+                                    continue  # a name no RemotePath can hold (LOCAL-013)
+                                result = entry.stat(follow_symlinks=False)
+                                if _S_ISREG(result.st_mode):
+                                    modified = _fromtimestamp(result.st_mtime, _UTC)
+                                    yield listed_file(folder, name, result.st_size, modified)
+                                continue
+                        except OSError as error:
+                            if error.errno in MISSING_ERRNOS:
+                                continue  # removed while we listed
+                            raise here.os_error(error, path=f"{folder}/{name}" if folder else name) from error
+                        found = _classify(here, root, entry, where)
+                        if found is None:
+                            continue
+                        if found.stat is not None:
+                            yield file_info(found.path, found.stat)
+                        elif recursive and not found.is_link and found.segments is not None:
+                            stack.append((found.segments, found.path, False))
+                except OSError as error:
+                    # Only reading the folder gets here: the body maps its own failures.
+                    if error.errno in MISSING_ERRNOS:
+                        continue  # the folder was removed while we listed it
+                    raise here.os_error(error) from error
         finally:
             os.close(fd)
-
-
-def _files(
-    context: OperationContext,
-    root: str,
-    fd: int,
-    where: list[str],
-    stack: list[tuple[list[str], str, bool]] | None,
-) -> Iterator[FileInfo]:
-    """The files of the folder ``fd`` for ``walk_files``; its subfolders go on ``stack`` (if given).
-
-    The common entry costs one system call, the ``lstat`` its size and time need: the type
-    comes with the folder entry (``d_type``), and the name is checked as one path segment
-    (``entry_path``), not the whole path again (LOCAL-029). Folders, links and the rest go
-    through ``_classify`` as in ``scan``. The folder is read here rather than through
-    ``_raw_entries``: one generator less per entry.
-    """
-    folder = context.path or ""
-    try:
-        iterator = os.scandir(fd)
-    except OSError as error:
-        if error.errno in MISSING_ERRNOS:
-            return
-        raise context.os_error(error) from error
-    with iterator:
-        while True:
-            try:
-                entry = next(iterator)
-            except StopIteration:
-                return
-            except OSError as error:
-                if error.errno in MISSING_ERRNOS:
-                    return  # the folder was removed while we listed it
-                raise context.os_error(error) from error
-            name = entry.name
-            if name.startswith(TEMP_PREFIX) and is_temp_name(name):
-                continue
-            try:
-                if entry.is_file(follow_symlinks=False):
-                    path = entry_path(folder, name)
-                    if path is None:
-                        continue  # a name no RemotePath can hold (LOCAL-013)
-                    result = entry.stat(follow_symlinks=False)
-                    if _S_ISREG(result.st_mode):
-                        modified = _fromtimestamp(result.st_mtime, _UTC)
-                        yield FileInfo(path, name, result.st_size, modified)
-                    continue
-            except OSError as error:
-                if error.errno in MISSING_ERRNOS:
-                    continue  # removed while we listed
-                raise context.os_error(error, path=f"{folder}/{name}" if folder else name) from error
-            found = _classify(context, root, entry, where)
-            if found is None:
-                continue
-            if found.stat is not None:
-                yield file_info(found.path, found.stat)
-            elif stack is not None and not found.is_link and found.segments is not None:
-                stack.append((found.segments, found.path, False))

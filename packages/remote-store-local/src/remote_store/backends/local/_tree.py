@@ -40,6 +40,7 @@ __all__ = [
 ]
 
 _CLOEXEC = getattr(os, "O_CLOEXEC", 0)
+_S_ISLNK = stat.S_ISLNK
 
 DIR_FLAGS = os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | os.O_NOFOLLOW | _CLOEXEC
 """Flags opening a folder that is not a link (``ELOOP`` or ``ENOTDIR`` otherwise)."""
@@ -71,27 +72,29 @@ class Place:
 
     ``folder`` is an open descriptor of the folder holding the entry, or ``None`` when that
     folder is the root; ``entry(name)`` is what to pass with ``dir_fd=folder`` to act on
-    ``name`` there (the bare name, or ``<root>/<name>`` for the root). ``name`` is ``""`` when
-    the place is the root itself. ``stat`` is the entry's ``lstat`` when the place was located
-    with ``follow=True`` (never a link then), or ``None`` if nothing is there. The place owns
-    the descriptors it opened: use it as a context manager, or call ``close()``.
+    ``name`` there (the bare name, or ``<root>/<name>`` for the root), and ``at`` is that for
+    the place's own name. ``name`` is ``""`` when the place is the root itself. ``stat`` is the
+    entry's ``lstat`` when the place was located with ``follow=True`` (never a link then), or
+    ``None`` if nothing is there. The place owns the descriptors it opened: use it as a context
+    manager, or call ``close()``.
     """
 
-    __slots__ = ("_fds", "_prefix", "folder", "name", "segments", "stat")
+    __slots__ = ("_fds", "_prefix", "at", "folder", "name", "segments", "stat")
 
     def __init__(
         self,
-        root: str,
+        prefix: str,
         fds: list[int],
         folder: int | None,
         name: str,
         segments: list[str],
         result: os.stat_result | None,
     ) -> None:
-        self._prefix = _prefix(root)
+        self._prefix = prefix
         self._fds = fds
         self.folder = folder
         self.name = name
+        self.at = name if folder is not None else prefix + name
         self.segments = segments
         self.stat = result
 
@@ -102,7 +105,8 @@ class Place:
 
     def entry(self, name: str | None = None) -> str:
         """The path argument naming ``name`` (default: this place's own name) in its folder."""
-        name = self.name if name is None else name
+        if name is None:
+            return self.at
         if self.folder is None:
             return self._prefix + name if name else self._prefix
         return name
@@ -110,7 +114,8 @@ class Place:
     def close(self) -> None:
         """Close every descriptor the place holds; idempotent."""
         fds, self._fds = self._fds, []
-        _close_all(fds)
+        for fd in reversed(fds):
+            os.close(fd)
 
     def __enter__(self) -> Place:
         return self
@@ -181,10 +186,11 @@ def locate(
     if path is None:
         path = context.path or ""
     segments = path.split("/") if path else []
+    prefix = root if root.endswith(os.sep) else root + os.sep  # _prefix, without a call per path
     fds: list[int] = []
     try:
         try:
-            place = _direct(root, fds, segments, follow, created)
+            place = _direct(prefix, fds, segments, follow, created)
             if place is None:
                 place = _walk(context, root, fds, segments, follow, created)
         except OSError as error:
@@ -290,28 +296,34 @@ def _link_segments(
 
 
 def _direct(
-    root: str, fds: list[int], segments: list[str], follow: bool, created: Created | None
+    prefix: str, fds: list[int], segments: list[str], follow: bool, created: Created | None
 ) -> Place | None:
     """The place of ``segments`` in a few system calls when no link is on the way; ``None``: walk.
 
-    The first folder is opened by path with ``O_NOFOLLOW`` (as the walk does), every folder
-    below it in one ``openat2`` call that refuses links and leaving it (LOCAL-026); where
-    openat2 is missing, the walk does the rest (LOCAL-027). With ``follow`` the last segment's
-    ``lstat`` must show no link. Anything else (a link, something missing or not a folder) is
-    left to the walk, which knows what to do about it: ``fds`` is then empty again. With
-    ``created``, only paths below a folder of the root go this way (the walk makes the root).
+    The first folder is opened by path (``prefix``, the root's, joined with its name) with
+    ``O_NOFOLLOW`` (as the walk does), every folder below it in one ``openat2`` call that
+    refuses links and leaving it (LOCAL-026); where openat2 is missing, the walk does the rest
+    (LOCAL-027). With ``follow`` the last segment's ``lstat`` must show no link. Anything else
+    (a link, something missing or not a folder) is left to the walk, which knows what to do
+    about it: ``fds`` is then empty again. With ``created``, only paths below a folder of the
+    root go this way (the walk makes the root).
 
     Raises:
         OSError: a failure the walk would meet too (``EACCES``, ``EIO``, ...); descriptors opened
             so far are in ``fds``, for the caller to close.
     """
     depth = len(segments)
-    if depth == 0 or (depth == 1 and created is not None):
+    name = segments[-1] if depth else ""
+    if depth == 1:
+        if created is not None:
+            return None
+        folder: int | None = None
+        entry = prefix + name
+    elif depth == 0:
         return None
-    folder: int | None = None
-    try:
-        if depth > 1:
-            folder = os.open(_prefix(root) + segments[0], DIR_FLAGS)
+    else:
+        try:
+            folder = os.open(prefix + segments[0], DIR_FLAGS)
             fds.append(folder)
             if depth > 2:
                 deep = _openat2.open_beneath(folder, "/".join(segments[1:-1]), _BENEATH_FLAGS)
@@ -319,18 +331,22 @@ def _direct(
                     return _give_way(fds)
                 fds.append(deep)
                 folder = deep
-    except OSError as error:
-        if error.errno in _WALK_INSTEAD:
-            return _give_way(fds)
-        raise
-    name = segments[-1]
+        except OSError as error:
+            if error.errno in _WALK_INSTEAD:
+                return _give_way(fds)
+            raise
+        entry = name
     if not follow:
-        return Place(root, fds, folder, name, segments, None)
-    entry = name if folder is not None else _prefix(root) + name
-    result = lstat_at(folder, entry)
-    if result is not None and stat.S_ISLNK(result.st_mode):
+        return Place(prefix, fds, folder, name, segments, None)
+    try:
+        result = os.stat(entry, dir_fd=folder, follow_symlinks=False)
+    except OSError as error:
+        if error.errno not in MISSING_ERRNOS:
+            raise
+        return Place(prefix, fds, folder, name, segments, None)
+    if _S_ISLNK(result.st_mode):
         return _give_way(fds)
-    return Place(root, fds, folder, name, segments, result)
+    return Place(prefix, fds, folder, name, segments, result)
 
 
 def _give_way(fds: list[int]) -> Place | None:
@@ -357,7 +373,7 @@ def _walk(
         name = todo[index]
         last = index == len(todo) - 1
         if last and not follow:
-            return Place(root, fds, folder, name, [*walked, name], None)
+            return Place(prefix, fds, folder, name, [*walked, name], None)
         entry = name if folder is not None else prefix + name
         sub = None if last else _open_folder_at(folder, entry)
         if sub is None:
@@ -378,7 +394,7 @@ def _walk(
                 folder = None
                 continue
             if last:
-                return Place(root, fds, folder, name, [*walked, name], result)
+                return Place(prefix, fds, folder, name, [*walked, name], result)
             sub = _enter(context, folder, entry, result, created)
             if sub is None:
                 return None
@@ -393,7 +409,7 @@ def _walk(
         if error.errno not in MISSING_ERRNOS:
             raise
         result = None
-    return Place(root, fds, None, "", [], result)
+    return Place(prefix, fds, None, "", [], result)
 
 
 def _open_folder_at(folder: int | None, entry: str, flags: int = DIR_FLAGS) -> int | None:

@@ -107,7 +107,8 @@ def create_small(context: OperationContext, place: Place, data: bytes | bytearra
     if not _UNNAMED:
         return False
     try:
-        fd = os.open(place.entry("."), _OPEN_UNNAMED, 0o666, dir_fd=place.folder)
+        folder = place.folder
+        fd = os.open("." if folder is not None else place.entry("."), _OPEN_UNNAMED, 0o666, dir_fd=folder)
     except OSError as error:
         if error.errno in _NO_TMPFILE or error.errno in _GENERAL_PATH:
             return False
@@ -121,7 +122,7 @@ def create_small(context: OperationContext, place: Place, data: bytes | bytearra
             rest = memoryview(data)[written:]
             while rest:
                 rest = rest[os.write(fd, rest) :]
-        link_unnamed(fd, place.folder, place.entry())
+        link_unnamed(fd, folder, place.at)
     except OSError as error:
         if error.errno in _GENERAL_PATH:
             return False
