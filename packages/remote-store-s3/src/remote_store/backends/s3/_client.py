@@ -26,11 +26,13 @@ from remote_store import (
 )
 from remote_store.backend_tools import OperationContext
 
+from ._direct import DirectRequests, Redirected
 from ._errors import error_code, is_conflict, is_precondition_failed, map_error, missing_bucket
 from ._listing import PAGE, ListingPage
 from ._listing import install as install_listing_parser
 from ._options import S3Options, safe_url
 from ._reader import CHANGED
+from ._small_bodies import SMALL_BODY
 from ._small_bodies import install as install_small_bodies
 from ._timestamps import parse_timestamp
 from ._upload import PartBody, PartJobs, run_parts
@@ -52,6 +54,20 @@ T = TypeVar("T")
 
 _POOL_HEADROOM = 10
 """Connections kept beyond ``max_concurrency``, for other threads sharing the backend."""
+
+_DIRECT_PUT_ATTRIBUTES = frozenset({"ContentType", "Metadata", "IfNoneMatch", "IfMatch"})
+"""The PutObject parameters a direct request carries (S3-043); any other goes through botocore."""
+
+_DIRECT_GET_PARAMETERS = frozenset({"Range", "IfMatch"})
+"""The GetObject parameters a direct request carries (S3-043)."""
+
+_HEADERS = {
+    "ContentType": "Content-Type",
+    "IfNoneMatch": "If-None-Match",
+    "IfMatch": "If-Match",
+    "Range": "Range",
+}
+"""The request header of each parameter a direct request carries (botocore's model says the same)."""
 
 _CONFLICT_ATTEMPTS = 4
 """Tries of a conditional write that S3 answers 409 ConditionalRequestConflict (a concurrent write)."""
@@ -76,6 +92,7 @@ class BucketClient:
         """Where the bucket is, printable (no credentials): the messages of server errors name it."""
         self._lock = threading.Lock()
         self._client: S3Client | None = None
+        self._direct: DirectRequests | None = None
         self._closed = False
         self._bucket_confirmed = False
 
@@ -99,7 +116,15 @@ class BucketClient:
         with self._lock:
             self.check_open(context)
             if self._client is None:
-                self._client = self._build(context)
+                client = self._build(context)
+                self._direct = DirectRequests.for_client(
+                    client,
+                    bucket=self.bucket,
+                    endpoint_url=self._options.endpoint_url,
+                    addressing_style=self._options.addressing_style,
+                    max_attempts=self._options.max_attempts,
+                )
+                self._client = client
             return self._client
 
     def _build(self, context: OperationContext) -> S3Client:
@@ -155,6 +180,7 @@ class BucketClient:
                 return
             self._closed = True
             client, self._client = self._client, None
+            self._direct = None
         if client is not None:
             client.close()
 
@@ -162,6 +188,21 @@ class BucketClient:
         """True if this botocore's S3 model has ``parameter`` for ``operation`` (it grows over releases)."""
         model = self.client(context).meta.service_model.operation_model(operation)
         return parameter in model.input_shape.members  # type: ignore[union-attr]
+
+    def _sent(self, direct: Callable[[DirectRequests], T], botocore: Callable[[], T]) -> T:
+        """``direct`` through the backend's direct requests (S3-042), ``botocore`` where there are none.
+
+        When botocore's region redirector moved a direct request to another region, the request,
+        and every later one, goes through botocore, which follows the redirect (S3-046).
+        """
+        sender = self._direct
+        if sender is None:
+            return botocore()
+        try:
+            return direct(sender)
+        except Redirected:
+            self._direct = None
+            return botocore()
 
     # -- failures ---------------------------------------------------------------------------
 
@@ -243,7 +284,11 @@ class BucketClient:
         """HeadObject of the context's path, or ``None`` when there is no such object."""
         client = self.client(context)
         try:
-            response = client.head_object(Bucket=self.bucket, Key=str(context.path))
+            key = str(context.path)
+            response = self._sent(
+                lambda direct: cast("HeadObjectOutputTypeDef", direct.head(key)),
+                lambda: client.head_object(Bucket=self.bucket, Key=key),
+            )
         except Exception as error:
             mapped = self.failure(context, error)
             if not isinstance(mapped, NotFound):
@@ -272,8 +317,15 @@ class BucketClient:
     def get(self, context: OperationContext, **extra: Any) -> GetObjectOutputTypeDef:
         """GetObject of the context's path; a failed ``IfMatch`` raises ``BackendUnavailable``."""
         client = self.client(context)
+        key = str(context.path)
+        direct: Callable[[DirectRequests], GetObjectOutputTypeDef] | None = None
+        if _DIRECT_GET_PARAMETERS.issuperset(extra):
+            headers = {_HEADERS[name]: str(value) for name, value in extra.items()}
+            direct = lambda sender: cast("GetObjectOutputTypeDef", sender.get(key, headers))  # noqa: E731
         try:
-            return client.get_object(Bucket=self.bucket, Key=str(context.path), **extra)
+            if direct is not None:
+                return self._sent(direct, lambda: client.get_object(Bucket=self.bucket, Key=key, **extra))
+            return client.get_object(Bucket=self.bucket, Key=key, **extra)
         except Exception as error:
             if "IfMatch" in extra and is_precondition_failed(error):
                 raise context.error(BackendUnavailable, CHANGED) from error
@@ -297,18 +349,32 @@ class BucketClient:
         extra: dict[str, Any] = self.condition(context, "PutObject", overwrite=overwrite, if_match=if_match)
         extra.update(attributes or {})
 
-        def request() -> object:
+        key = str(context.path)
+
+        def botocore() -> object:
             # A fresh body per try: botocore rewinds within one call, not across calls.
             body = cast(IO[bytes], PartBody(view))
-            return client.put_object(Bucket=self.bucket, Key=str(context.path), Body=body, **extra)
+            return client.put_object(Bucket=self.bucket, Key=key, Body=body, **extra)
+
+        if len(view) > SMALL_BODY or not _DIRECT_PUT_ATTRIBUTES.issuperset(extra):
+            request: Callable[[], object] = botocore
+        else:
+            headers = _put_headers(extra)
+            data = bytes(view)
+
+            def request() -> object:
+                return self._sent(lambda sender: sender.put(key, data, headers), botocore)
 
         self._conditional(context, request, if_match=if_match)
 
     def delete(self, context: OperationContext, key: str | None = None) -> None:
         """DeleteObject of ``key`` (the context's path by default); succeeds when there is none."""
         client = self.client(context)
+        name = str(context.path) if key is None else key
         with self.mapped(context):
-            client.delete_object(Bucket=self.bucket, Key=str(context.path) if key is None else key)
+            self._sent(
+                lambda sender: sender.delete(name), lambda: client.delete_object(Bucket=self.bucket, Key=name)
+            )
 
     def delete_batch(self, context: OperationContext, keys: Sequence[str]) -> DeleteObjectsOutputTypeDef:
         """One DeleteObjects of ``keys`` (at most 1,000), in quiet mode: only failures are reported."""
@@ -510,6 +576,17 @@ class BucketClient:
                 self.bucket,
                 type(error).__name__,
             )
+
+
+def _put_headers(parameters: dict[str, Any]) -> dict[str, str]:
+    """The headers of a direct PutObject's ``parameters``, as botocore serializes them (S3-043)."""
+    headers: dict[str, str] = {}
+    for name, value in parameters.items():
+        if name == "Metadata":
+            headers.update({f"x-amz-meta-{key}": item for key, item in value.items()})
+        else:
+            headers[_HEADERS[name]] = str(value)
+    return headers
 
 
 def stale(context: OperationContext, if_match: str) -> PreconditionFailed:
