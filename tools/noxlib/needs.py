@@ -8,7 +8,10 @@ is declared here, in ``NEEDS``, keyed by the project name:
 - ``servers``: how its tests reach their servers (``ServerTests``): the environment variables of
   its runs on every Python (light servers only), of its one run against the heavy servers on
   ``noxlib.pins.ONE_PYTHON``, of its reliability run, whether the heavy servers are enabled, and
-  what CI adds.
+  what CI adds;
+- ``long_modules``: test modules long enough to get a pytest run of their own in ``tests-*``,
+  ``servers`` and (below ``tests/reliability/``) ``reliability``, side by side with the rest of
+  their folder (``noxlib.running.pytest_commands``).
 
 A backend whose tests need servers adds one entry; the ``tests``, ``servers`` and ``reliability``
 sessions follow from it. Its conftest starts the servers itself, as the variables ask
@@ -85,6 +88,8 @@ class Needs:
     test: tuple[str, ...] = ()
     types: tuple[str, ...] = ()
     servers: ServerTests | None = field(default=None)
+    long_modules: tuple[str, ...] = ()
+    """Paths below ``tests/`` run apart from the rest (e.g. the conformance suite's module)."""
 
 
 NEEDS: dict[str, Needs] = {
@@ -99,6 +104,9 @@ NEEDS: dict[str, Needs] = {
             # Its conftest fails, never skips, without a server it names: Ceph runs only when there.
             enabled_by=("REMOTE_STORE_S3_SERVERS", "ceph"),
         ),
+        # The suite through Store (and AsyncStore on one Python): half of the folder's time; the
+        # secrets scan runs the suite once more with every log record kept.
+        long_modules=("test_conformance.py", "reliability/test_secrets.py"),
     ),
     # Its conftest starts sshd (tools/sshd_server.py) and skips without it unless told otherwise.
     "remote-store-sftp": Needs(
@@ -109,6 +117,7 @@ NEEDS: dict[str, Needs] = {
             install="apt-get install -y --no-install-recommends openssh-server openssh-client",
             on_ci={"REMOTE_STORE_SFTP_REQUIRED": "1"},
         ),
+        long_modules=("test_conformance.py",),
     ),
     # Being written (branch azure); takes effect when packages/remote-store-azure exists. Its
     # conftest installs and starts Azurite (tools/azurite_server.py) and skips without it likewise.
@@ -120,6 +129,8 @@ NEEDS: dict[str, Needs] = {
             install="npm install --prefix $REMOTE_STORE_AZURITE_HOME azurite@3.37.0",
             on_ci={"REMOTE_STORE_AZURE_REQUIRED": "1"},
         ),
+        # The suite through the HNS facade, and through Store and AsyncStore on Azurite.
+        long_modules=("test_conformance_hns.py", "test_conformance.py"),
     ),
     # Its tests bring the data tools (pandas, pyarrow, polars, dask, duckdb) and run fsspec's abstract
     # suite over memory, local and S3 on moto: minutes per run, so once, not on every Python. Its

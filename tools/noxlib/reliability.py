@@ -18,6 +18,7 @@ folder is named on the command line. Arguments after ``--`` go to every pytest r
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 
@@ -26,7 +27,7 @@ import nox
 from . import pins
 from .dists import distributions, editable_args
 from .paths import CI, REPORTS, ROOT
-from .running import Command, clear_reports, pytest_command, run_all
+from .running import clear_reports, pytest_commands, run_all
 from .servers import reliability_env, shown
 
 __all__ = ["reliability", "soak"]
@@ -41,7 +42,8 @@ def _run(session: nox.Session, name: str, *, soak: bool) -> None:
     REPORTS.mkdir(parents=True, exist_ok=True)
     clear_reports(name)
     figures = ROOT / "build" / f"reliability-figures-{name}.json"
-    figures.unlink(missing_ok=True)
+    for stale in [figures, *figures.parent.glob(f"{figures.stem}-*.json")]:
+        stale.unlink(missing_ok=True)
     common = {
         "REMOTE_STORE_RELIABILITY": "1",
         "REMOTE_STORE_SOAK": "1" if soak else "",
@@ -60,26 +62,26 @@ def _run(session: nox.Session, name: str, *, soak: bool) -> None:
             continue
         if servers:
             session.log(f"{dist.relative}: {shown(servers)}")
-        command = pytest_command(
-            dist.path,
-            "tests/reliability",
+        runs = pytest_commands(
+            dist,
             f"{name}-{dist.short}",
+            {**common, **servers},
             timeout=pins.RELIABILITY_TIMEOUT,
             # Every package's own config may not say so: warnings are errors here.
             extra=["-p", "no:cacheprovider", "-W", "error", *session.posargs],
+            folder="tests/reliability",
         )
-        # A report file per run: runs side by side must not rewrite one file together.
-        report = {"REMOTE_STORE_RELIABILITY_REPORT": str(_part(figures, dist.short))}
-        commands.append(Command(dist.relative, command, dist.path, {**common, **servers, **report}))
+        # A figures file per run: runs side by side must not rewrite one file together.
+        for index, run in enumerate(runs):
+            own = {"REMOTE_STORE_RELIABILITY_REPORT": str(_part(figures, f"{dist.short}-{index}"))}
+            commands.append(dataclasses.replace(run, env={**run.env, **own}))
     try:
         run_all(session, commands, parallel=True)
     finally:
         merged: dict[str, object] = {}
-        for dist in suites:
-            part = _part(figures, dist.short)
-            if part.exists():
-                merged.update(json.loads(part.read_text(encoding="utf-8")))
-                part.unlink()
+        for part in sorted(figures.parent.glob(f"{figures.stem}-*.json")):
+            merged.update(json.loads(part.read_text(encoding="utf-8")))
+            part.unlink()
         if merged:
             text = json.dumps(merged, indent=2, sort_keys=True)
             figures.write_text(text, encoding="utf-8")

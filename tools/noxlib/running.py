@@ -16,17 +16,18 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from .dists import Dist
 from .paths import REPORTS, ROOT
 
 if TYPE_CHECKING:  # nox is imported where it runs; the tools' tests import this module without it
     import nox
 
-__all__ = ["JOBS_ENV", "Command", "clear_reports", "jobs", "pytest_command", "run_all"]
+__all__ = ["JOBS_ENV", "Command", "clear_reports", "jobs", "pytest_command", "pytest_commands", "run_all"]
 
 JOBS_ENV = "REMOTE_STORE_NOX_JOBS"
 """How many commands of a parallel ``run_all`` run at once; ``1`` runs them in turn."""
@@ -43,6 +44,8 @@ class Command:
     args: list[str]
     folder: Path = ROOT
     env: dict[str, str] = field(default_factory=dict)
+    weight: int = 0
+    """Side by side, the heavier start first (a long run started last would end alone)."""
 
 
 def jobs() -> int:
@@ -105,7 +108,7 @@ def _program(session: nox.Session, command: Command) -> list[str]:
 
 def _run_side_by_side(session: nox.Session, commands: Sequence[Command], limit: int) -> list[str]:
     LOGS.mkdir(parents=True, exist_ok=True)
-    waiting = list(commands)
+    waiting = sorted(commands, key=lambda command: -command.weight)
     running: list[tuple[Command, subprocess.Popen[bytes], Path, float]] = []
     failed: list[str] = []
     session.log(f"running {len(commands)} commands, {limit} at a time; logs in {LOGS}")
@@ -172,6 +175,45 @@ def pytest_command(
         f"--timeout={timeout}",
         *extra,
     ]
+
+
+def pytest_commands(
+    dist: Dist,
+    report: str,
+    env: Mapping[str, str],
+    *,
+    timeout: str,
+    extra: Sequence[str] = (),
+    folder: str = "tests",
+) -> list[Command]:
+    """The pytest runs of ``dist``'s ``folder`` (``tests`` or below): one per long module, one for the rest.
+
+    Each long module (``Needs.long_modules``) directly in ``folder`` gets its run and its report
+    (``<report>-<module stem>``), started first; the rest of the folder runs without them, under
+    ``report``. Together they run every test of the folder once.
+    """
+    inside = folder.removeprefix("tests").strip("/")
+    long_modules = [
+        module
+        for module in dist.needs.long_modules
+        if str(Path(module).parent).strip(".") == inside and (dist.tests / module).is_file()
+    ]
+    commands = [
+        Command(
+            f"{dist.relative} {module}",
+            pytest_command(
+                dist.path, f"tests/{module}", f"{report}-{Path(module).stem}", timeout=timeout, extra=extra
+            ),
+            dist.path,
+            dict(env),
+            weight=2,
+        )
+        for module in long_modules
+    ]
+    ignored = [f"--ignore=tests/{module}" for module in long_modules]
+    rest = pytest_command(dist.path, folder, report, timeout=timeout, extra=[*ignored, *extra])
+    commands.append(Command(dist.relative, rest, dist.path, dict(env), weight=1 if dist.needs.servers else 0))
+    return commands
 
 
 def clear_reports(prefix: str) -> None:

@@ -7,7 +7,7 @@ import nox
 from . import pins
 from .dists import distributions, editable_args
 from .paths import CI
-from .running import Command, clear_reports, pytest_command, run_all
+from .running import clear_reports, pytest_commands, run_all
 from .servers import every_python_env, one_python_runs, shown
 
 __all__ = ["servers", "tests"]
@@ -44,14 +44,13 @@ def tests(session: nox.Session) -> None:
             continue
         if env:
             session.log(f"{dist.relative}: {shown(env)}")
-        command = pytest_command(
-            dist.path,
-            "tests",
+        commands += pytest_commands(
+            dist,
             f"{session.name}-{dist.short}",
+            env,
             timeout=pins.PYTEST_TIMEOUT,
             extra=[*apis, *session.posargs],
         )
-        commands.append(Command(dist.relative, command, dist.path, env))
     run_all(session, commands, parallel=True)
 
 
@@ -76,12 +75,11 @@ def servers(session: nox.Session) -> None:
     commands = []
     for run in runs:
         session.log(f"{run.dist.relative}: {shown(run.env) or 'no variables'}")
-        command = pytest_command(
-            run.dist.path,
-            "tests",
+        commands += pytest_commands(
+            run.dist,
             f"servers-{run.dist.short}",
+            dict(run.env),
             timeout=pins.PYTEST_TIMEOUT,
             extra=session.posargs,
         )
-        commands.append(Command(run.dist.relative, command, run.dist.path, run.env))
     run_all(session, commands, parallel=True)

@@ -206,3 +206,23 @@ def test_commands_side_by_side_all_run_and_the_failed_ones_are_named(
     for label in ("first", "second", "third"):
         assert f"{label} {tmp_path} yes {label} False" in output
         assert (tmp_path / "logs" / f"fake-{label}.log").exists()
+
+
+def test_long_modules_get_runs_of_their_own_and_the_rest_runs_without_them() -> None:
+    from noxlib.running import pytest_commands
+
+    s3 = by_name("remote-store-s3")
+    suite, rest = pytest_commands(s3, "tests-3.12-s3", {"V": "1"}, timeout="60")
+    assert suite.args[:4] == ["pytest", "--rootdir", str(s3.path), "tests/test_conformance.py"]
+    assert any(arg.endswith("tests-3.12-s3-test_conformance.xml") for arg in suite.args)
+    assert "--ignore=tests/test_conformance.py" in rest.args and "tests" in rest.args
+    assert "--ignore=tests/reliability/test_secrets.py" not in rest.args
+    assert suite.weight > rest.weight > 0 and suite.env == rest.env == {"V": "1"}
+
+    secrets, others = pytest_commands(s3, "reliability-s3", {}, timeout="60", folder="tests/reliability")
+    assert "tests/reliability/test_secrets.py" in secrets.args
+    assert "tests/reliability" in others.args and "--ignore=tests/reliability/test_secrets.py" in others.args
+    assert "--ignore=tests/test_conformance.py" not in others.args
+
+    (core,) = pytest_commands(by_name("remote-store-core"), "tests-3.12-core", {}, timeout="60")
+    assert core.weight == 0 and not any(arg.startswith("--ignore") for arg in core.args)
