@@ -340,12 +340,15 @@ def verdicts(results: dict[str, Any], table: dict[Key, dict[str, Cell]]) -> list
                     Verdict(target, f"small {label}: exactly 1 request", fmt(requests, 2, " req/op"), state)
                 )
                 ratio = ours.ratio if ours else None
+                # Issue 7 set 1.0x; issue 20 set 1.25x on Ceph for put, get and delete (and head,
+                # which this workload does not time: see the small-call section).
+                bound = 1.25 if target == "ceph" and phase in ("put", "get", "delete") else 1.0
                 out.append(
                     Verdict(
                         target,
-                        f"small {label} >= 1.0x raw boto3 ops/s",
+                        f"small {label} >= {bound}x raw boto3 ops/s",
                         fmt_ratio(ratio, 3),
-                        _at_least(ratio, 1.0),
+                        _at_least(ratio, bound),
                     )
                 )
                 obstore = _cell(table, key, "obstore")
@@ -372,11 +375,14 @@ def verdicts(results: dict[str, Any], table: dict[Key, dict[str, Cell]]) -> list
                 )
             )
             seconds = ours.seconds if ours else None
-            out.append(
-                Verdict(
-                    target, f"(stretch) list {key[2]} <= 0.2 s", fmt(seconds, 2, " s"), _at_most(seconds, 0.2)
-                )
-            )
+            if target == "ceph":  # issue 20's target; moto's server alone takes longer
+                figure = fmt(seconds, 3, " s")
+                out.append(Verdict(target, f"list {key[2]} <= 0.25 s", figure, _at_most(seconds, 0.25)))
+            obstore = _cell(table, key, "obstore")
+            if obstore and obstore.seconds:
+                figure = f"ours {fmt(seconds, 3, ' s')}, obstore {fmt(obstore.seconds, 3, ' s')}"
+                state = _at_most(seconds, obstore.seconds)
+                out.append(Verdict(target, f"(stretch) list {key[2]} at obstore's time", figure, state))
 
     imports = results.get("imports", {})
     ours_import = imports.get("ours", {}).get("microseconds") or []

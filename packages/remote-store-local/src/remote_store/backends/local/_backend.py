@@ -229,14 +229,7 @@ class LocalBackend(Backend):
         if_match: str | None = None,
     ) -> None:
         if content_type is not None or metadata is not None or if_match is not None:
-            check_write_options(  # none is declared: each is refused (BACKEND-022)
-                self.context(Operation.WRITE, path),
-                self.capabilities,
-                overwrite=overwrite,
-                content_type=content_type,
-                metadata=metadata,
-                if_match=if_match,
-            )
+            self._refuse_options(Operation.WRITE, path, overwrite, content_type, metadata, if_match)
         self._write(Operation.WRITE, path, content, overwrite=overwrite, durable=False)
 
     def write_atomic(
@@ -250,15 +243,32 @@ class LocalBackend(Backend):
         if_match: str | None = None,
     ) -> None:
         if content_type is not None or metadata is not None or if_match is not None:
-            check_write_options(  # none is declared: each is refused (BACKEND-022)
-                self.context(Operation.WRITE_ATOMIC, path),
-                self.capabilities,
-                overwrite=overwrite,
-                content_type=content_type,
-                metadata=metadata,
-                if_match=if_match,
-            )
+            self._refuse_options(Operation.WRITE_ATOMIC, path, overwrite, content_type, metadata, if_match)
         self._write(Operation.WRITE_ATOMIC, path, content, overwrite=overwrite, durable=True)
+
+    def _refuse_options(
+        self,
+        operation: Operation,
+        path: str,
+        overwrite: bool,
+        content_type: str | None,
+        metadata: Mapping[str, str] | None,
+        if_match: str | None,
+    ) -> None:
+        """Refuse the write options given, before any I/O: none is declared here (BACKEND-022).
+
+        Raises:
+            CapabilityNotSupported: an option is given (the message names it).
+            InvalidArgument: as ``check_write_options`` raises it for the options' values.
+        """
+        check_write_options(
+            self.context(operation, path),
+            self.capabilities,
+            overwrite=overwrite,
+            content_type=content_type,
+            metadata=metadata,
+            if_match=if_match,
+        )
 
     def _write(
         self, operation: Operation, path: str, content: WriteContent, *, overwrite: bool, durable: bool
